@@ -1,0 +1,294 @@
+"""Tensor's operators, op methods, conversions and in-place methods, bound name by name.
+
+Ops are written as functions taking the tensor first (``numbagrad.exp(x)``), and each method is
+the same function (``x.exp()``). The list below is the whole method surface: one place to read
+what exists.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numbagrad import dtypes
+from numbagrad.autograd.grad_mode import _enabled, no_grad
+from numbagrad.device import as_device
+from numbagrad.ops import elementwise as ew
+from numbagrad.ops import index, linalg, nn_ops, reduce, shape
+from numbagrad.random import rng
+from numbagrad.tensor import Tensor
+
+# ---------------------------------------------------------------------------- conversions
+
+
+def to(self, *args, **kwargs) -> Tensor:
+    """Convert dtype and/or move device: ``to(dtype)``, ``to(device)``, ``to(other)``,
+    ``to(device, dtype)``. Returns ``self`` when nothing changes; differentiable otherwise."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    copy = kwargs.pop("copy", False)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, dtypes.dtype) or a in (float, int, bool):
+            dtype = a
+        else:
+            device = a
+    result = self
+    if dtype is not None:
+        result = ew.cast(result, dtypes.as_dtype(dtype))
+    if device is not None and as_device(device) != result.device:
+        from numbagrad.ops.device import move
+
+        result = move(result, as_device(device))
+    if copy and result is self:
+        result = shape.clone(self)
+    return result
+
+
+def _caster(dtype: dtypes.dtype, name: str):
+    def convert(self) -> Tensor:
+        return ew.cast(self, dtype)
+
+    convert.__name__ = name
+    convert.__doc__ = f"``self.to({dtype})``."
+    return convert
+
+
+def cpu(self) -> Tensor:
+    """This tensor on the CPU (``self`` if already there)."""
+    return to(self, "cpu")
+
+
+def cuda(self, device=None) -> Tensor:
+    """This tensor on a GPU (``cuda:0`` unless ``device`` says otherwise)."""
+    return to(self, as_device("cuda" if device is None else device))
+
+
+def type_as(self, other: Tensor) -> Tensor:
+    """``self`` converted to ``other``'s dtype."""
+    return ew.cast(self, other.dtype)
+
+
+# ---------------------------------------------------------------------------- in-place
+
+
+def _inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
+    """Compute ``op(self, *args)`` and write it into ``self``'s storage.
+
+    When the graph is being recorded, the result's node takes this tensor's place in the graph
+    and the old value (a copy) its old place; the version counter tells ``backward`` if a saved
+    value was overwritten.
+    """
+    recording = _enabled.get() and (
+        self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    )
+    if recording:
+        if self.is_leaf and self.requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        if self._base is not None:
+            raise RuntimeError(
+                f"{op.__name__}_: numbagrad does not record in-place operations on a view "
+                "(a slice, transpose, reshape ...) while gradients are being recorded; use the "
+                "out-of-place form, or modify the base tensor"
+            )
+        old = Tensor._make(self._backend().copy(self._data), self._device)
+        old._requires_grad, old.grad_fn, old._output_nr = self._requires_grad, self.grad_fn, self._output_nr
+        result = op(old, *args, **kwargs)
+    else:
+        with no_grad():
+            result = op(self, *args, **kwargs)
+    if tuple(result.shape) != tuple(self.shape):
+        raise RuntimeError(
+            f"{op.__name__}_: output with shape {list(self.shape)} doesn't match the broadcast "
+            f"shape {list(result.shape)}"
+        )
+    if result.dtype.category > self.dtype.category:
+        raise RuntimeError(
+            f"{op.__name__}_: result type {result.dtype.name} can't be cast to the desired output "
+            f"type {self.dtype.name}"
+        )
+    if recording:
+        result = ew.cast(result, self.dtype)
+    self._backend().assign(self._data, result._data)
+    self._version.value += 1
+    if recording:
+        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
+    return self
+
+
+def _overwrite(self: Tensor, value: Tensor) -> Tensor:
+    """Replace every element by ``value`` (broadcast); the old values get no gradient."""
+    keep_none = Tensor._make(self._backend().zeros((), np.bool_), self._device)
+    return _inplace(self, ew.where, keep_none, value)
+
+
+def add_(self, other, *, alpha=1) -> Tensor:
+    """``self += alpha * other`` in place."""
+    return _inplace(self, ew.add, other, alpha=alpha)
+
+
+def sub_(self, other, *, alpha=1) -> Tensor:
+    """``self -= alpha * other`` in place."""
+    return _inplace(self, ew.sub, other, alpha=alpha)
+
+
+def mul_(self, other) -> Tensor:
+    """``self *= other`` in place."""
+    return _inplace(self, ew.mul, other)
+
+
+def div_(self, other) -> Tensor:
+    """``self /= other`` in place."""
+    return _inplace(self, ew.div, other)
+
+
+def pow_(self, exponent) -> Tensor:
+    """``self **= exponent`` in place."""
+    return _inplace(self, ew.pow, exponent)
+
+
+def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+    """Clamp in place to ``[min, max]``."""
+    return _inplace(self, ew.clamp, min, max)
+
+
+def relu_(self) -> Tensor:
+    """ReLU in place."""
+    return _inplace(self, ew.relu)
+
+
+def zero_(self) -> Tensor:
+    """Fill with zeros in place."""
+    return fill_(self, 0)
+
+
+def fill_(self, value) -> Tensor:
+    """Fill with ``value`` in place."""
+    if isinstance(value, Tensor):
+        return _overwrite(self, value)
+    if not (_enabled.get() and self.requires_grad):
+        self._backend().assign(self._data, value)
+        self._version.value += 1
+        return self
+    return _overwrite(self, Tensor._make(self._backend().full((), value, self._data.dtype),
+                                         self._device))
+
+
+def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast, converted) into ``self``; the gradient flows to ``src``."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    if src.device != self.device:
+        src = to(src, self.device)
+    return _overwrite(self, ew.cast(src, self.dtype))
+
+
+def _fill_random(self: Tensor, values: np.ndarray) -> Tensor:
+    return fill_(self, Tensor._make(self._backend().from_host(values.astype(self._data.dtype)),
+                                    self._device))
+
+
+def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fill in place with samples of U(a, b)."""
+    return _fill_random(self, rng(generator).uniform(a, b, self._data.shape))
+
+
+def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill in place with samples of N(mean, std**2)."""
+    return _fill_random(self, rng(generator).normal(mean, std, self._data.shape))
+
+
+# ---------------------------------------------------------------------------- operators
+
+
+def _reflected(fn, name: str):
+    def op(self, other):
+        return fn(other, self)
+
+    op.__name__ = name
+    return op
+
+
+def _iop(inplace, name: str):
+    def op(self, other):
+        return inplace(self, other)
+
+    op.__name__ = name
+    return op
+
+
+def _add(self, other, *, alpha=1):
+    return ew.add(self, other, alpha=alpha)
+
+
+def _sub(self, other, *, alpha=1):
+    return ew.sub(self, other, alpha=alpha)
+
+
+_METHODS = {
+    # arithmetic
+    "__add__": _add, "__radd__": _reflected(ew.add, "__radd__"),
+    "__sub__": _sub, "__rsub__": ew.rsub,
+    "__mul__": ew.mul, "__rmul__": _reflected(ew.mul, "__rmul__"),
+    "__truediv__": ew.div, "__rtruediv__": ew.rdiv,
+    "__pow__": ew.pow, "__rpow__": ew.rpow,
+    "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul, "__rmatmul__"),
+    "__neg__": ew.neg, "__abs__": ew.abs, "__invert__": ew.logical_not,
+    "__iadd__": _iop(add_, "__iadd__"), "__isub__": _iop(sub_, "__isub__"),
+    "__imul__": _iop(mul_, "__imul__"), "__itruediv__": _iop(div_, "__itruediv__"),
+    "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le,
+    "__gt__": ew.gt, "__ge__": ew.ge,
+    "__getitem__": index.getitem, "__setitem__": index.setitem,
+    "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul,
+    "div": ew.div, "divide": ew.div, "true_divide": ew.div, "pow": ew.pow, "neg": ew.neg,
+    "negative": ew.neg, "square": ew.square,
+    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
+    "logical_not": ew.logical_not,
+    # math and activations
+    "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "abs": ew.abs, "sign": ew.sign,
+    "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
+    "relu": ew.relu, "sigmoid": ew.sigmoid, "tanh": ew.tanh,
+    "softmax": nn_ops.softmax, "log_softmax": nn_ops.log_softmax,
+    # reductions
+    "sum": reduce.sum, "mean": reduce.mean, "var": reduce.var, "std": reduce.std,
+    "prod": reduce.prod, "max": reduce.max, "min": reduce.min, "amax": reduce.amax,
+    "amin": reduce.amin, "argmax": reduce.argmax, "argmin": reduce.argmin,
+    # linear algebra
+    "matmul": linalg.matmul, "mm": linalg.mm,
+    # shape
+    "reshape": shape.reshape, "view": shape.view, "view_as": shape.view_as,
+    "reshape_as": shape.reshape_as, "flatten": shape.flatten, "squeeze": shape.squeeze,
+    "unsqueeze": shape.unsqueeze, "transpose": shape.transpose, "t": shape.t,
+    "permute": shape.permute, "expand": shape.expand, "expand_as": shape.expand_as,
+    "split": shape.split, "chunk": shape.chunk, "clone": shape.clone,
+    "contiguous": shape.contiguous, "gather": index.gather,
+    # conversions
+    "to": to, "cpu": cpu, "cuda": cuda, "type_as": type_as,
+    "float": _caster(dtypes.float32, "float"), "double": _caster(dtypes.float64, "double"),
+    "long": _caster(dtypes.int64, "long"), "int": _caster(dtypes.int32, "int"),
+    "bool": _caster(dtypes.bool_, "bool"),
+    # in place
+    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
+    "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
+    "normal_": normal_,
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+
+
+def _reversed_dims(self) -> Tensor:
+    return shape.permute(self, *range(self.ndim - 1, -1, -1))
+
+
+def _last_two_swapped(self) -> Tensor:
+    return shape.transpose(self, -2, -1)
+
+
+Tensor.T = property(_reversed_dims, doc="The tensor with its dimensions reversed.")
+Tensor.mT = property(_last_two_swapped, doc="The last two dimensions swapped.")

@@ -1,0 +1,263 @@
+"""The recorded graph and the backward pass that walks it.
+
+Each result of a differentiable operation points to the :class:`Node` that made it. A node keeps
+an explicit record (op, edges to the nodes of its inputs, the values its vjp reads, static
+attributes) rather than a closure, so that the graph can be inspected and, later, compiled.
+Leaves that require grad end in an :class:`AccumulateGrad` node, which adds into ``.grad``.
+
+:func:`run_backward` orders the graph iteratively (Kahn's algorithm over dependency counts), so
+a chain of any length backpropagates without touching Python's recursion limit.
+"""
+from __future__ import annotations
+
+import weakref
+
+_FREED = "freed"
+
+
+class VersionCounter:
+    """Counts in-place writes to a storage; shared by a tensor and all its views."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+class Node:
+    """One recorded operation: what ``backward`` needs to send gradients to its inputs.
+
+    Attributes
+    ----------
+    op : OpDef
+        The primitive (its ``vjp`` computes the input gradients).
+    next : tuple of (Node or None, int)
+        For each input, the node that produced it and which of its outputs; ``(None, 0)`` for
+        inputs that need no gradient.
+    needs : tuple of bool
+        Which inputs need a gradient.
+    inputs, output :
+        The arrays the vjp reads (``None`` where it reads nothing), with the version of each
+        tensor they belong to, checked before use.
+    attrs : dict
+        Static arguments of the op (axes, shapes, scalars).
+    extra :
+        Anything else the forward returned for the vjp (argmax indices, gather positions).
+    in_shapes : tuple of tuple
+        The shape of each input, used to undo broadcasting.
+    """
+
+    __slots__ = ("op", "be", "next", "needs", "inputs", "output", "attrs", "extra", "in_shapes",
+                 "in_dtypes", "_versions", "retained", "n_outputs", "out_meta", "__weakref__")
+
+    def __init__(self, op, be, next_edges, needs, inputs, output, attrs, extra, in_shapes,
+                 in_dtypes, versions, out_meta) -> None:
+        self.op = op
+        self.be = be
+        self.next = next_edges
+        self.needs = needs
+        self.inputs = inputs
+        self.output = output
+        self.attrs = attrs
+        self.extra = extra
+        self.in_shapes = in_shapes
+        self.in_dtypes = in_dtypes
+        self._versions = versions
+        self.retained = None
+        self.n_outputs = 1
+        self.out_meta = out_meta
+
+    def name(self) -> str:
+        """torch's name for this node's class, e.g. ``MulBackward0``."""
+        return f"{_camel(self.op.name)}Backward0"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes this one sends gradients to, as torch's ``grad_fn.next_functions``."""
+        return tuple((n if n is not None else None, nr) for n, nr in self.next)
+
+    def check_saved(self) -> None:
+        """Raise if saved values were freed or changed in place since the forward pass."""
+        if self.inputs is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if "
+                "you need to access saved tensors after calling backward."
+            )
+        for counter, version, shape, dtype in self._versions:
+            if counter.value != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{dtype}{list(shape)}] is at version {counter.value}; "
+                    f"expected version {version} instead. The node that needed it is "
+                    f"{self.name()}."
+                )
+
+    def apply(self, grads: list) -> tuple:
+        """The gradients for each input, from the gradient of the output."""
+        self.check_saved()
+        return self.op.vjp(self.be, grads[0], self)
+
+    def release(self) -> None:
+        """Drop saved values once backward has used them (unless the graph is retained)."""
+        if self._versions or self.inputs is not None or self.output is not None:
+            self.inputs = self.output = self.extra = _FREED
+            self._versions = ()
+
+
+class AccumulateGrad:
+    """The end of the graph at a leaf: adds the incoming gradient into ``leaf.grad``."""
+
+    __slots__ = ("leaf", "next", "retained", "n_outputs", "__weakref__")
+
+    def __init__(self, leaf) -> None:
+        self.leaf = weakref.ref(leaf)
+        self.next = ()
+        self.retained = None
+        self.n_outputs = 1
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+    @property
+    def variable(self):
+        """The leaf tensor this node accumulates into."""
+        return self.leaf()
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    def release(self) -> None:
+        pass
+
+
+def _order(roots: list) -> dict:
+    """Dependency count of every node reachable from ``roots``: how many edges reach it."""
+    deps: dict = {}
+    stack = [node for node in roots]
+    seen = set(id(n) for n in stack)
+    for n in stack:
+        deps.setdefault(n, 0)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return deps
+
+
+def _accumulate(slot: list, nr: int, grad, be) -> None:
+    # Out of place: an incoming array may also be another node's gradient (add sends one
+    # array to both of its inputs).
+    slot[nr] = grad if slot[nr] is None else be.map(_add, [slot[nr], grad], slot[nr].dtype)
+
+
+def _add(a, b):
+    return a + b
+
+
+def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
+                 accumulate: bool = True) -> dict:
+    """Propagate gradients from ``roots`` to every leaf (or to the ``capture`` targets).
+
+    Parameters
+    ----------
+    roots : list of ((node, output_nr), grad_array, backend)
+    retain_graph : bool
+        Keep saved values so that backward can run through the graph again.
+    capture : dict, optional
+        ``{(node, output_nr): key}``: record the total gradient reaching those outputs.
+    accumulate : bool
+        Add into leaves' ``.grad`` (``backward``) or not (``autograd.grad``).
+
+    Returns
+    -------
+    dict
+        ``{key: grad_array}`` for the captured targets that received a gradient.
+    """
+    buffers: dict = {}
+    for (node, nr), grad, be in roots:
+        slot = buffers.setdefault(node, [None] * node.n_outputs)
+        _accumulate(slot, nr, grad, be)
+    deps = _order(list(buffers))
+    ready = [n for n in buffers if deps[n] == 0]
+    captured: dict = {}
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node)
+        if capture:
+            for nr, g in enumerate(grads):
+                key = capture.get((node, nr))
+                if key is not None and g is not None:
+                    captured[key] = g
+        if node.retained:
+            _store_retained(node, grads)
+        if isinstance(node, AccumulateGrad):
+            if accumulate:
+                _store_leaf_grad(node.leaf(), grads[0])
+            continue
+        if node.n_outputs > 1 or grads[0] is None:
+            grads = _fill_missing(node, grads)
+        in_grads = node.apply(grads)
+        if not retain_graph:
+            node.release()
+        for (child, nr), g in zip(node.next, in_grads):
+            if child is None:
+                continue
+            if g is not None:
+                slot = buffers.setdefault(child, [None] * child.n_outputs)
+                _accumulate(slot, nr, g, node.be)
+            else:
+                buffers.setdefault(child, [None] * child.n_outputs)
+            deps[child] -= 1
+            if deps[child] == 0:
+                ready.append(child)
+    return captured
+
+
+def _fill_missing(node, grads: list) -> list:
+    """Zeros for outputs that received no gradient (torch materialises them)."""
+    return [g if g is not None else node.be.zeros(*node.out_meta[i]) for i, g in enumerate(grads)]
+
+
+def _add_into(t, grad) -> None:
+    """``t.grad += grad``, in place once ``t.grad`` exists (a fresh copy the first time)."""
+    from numbagrad.tensor import Tensor
+
+    be = t._backend()
+    if grad.dtype != t._data.dtype:
+        grad = be.astype(grad, t._data.dtype)
+    if t.grad is None:
+        # A copy: the array may be shared with other gradients, and .grad is updated in place.
+        t.grad = Tensor._make(be.copy(grad))
+    else:
+        be.map(_add, [t.grad._data, grad], t.grad._data.dtype, out=t.grad._data)
+
+
+def _store_leaf_grad(leaf, grad) -> None:
+    if leaf is not None:
+        _add_into(leaf, grad)
+
+
+def _store_retained(node, grads: list) -> None:
+    for nr, ref in node.retained.items():
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            _add_into(t, grads[nr])

@@ -1,0 +1,85 @@
+"""How the CPU backend compiles: one place for Numba's options, the on-disk cache and threads.
+
+Every CPU kernel is made with :func:`jit`, which
+
+* asks for ``cache=True`` so a second process loads compiled code in milliseconds, and falls
+  back to compiling in memory, with one warning, when no cache location is writable (Numba
+  otherwise raises at decoration time). Set ``NUMBA_CACHE_DIR`` to choose where the cache lives;
+* picks a thread-safe threading layer for ``parallel=True`` kernels. Numba's default fallback,
+  ``workqueue``, aborts the process when two Python threads enter parallel code at once, so when
+  neither OpenMP nor TBB can be loaded the parallel kernels run under a lock.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+
+import numba
+from numba import njit
+
+_cache_warning_given = False
+# Set when only the workqueue layer exists: parallel kernels then must not run concurrently.
+parallel_lock: threading.Lock | None = None
+
+
+def _choose_threading_layer() -> None:
+    global parallel_lock
+    if os.environ.get("NUMBA_THREADING_LAYER"):
+        return  # the user chose; respect it
+    for module in ("numba.np.ufunc.tbbpool", "numba.np.ufunc.omppool"):
+        try:
+            __import__(module)
+        except Exception:  # noqa: BLE001 - an unloadable layer raises various errors
+            continue
+        numba.config.THREADING_LAYER = "threadsafe"
+        return
+    numba.config.THREADING_LAYER = "workqueue"
+    parallel_lock = threading.Lock()
+
+
+_choose_threading_layer()
+
+
+def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):
+    """Compile ``fn`` as a CPU kernel (``numba.njit``) with the project's options.
+
+    Parameters
+    ----------
+    fn : callable
+        The kernel's Python source.
+    parallel : bool
+        Compile ``prange`` loops as parallel loops.
+    reassoc : bool
+        Let LLVM reorder floating-point additions (vectorised reductions). NaN and inf checks
+        are kept: only ``reassoc`` and ``contract`` are enabled, never full ``fastmath``.
+
+    Returns
+    -------
+    numba.core.registry.CPUDispatcher
+    """
+    if fn is None:
+        return lambda f: jit(f, parallel=parallel, reassoc=reassoc)
+    global _cache_warning_given
+    options = {"parallel": parallel, "fastmath": {"contract", "reassoc"} if reassoc else {"contract"}}
+    try:
+        return njit(cache=True, **options)(fn)
+    except RuntimeError as err:  # "cannot cache function ...: no locator available"
+        if not _cache_warning_given:
+            _cache_warning_given = True
+            warnings.warn(
+                f"numbagrad: Numba cannot write its kernel cache ({err}); kernels are compiled "
+                "in memory and recompiled in every process. Set NUMBA_CACHE_DIR to a writable "
+                "directory to keep them.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return njit(cache=False, **options)(fn)
+
+
+def run_parallel(kernel, *args):
+    """Call a ``parallel=True`` kernel, serialised only when the threading layer is not thread-safe."""
+    if parallel_lock is None:
+        return kernel(*args)
+    with parallel_lock:
+        return kernel(*args)

@@ -1,0 +1,255 @@
+"""Elementwise loop templates for the CPU: a scalar formula in, a broadcasting kernel out.
+
+The formulas live in :mod:`numbagrad.ops.elementwise` as plain Python scalar functions (``math.*``
+only). :func:`map` compiles one into a kernel the first time it is used, for the arity it has
+(1, 2 or 3 inputs, 1 or 2 outputs), and runs it.
+
+Layout. Every operand reaches a kernel as a flat 1-D buffer plus four element strides: the
+operand broadcast to the output's shape, collapsed to at most four dimensions. A broadcast
+dimension has stride 0, a transposed or sliced view keeps its own strides, so nothing is copied
+and each kernel has one signature per dtype whatever the rank. Shapes that cannot be collapsed to
+four dimensions (rare) are copied contiguous first.
+
+Threads. Work is cut into blocks of ``BLOCK`` elements along the last dimension; large outputs
+run the blocks in parallel (``prange``), small ones serially, where a parallel region would cost
+more than it saves.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+
+import numpy as np
+from numba import prange
+from numba.extending import register_jitable
+
+from numbagrad.backends.cpu._jit import jit, run_parallel
+
+BLOCK = 4096
+# Outputs at least this large run in parallel: below it one thread is faster on 2 cores.
+PARALLEL_MIN_SIZE = 32768
+
+
+@register_jitable(inline="always")
+def _block(blk, shape):
+    """Block ``blk`` of the 4-D ``shape``: the index (i, j, k) of its row and its column range."""
+    n0, n1, n2, n3 = shape
+    per_row = (n3 + BLOCK - 1) // BLOCK
+    # prange hands out an unsigned index; mixing it with signed ints would give floats.
+    row, part = divmod(np.int64(blk), per_row)
+    i, rest = divmod(row, n1 * n2)
+    j, k = divmod(rest, n2)
+    start = part * BLOCK
+    return i, j, k, start, min(start + BLOCK, n3)
+
+
+@register_jitable(inline="always")
+def _n_blocks(shape):
+    n0, n1, n2, n3 = shape
+    return n0 * n1 * n2 * ((n3 + BLOCK - 1) // BLOCK)
+
+
+@register_jitable(inline="always")
+def _at(s, i, j, k):
+    """Offset of row (i, j, k) in an operand with element strides ``s``."""
+    return i * s[0] + j * s[1] + k * s[2]
+
+
+def _template_1(f, digest, parallel):
+    @jit(parallel=parallel)
+    def map_1(x, sx, out, so, shape):
+        """out = f(x): each block owns up to BLOCK consecutive elements of one output row."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        for blk in prange(_n_blocks(shape)):
+            i, j, k, start, stop = _block(blk, shape)
+            px, po = _at(sx, i, j, k), _at(so, i, j, k)
+            for m in range(start, stop):
+                out[po + m * so[3]] = f(x[px + m * sx[3]])
+
+    return map_1
+
+
+def _template_2(f, digest, parallel):
+    @jit(parallel=parallel)
+    def map_2(a, sa, b, sb, out, so, shape):
+        """out = f(a, b), broadcast: each block owns up to BLOCK elements of one output row."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        for blk in prange(_n_blocks(shape)):
+            i, j, k, start, stop = _block(blk, shape)
+            pa, pb, po = _at(sa, i, j, k), _at(sb, i, j, k), _at(so, i, j, k)
+            for m in range(start, stop):
+                out[po + m * so[3]] = f(a[pa + m * sa[3]], b[pb + m * sb[3]])
+
+    return map_2
+
+
+def _template_3(f, digest, parallel):
+    @jit(parallel=parallel)
+    def map_3(a, sa, b, sb, c, sc, out, so, shape):
+        """out = f(a, b, c), broadcast: each block owns up to BLOCK elements of one output row."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        for blk in prange(_n_blocks(shape)):
+            i, j, k, start, stop = _block(blk, shape)
+            pa, pb, pc, po = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k), _at(so, i, j, k)
+            for m in range(start, stop):
+                out[po + m * so[3]] = f(a[pa + m * sa[3]], b[pb + m * sb[3]], c[pc + m * sc[3]])
+
+    return map_3
+
+
+def _template_4x2(f, digest, parallel):
+    @jit(parallel=parallel)
+    def map_4x2(a, sa, b, sb, c, sc, d, sd, out0, out1, so, shape):
+        """(out0, out1) = f(a, b, c, d): a binary op's vector-Jacobian product in one pass."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        for blk in prange(_n_blocks(shape)):
+            i, j, k, start, stop = _block(blk, shape)
+            pa, pb, pc, pd = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k), _at(sd, i, j, k)
+            po = _at(so, i, j, k)
+            for m in range(start, stop):
+                r0, r1 = f(a[pa + m * sa[3]], b[pb + m * sb[3]], c[pc + m * sc[3]], d[pd + m * sd[3]])
+                out0[po + m * so[3]] = r0
+                out1[po + m * so[3]] = r1
+
+    return map_4x2
+
+
+_TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 2): _template_4x2}
+_kernels: dict = {}
+_registered: set = set()
+
+
+def _kernel(fn, n_in: int, n_out: int, parallel: bool):
+    key = (fn, n_in, n_out, parallel)
+    kernel = _kernels.get(key)
+    if kernel is None:
+        if (n_in, n_out) not in _TEMPLATES:
+            raise NotImplementedError(f"map: no loop template for {n_in} inputs and {n_out} outputs")
+        if fn not in _registered:
+            register_jitable(fn)  # makes the plain Python formula callable from kernels
+            _registered.add(fn)
+        digest = hashlib.sha1(inspect.getsource(fn).encode()).hexdigest()
+        kernel = _kernels[key] = _TEMPLATES[n_in, n_out](fn, digest, parallel)
+    return kernel
+
+
+def _flat(x: np.ndarray, shape: tuple) -> tuple[np.ndarray, tuple]:
+    """``x`` as a flat buffer and its element strides once broadcast to ``shape``."""
+    ndim = len(shape)
+    if x.shape == shape and x.flags.c_contiguous:
+        strides, acc = [0] * ndim, 1
+        for d in range(ndim - 1, -1, -1):
+            strides[d] = acc if shape[d] != 1 else 0
+            acc *= shape[d]
+        return x.reshape(-1), tuple(strides)
+    if x.size == 1:
+        return x.reshape(-1), (0,) * ndim
+    item = x.itemsize
+    if any(s < 0 or s % item for s in x.strides):
+        x = np.ascontiguousarray(x)
+    lead = ndim - x.ndim
+    strides = [0] * ndim
+    for d in range(x.ndim):
+        if x.shape[d] != 1:
+            strides[lead + d] = x.strides[d] // item
+    span = 1 + sum((n - 1) * s for n, s in zip(x.shape, (s // item for s in x.strides)))
+    base = np.lib.stride_tricks.as_strided(x, shape=(span,), strides=(item,))
+    return base, tuple(strides)
+
+
+def _collapse(shape: tuple, all_strides: list) -> tuple[tuple, list]:
+    """Merge neighbouring dimensions that every operand walks contiguously; pad to 4-D."""
+    dims = [d for d in range(len(shape)) if shape[d] != 1]
+    out_shape: list = []
+    out_strides: list = [[] for _ in all_strides]
+    for d in dims:
+        if out_shape and all(s[d] * shape[d] == o[-1] for s, o in zip(all_strides, out_strides)):
+            out_shape[-1] *= shape[d]
+            for s, o in zip(all_strides, out_strides):
+                o[-1] = s[d]
+        else:
+            out_shape.append(shape[d])
+            for s, o in zip(all_strides, out_strides):
+                o.append(s[d])
+    pad = 4 - len(out_shape)
+    if pad < 0:
+        return None, None
+    return (1,) * pad + tuple(out_shape), [(0,) * pad + tuple(o) for o in out_strides]
+
+
+def broadcast_shape(*shapes: tuple) -> tuple:
+    """The shape that ``shapes`` broadcast to (NumPy's rules); ValueError if they don't."""
+    return np.broadcast_shapes(*shapes)
+
+
+def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = None):  # noqa: A001
+    """Apply the scalar formula ``fn`` elementwise over broadcast ``inputs``.
+
+    Parameters
+    ----------
+    fn : callable
+        A plain scalar function of ``len(inputs)`` arguments returning one value, or a tuple of
+        ``n_out`` values.
+    inputs : list of numpy.ndarray
+        Operands of one dtype, broadcastable together.
+    out_dtype : numpy.dtype
+        Element type of the result(s).
+    n_out : int
+        Number of results ``fn`` returns.
+    out : numpy.ndarray, optional
+        A buffer of the broadcast shape to write into (in-place ops); it may alias an input,
+        since each element is read before it is written.
+
+    Returns
+    -------
+    numpy.ndarray or tuple of numpy.ndarray
+    """
+    shape = inputs[0].shape
+    for x in inputs:
+        if x.shape != shape:
+            shape = np.broadcast_shapes(*(x.shape for x in inputs))
+            break
+    outs = [np.empty(shape, out_dtype) for _ in range(n_out)] if out is None else [out]
+    result = outs[0] if n_out == 1 else tuple(outs)
+    size = outs[0].size
+    if size == 0:
+        return result
+    if all(o.flags.c_contiguous for o in outs) and all(
+        x.size == 1 or (x.shape == shape and x.flags.c_contiguous) for x in inputs
+    ):
+        # The common case (same-shape contiguous operands and scalars) needs no stride analysis.
+        args = []
+        for x in inputs:
+            args += [x.reshape(-1), _SCALAR if x.size == 1 else _DENSE]
+        args += [o.reshape(-1) for o in outs]
+        args += [_DENSE, (1, 1, 1, size)]
+        _launch(fn, len(inputs), n_out, size, args)
+        return result
+    flats = [_flat(x, shape) for x in inputs]
+    out_flats = [_flat(o, shape) for o in outs]
+    shape4, strides4 = _collapse(shape, [s for _, s in flats] + [out_flats[0][1]])
+    if shape4 is None:  # over four dimensions that the operands do not walk alike: copy them flat
+        flat_inputs = [np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1) for x in inputs]
+        flat = map(fn, flat_inputs, out_dtype, n_out)
+        if out is not None:
+            out[...] = flat.reshape(shape)
+            return out
+        return flat.reshape(shape) if n_out == 1 else tuple(r.reshape(shape) for r in flat)
+    args: list = []
+    for (base, _), s in zip(flats, strides4):
+        args += [base, s]
+    args += [base for base, _ in out_flats]
+    args += [strides4[-1], shape4]
+    _launch(fn, len(inputs), n_out, size, args)
+    return result
+
+
+_DENSE = (0, 0, 0, 1)
+_SCALAR = (0, 0, 0, 0)
+
+
+def _launch(fn, n_in: int, n_out: int, size: int, args: list) -> None:
+    if size >= PARALLEL_MIN_SIZE:
+        run_parallel(_kernel(fn, n_in, n_out, True), *args)
+    else:
+        _kernel(fn, n_in, n_out, False)(*args)

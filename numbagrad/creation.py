@@ -1,0 +1,241 @@
+"""Creating tensors: from data, filled with constants, ranges and random numbers."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from numbagrad import dtypes
+from numbagrad.device import CPU, as_device
+from numbagrad.random import rng
+from numbagrad.tensor import Tensor
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """A new NumPy array holding ``data`` with torch's dtype inference."""
+    if isinstance(data, Tensor):
+        array = np.array(data._backend().to_host(data._data), copy=True)
+    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten(data)):
+        array = np.array([_to_array(x) for x in data])
+    else:
+        array = np.array(data, copy=True)
+    if dtype is not None:
+        return array.astype(dtypes.as_dtype(dtype).np_type, copy=False)
+    if not isinstance(data, (np.ndarray, Tensor)):
+        # Python numbers: floats become the default dtype, ints int64 (NumPy arrays keep theirs).
+        if array.dtype.kind == "f":
+            return array.astype(dtypes.get_default_dtype().np_type, copy=False)
+        if array.dtype.kind in "iu":
+            return array.astype(np.int64, copy=False)
+    if array.dtype.kind in "OUS":
+        raise TypeError(f"tensor(): could not infer a numeric dtype from {type(data).__name__} data")
+    dtypes.from_numpy_dtype(array.dtype)  # TypeError for types numbagrad does not hold
+    return array
+
+
+def _flatten(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten(x)
+        else:
+            yield x
+
+
+def _finish(array: np.ndarray, device, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array)
+    if device is not None and as_device(device) != CPU:
+        t = t.to(device)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor copying ``data`` (nested lists, numbers, NumPy arrays or tensors).
+
+    Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.tensor([[1, 2], [3, 4]]).dtype
+    numbagrad.int64
+    """
+    return _finish(_to_array(data, dtype), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` as a tensor, sharing memory with a NumPy array or tensor when possible."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype is dtypes.as_dtype(dtype)):
+        return data if device is None else data.to(device)
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.as_dtype(dtype).np_type):
+        return _finish(from_numpy(data)._data, device, False)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (writes show through both ways).
+
+    Raises
+    ------
+    TypeError
+        If ``array`` is not a NumPy array or has a dtype numbagrad does not support.
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_numpy_dtype(array.dtype)
+    if any(s < 0 for s in array.strides):
+        raise ValueError(
+            "from_numpy: At least one stride in the given numpy array is negative, and tensors "
+            "with negative strides are not currently supported. (You can probably work around "
+            "this by making a copy of your array with array.copy().)"
+        )
+    return Tensor._make(array)
+
+
+def _size(size: tuple) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (numbers.Integral, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _dtype(dtype, default=None) -> np.dtype:
+    if dtype is None:
+        return (default or dtypes.get_default_dtype()).np_type
+    return dtypes.as_dtype(dtype).np_type
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size``."""
+    return _finish(np.zeros(_size(size), _dtype(dtype)), device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size``."""
+    return _finish(np.ones(_size(size), _dtype(dtype)), device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of shape ``size``."""
+    return _finish(np.empty(_size(size), _dtype(dtype)), device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
+    default = dtypes.scalar_dtype(fill_value)
+    return _finish(np.full(_size((size,)), fill_value, _dtype(dtype, default)), device,
+                   requires_grad)
+
+
+def _like(input: Tensor, dtype, device):
+    return (input.shape, dtype if dtype is not None else input.dtype,
+            device if device is not None else input.device)
+
+
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape (and by default dtype and device) of ``input``."""
+    shape, dtype, device = _like(input, dtype, device)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape (and by default dtype and device) of ``input``."""
+    shape, dtype, device = _like(input, dtype, device)
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uninitialised, with the shape (and by default dtype and device) of ``input``."""
+    shape, dtype, device = _like(input, dtype, device)
+    return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere, with the shape (and by default dtype) of ``input``."""
+    shape, dtype, device = _like(input, dtype, device)
+    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end`` by ``step``.
+
+    int64 when all arguments are integers, else the default float type.
+    """
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: upper bound and larger bound inconsistent with step sign "
+            f"(start={start}, end={end}, step={step})"
+        )
+    is_int = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
+    default = dtypes.int64 if is_int else dtypes.get_default_dtype()
+    np_dtype = _dtype(dtype, default)
+    n = int(np.ceil((end - start) / step))
+    values = (start + step * np.arange(n, dtype=np.float64)) if not is_int else np.arange(start, end, step)
+    return _finish(values.astype(np_dtype), device, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+    return _finish(np.linspace(start, end, steps).astype(_dtype(dtype)), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    """The ``n`` x ``m`` identity matrix."""
+    return _finish(np.eye(n, n if m is None else m, dtype=_dtype(dtype)), device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Samples of the standard normal distribution, of shape ``size``."""
+    np_dtype = _dtype(dtype)
+    values = rng(generator).standard_normal(_size(size), dtype=np.float64).astype(np_dtype)
+    return _finish(values, device, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Samples of the uniform distribution on [0, 1), of shape ``size``."""
+    np_dtype = _dtype(dtype)
+    values = rng(generator).random(_size(size), dtype=np.float64).astype(np_dtype)
+    return _finish(values, device, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from [low, high), of shape ``size`` (int64 by default)."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    values = rng(generator).integers(low, high, _size((size,)), dtype=np.int64)
+    return _finish(values.astype(_dtype(dtype, dtypes.int64)), device, requires_grad)
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of ``0 .. n-1``."""
+    values = rng(generator).permutation(n).astype(_dtype(dtype, dtypes.int64))
+    return _finish(values, device, False)
+
+
+def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Samples of N(mean, std**2), of shape ``size``."""
+    values = rng(generator).normal(mean, std, _size((size,))).astype(_dtype(dtype))
+    return _finish(values, device, requires_grad)

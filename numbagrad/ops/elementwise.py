@@ -1,0 +1,369 @@
+"""Elementwise operations: the primitives built from the formulas in :mod:`numbagrad.ops.scalar`,
+and the public functions that call them with torch's type promotion and broadcasting.
+
+Adding an elementwise op takes its formula and vjp in ``ops/scalar.py``, one registration line
+here, and a spec line in ``tests/ops/specs.py``.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from numbagrad import dtypes
+from numbagrad.ops import scalar as F
+from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
+
+# ---------------------------------------------------------------------------- templates
+
+
+def _map_forward(fn, out_bool, be, *arrays):
+    return be.map(fn, list(arrays), np.bool_ if out_bool else arrays[0].dtype)
+
+
+def _unary_vjp(fn, be, g, node):
+    x, = node.inputs
+    return (be.map(fn, [x, node.output, g], g.dtype),)
+
+
+def _binary_vjp(fn, be, g, node):
+    a, b = node.inputs
+    ga, gb = be.map(fn, [a, b, node.output, g], g.dtype, n_out=2)
+    return (unbroadcast(be, ga, node.in_shapes[0]) if node.needs[0] else None,
+            unbroadcast(be, gb, node.in_shapes[1]) if node.needs[1] else None)
+
+
+def _unary(name, fn, vjp_fn, out_bool=False):
+    return register(OpDef(name, partial(_map_forward, fn, out_bool),
+                          None if vjp_fn is None else partial(_unary_vjp, vjp_fn),
+                          kernels=("map",), saves_inputs=vjp_fn is not None,
+                          saves_output=vjp_fn is not None,
+                          nondiff=(0,) if vjp_fn is None else ()))
+
+
+def _binary(name, fn, vjp_fn, out_bool=False, nondiff=()):
+    return register(OpDef(name, partial(_map_forward, fn, out_bool),
+                          None if vjp_fn is None else partial(_binary_vjp, vjp_fn),
+                          kernels=("map",), saves_inputs=vjp_fn is not None,
+                          saves_output=vjp_fn is not None,
+                          nondiff=(0, 1) if vjp_fn is None else nondiff))
+
+
+def _add_vjp(be, g, node):
+    return (unbroadcast(be, g, node.in_shapes[0]) if node.needs[0] else None,
+            unbroadcast(be, g, node.in_shapes[1]) if node.needs[1] else None)
+
+
+def _sub_vjp(be, g, node):
+    gb = be.map(F.neg, [g], g.dtype) if node.needs[1] else None
+    return (unbroadcast(be, g, node.in_shapes[0]) if node.needs[0] else None,
+            unbroadcast(be, gb, node.in_shapes[1]) if node.needs[1] else None)
+
+
+def _neg_vjp(be, g, node):
+    return (be.map(F.neg, [g], g.dtype),)
+
+
+def _where_vjp(be, g, node):
+    c = node.inputs[0]
+    zero = be.zeros((), g.dtype)
+    ga = be.map(F.where, [c, g, zero], g.dtype) if node.needs[1] else None
+    gb = be.map(F.where, [c, zero, g], g.dtype) if node.needs[2] else None
+    return (None,
+            None if ga is None else unbroadcast(be, ga, node.in_shapes[1]),
+            None if gb is None else unbroadcast(be, gb, node.in_shapes[2]))
+
+
+def _where_forward(be, c, a, b):
+    return be.map(F.where, [c, a, b], a.dtype)
+
+
+def _to_copy_forward(be, x, dtype):
+    return be.astype(x, dtype)
+
+
+def _to_copy_vjp(be, g, node):
+    return (be.astype(g, node.in_dtypes[0]),)
+
+
+ADD = register(OpDef("add", partial(_map_forward, F.add, False), _add_vjp, kernels=("map", "sum")))
+SUB = register(OpDef("sub", partial(_map_forward, F.sub, False), _sub_vjp, kernels=("map", "sum")))
+NEG = register(OpDef("neg", partial(_map_forward, F.neg, False), _neg_vjp, kernels=("map",)))
+MUL = _binary("mul", F.mul, F.mul_vjp)
+DIV = _binary("div", F.div, F.div_vjp)
+POW = _binary("pow", F.pow, F.pow_vjp)
+MAXIMUM = _binary("maximum", F.maximum, F.maximum_vjp)
+MINIMUM = _binary("minimum", F.minimum, F.minimum_vjp)
+CLAMP_MIN = _binary("clamp_min", F.clamp_min, F.clamp_min_vjp, nondiff=(1,))
+CLAMP_MAX = _binary("clamp_max", F.clamp_max, F.clamp_max_vjp, nondiff=(1,))
+LEAKY_RELU = _binary("leaky_relu", F.leaky_relu, F.leaky_relu_vjp, nondiff=(1,))
+EXP = _unary("exp", F.exp, F.exp_vjp)
+LOG = _unary("log", F.log, F.log_vjp)
+SQRT = _unary("sqrt", F.sqrt, F.sqrt_vjp)
+ABS = _unary("abs", F.abs, F.abs_vjp)
+SIGN = _unary("sign", F.sign, F.sign_vjp)
+RELU = _unary("relu", F.relu, F.relu_vjp)
+SIGMOID = _unary("sigmoid", F.sigmoid, F.sigmoid_vjp)
+TANH = _unary("tanh", F.tanh, F.tanh_vjp)
+WHERE = register(OpDef("where", _where_forward, _where_vjp,
+                       kernels=("map", "sum"), saves_inputs=True, nondiff=(0,)))
+TO_COPY = register(OpDef("to_copy", _to_copy_forward, _to_copy_vjp, kernels=("astype",)))
+EQ = _binary("eq", F.eq, None, out_bool=True)
+NE = _binary("ne", F.ne, None, out_bool=True)
+LT = _binary("lt", F.lt, None, out_bool=True)
+LE = _binary("le", F.le, None, out_bool=True)
+GT = _binary("gt", F.gt, None, out_bool=True)
+GE = _binary("ge", F.ge, None, out_bool=True)
+LOGICAL_NOT = _unary("logical_not", F.logical_not, None, out_bool=True)
+
+
+# ---------------------------------------------------------------------------- public functions
+
+
+def _tensor():
+    from numbagrad.tensor import Tensor
+
+    return Tensor
+
+
+def _check_broadcast(op: str, shapes: list) -> None:
+    """RuntimeError naming the op, the sizes and the dimension that cannot broadcast."""
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    for d in range(ndim):
+        sizes = [p[d] for p in padded if p[d] != 1]
+        other = next((n for n in sizes if n != sizes[0]), None)
+        if other is not None:
+            raise RuntimeError(
+                f"{op}: The size of tensor a ({sizes[0]}) must match the size of tensor b "
+                f"({other}) at non-singleton dimension {d} (shapes: "
+                f"{', '.join(str(list(s)) for s in shapes)})"
+            )
+
+
+def cast(x, dtype: dtypes.dtype):
+    """``x`` converted to ``dtype``; differentiable (the gradient is converted back)."""
+    if x.dtype is dtype:
+        return x
+    return apply(TO_COPY, (x,), dtype=dtype.np_type)
+
+
+def operands(op: str, *xs, dtype: dtypes.dtype | None = None) -> tuple:
+    """Tensors of one dtype and device from tensors and Python numbers, broadcast-checked.
+
+    The dtype is torch's result type of ``xs`` unless given; numbers become 0-d tensors.
+    """
+    Tensor = _tensor()
+    first = next((x for x in xs if isinstance(x, Tensor)), None)
+    if dtype is None:
+        dtype = dtypes.result_type(*xs)
+    out = []
+    for x in xs:
+        if isinstance(x, Tensor):
+            out.append(cast(x, dtype))
+        elif isinstance(x, (bool, int, float, np.number, np.bool_)):
+            array = first._backend().from_host(np.asarray(x, dtype.np_type))
+            out.append(Tensor._make(array, first._device))
+        else:
+            raise TypeError(
+                f"{op}(): expected Tensor or number arguments, but got {type(x).__name__}"
+            )
+    shapes = [t._data.shape for t in out]
+    if any(s != shapes[0] for s in shapes):
+        _check_broadcast(op, shapes)
+    return tuple(out)
+
+
+def _floating(x):
+    """Integer tensors go through float functions (exp, log, ...) as the default float type."""
+    return x if x.dtype.is_floating_point else cast(x, dtypes.get_default_dtype())
+
+
+def add(input, other, *, alpha=1):
+    """``input + alpha * other``, broadcast. d/d input = 1, d/d other = alpha."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return apply(ADD, operands("add", input, other))
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other``, broadcast. d/d input = 1, d/d other = -alpha."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return apply(SUB, operands("sub", input, other))
+
+
+subtract = sub
+
+
+def rsub(input, other):
+    """``other - input`` (Python's reflected subtraction)."""
+    return apply(SUB, operands("sub", other, input))
+
+
+def mul(input, other):
+    """``input * other``, broadcast. d/da = b, d/db = a."""
+    return apply(MUL, operands("mul", input, other))
+
+
+def div(input, other):
+    """True division ``input / other``, broadcast; integers divide as floats.
+
+    d/da = 1/b, d/db = -a/b**2.
+    """
+    dtype = dtypes.result_type(input, other)
+    if not dtype.is_floating_point:
+        dtype = dtypes.get_default_dtype()
+    return apply(DIV, operands("div", input, other, dtype=dtype))
+
+
+true_divide = divide = div
+
+
+def rdiv(input, other):
+    """``other / input`` (Python's reflected division)."""
+    return div(other, input)
+
+
+def pow(input, exponent):  # noqa: A001
+    """``input ** exponent``. d/da = b a**(b-1), d/db = a**b log(a)."""
+    return apply(POW, operands("pow", input, exponent))
+
+
+def rpow(input, other):
+    """``other ** input`` (Python's reflected power)."""
+    return apply(POW, operands("pow", other, input))
+
+
+def square(input):
+    """``input ** 2``."""
+    return mul(input, input)
+
+
+multiply = mul
+
+
+def neg(input):
+    """``-input``."""
+    return apply(NEG, (input,))
+
+
+negative = neg
+
+
+def exp(input):
+    """``e ** input``. d/dx = exp(x)."""
+    return apply(EXP, (_floating(input),))
+
+
+def log(input):
+    """Natural logarithm; nan below 0, -inf at 0. d/dx = 1/x."""
+    return apply(LOG, (_floating(input),))
+
+
+def sqrt(input):
+    """Square root; nan below 0. d/dx = 1/(2 sqrt(x))."""
+    return apply(SQRT, (_floating(input),))
+
+
+def abs(input):  # noqa: A001
+    """Absolute value. d/dx = sign(x) (0 at 0)."""
+    return apply(ABS, (input,))
+
+
+def sign(input):
+    """-1, 0 or 1 by the sign of each element. The gradient is 0."""
+    return apply(SIGN, (input,))
+
+
+def relu(input):
+    """``max(input, 0)``. d/dx = 1 where x > 0, else 0 (0 at 0)."""
+    return apply(RELU, (input,))
+
+
+def sigmoid(input):
+    """``1 / (1 + exp(-input))``, stable for large |x|. d/dx = s (1 - s)."""
+    return apply(SIGMOID, (_floating(input),))
+
+
+def tanh(input):
+    """Hyperbolic tangent. d/dx = 1 - tanh(x)**2."""
+    return apply(TANH, (_floating(input),))
+
+
+def leaky_relu(input, negative_slope: float = 0.01):
+    """``x if x > 0 else negative_slope * x``. d/dx = 1 or negative_slope."""
+    x, slope = operands("leaky_relu", input, negative_slope, dtype=input.dtype)
+    return apply(LEAKY_RELU, (x, slope))
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    """Limit every element to ``[min, max]``; d/dx = 1 inside (bounds included), else 0.
+
+    Raises
+    ------
+    ValueError
+        If both bounds are None.
+    """
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    x = input
+    if min is not None:
+        x, lo = operands("clamp", x, min)
+        x = apply(CLAMP_MIN, (x, lo))
+    if max is not None:
+        x, hi = operands("clamp", x, max)
+        x = apply(CLAMP_MAX, (x, hi))
+    return x
+
+
+clip = clamp
+
+
+def maximum(input, other):
+    """Elementwise maximum, nan-propagating. A tie sends half the gradient to each side."""
+    return apply(MAXIMUM, operands("maximum", input, other))
+
+
+def minimum(input, other):
+    """Elementwise minimum, nan-propagating. A tie sends half the gradient to each side."""
+    return apply(MINIMUM, operands("minimum", input, other))
+
+
+def where(condition, input, other):
+    """``input`` where ``condition`` holds, else ``other``, all broadcast together.
+
+    The gradient goes to ``input`` where the condition holds and to ``other`` elsewhere.
+    """
+    Tensor = _tensor()
+    if not isinstance(condition, Tensor) or condition.dtype is not dtypes.bool_:
+        raise TypeError(
+            "where: expected condition to be a bool tensor, got "
+            f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}"
+        )
+    a, b = operands("where", input, other)
+    _check_broadcast("where", [condition._data.shape, a._data.shape, b._data.shape])
+    return apply(WHERE, (condition, a, b))
+
+
+def _comparison(op: OpDef):
+    def compare(input, other):
+        return apply(op, operands(op.name, input, other))
+
+    compare.__name__ = op.name
+    compare.__doc__ = f"Elementwise ``{op.name}`` comparison as a bool tensor (no gradient)."
+    return compare
+
+
+eq = _comparison(EQ)
+ne = _comparison(NE)
+lt = _comparison(LT)
+le = _comparison(LE)
+gt = _comparison(GT)
+ge = _comparison(GE)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def logical_not(input):
+    """``not x`` for each element, as a bool tensor."""
+    return apply(LOGICAL_NOT, (input,))

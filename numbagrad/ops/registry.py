@@ -1,0 +1,138 @@
+"""The one registry of primitives and their derivative rules, and the function that runs them.
+
+A primitive is an :class:`OpDef`: a forward (arrays in, array out), a vector-Jacobian product
+(the gradient of each input from the gradient of the output) and the backend kernels it uses.
+Everything else in numbagrad is composed from primitives and gets its gradient from theirs.
+:func:`apply` runs a primitive on tensors and, when grad mode is on and an input requires grad,
+records a :class:`~numbagrad.autograd.graph.Node` on the result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from numbagrad.autograd.grad_mode import _enabled
+from numbagrad.autograd.graph import AccumulateGrad, Node
+
+
+@dataclass(frozen=True, eq=False)
+class OpDef:
+    """A primitive operation.
+
+    Attributes
+    ----------
+    name : str
+        The op's name, shared by its forward, its vjp, its kernels and its test spec.
+    forward : callable
+        ``forward(be, *arrays, **attrs) -> array`` or ``(array, extra)``, where ``be`` is the
+        backend of the inputs' device and ``extra`` is kept for the vjp.
+    vjp : callable
+        ``vjp(be, grad, node) -> tuple`` with one gradient (or None) per input; ``node`` holds
+        ``inputs``, ``output``, ``attrs``, ``extra``, ``needs`` and ``in_shapes``.
+    kernels : tuple of str
+        The backend functions the op runs; each backend must provide them (checked by a test).
+    saves_inputs, saves_output : bool
+        Whether the vjp reads the input arrays / the output array. Unsaved values are freed as
+        soon as the forward pass no longer needs them.
+    nondiff : tuple of int
+        Inputs that never receive a gradient (indices, masks, conditions).
+    cuda_reason : str
+        Why the op has no CUDA kernel, if it has none.
+    """
+
+    name: str
+    forward: Callable
+    vjp: Callable
+    kernels: tuple = ()
+    saves_inputs: bool = False
+    saves_output: bool = False
+    nondiff: tuple = ()
+    cuda_reason: str = ""
+    doc: str = field(default="", repr=False)
+
+
+REGISTRY: dict[str, OpDef] = {}
+
+
+def register(op: OpDef) -> OpDef:
+    """Add ``op`` to :data:`REGISTRY`; names are unique."""
+    if op.name in REGISTRY:
+        raise ValueError(f"register: an op named {op.name!r} is already registered")
+    REGISTRY[op.name] = op
+    return op
+
+
+def _edge(t):
+    """Where the gradient of tensor ``t`` goes: its node, or its leaf accumulator."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    acc = t._accumulator
+    if acc is None:
+        acc = t._accumulator = AccumulateGrad(t)
+    return (acc, 0)
+
+
+def apply(op: OpDef, inputs: tuple, **attrs):
+    """Run primitive ``op`` on tensors ``inputs`` and record it for backward when needed.
+
+    Parameters
+    ----------
+    op : OpDef
+    inputs : tuple of Tensor
+        All on one device (checked).
+    **attrs
+        Static arguments passed to ``op.forward`` and kept for ``op.vjp``.
+
+    Returns
+    -------
+    Tensor
+    """
+    from numbagrad.tensor import Tensor
+
+    device = inputs[0]._device
+    for t in inputs:
+        if t._device != device:
+            raise RuntimeError(
+                f"{op.name}: expected all tensors to be on the same device, but found at least "
+                f"two devices, {device} and {t._device}!"
+            )
+    be = inputs[0]._backend()
+    arrays = [t._data for t in inputs]
+    result = op.forward(be, *arrays, **attrs)
+    extra = None
+    if isinstance(result, tuple):
+        result, extra = result
+    out = Tensor._make(result, device)
+    if not _enabled.get():
+        return out
+    needs = tuple(t.requires_grad and i not in op.nondiff for i, t in enumerate(inputs))
+    if not any(needs):
+        return out
+    edges = tuple(_edge(t) if need else (None, 0) for t, need in zip(inputs, needs))
+    versions = ()
+    saved_in = None
+    if op.saves_inputs:
+        saved_in = arrays
+        versions = tuple((t._version, t._version.value, t.shape, t.dtype.name) for t in inputs)
+    if op.saves_output:
+        versions += ((out._version, 0, out.shape, out.dtype.name),)
+    out.requires_grad = True
+    out.grad_fn = Node(op, be, edges, needs, saved_in, result if op.saves_output else None,
+                       attrs, extra, tuple(a.shape for a in arrays),
+                       tuple(a.dtype for a in arrays), versions, ((result.shape, result.dtype),))
+    return out
+
+
+def unbroadcast(be, grad, shape: tuple):
+    """Sum ``grad`` down to ``shape``: the one place where broadcasting is undone.
+
+    Leading dimensions that broadcasting added are summed away; dimensions that were 1 in
+    ``shape`` but not in ``grad`` are summed keeping the 1.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + d for d, n in enumerate(shape) if n == 1 and grad.shape[lead + d] != 1
+    )
+    return be.sum(grad, axes).reshape(shape)

@@ -1,0 +1,208 @@
+"""Scalar formulas of the elementwise ops, each with its derivative just below it.
+
+Plain Python functions of scalars using ``math.*`` only: the CPU backend compiles them with
+``numba.njit`` inside its loop templates, the CUDA backend with ``cuda.jit(device=True)``, and
+with ``NUMBA_DISABLE_JIT=1`` they run as ordinary Python. The math exists once.
+
+A derivative ``<name>_vjp`` takes the forward's inputs, its output ``out`` and the incoming
+gradient ``g``, and returns the gradient of each input (a tuple for two inputs). Zero gradients
+are written ``0.0``, never ``0 * g``, which would turn an infinite ``g`` into nan.
+"""
+import math
+
+
+def add(a, b):
+    return a + b
+
+
+def sub(a, b):
+    return a - b
+
+
+def mul(a, b):
+    return a * b
+
+
+def mul_vjp(a, b, out, g):
+    return g * b, g * a
+
+
+def div(a, b):
+    return a / b
+
+
+def div_vjp(a, b, out, g):
+    # d(a/b)/db = -a/b**2 = -out/b, which stays finite where a/b is finite.
+    return g / b, -g * out / b
+
+
+def pow(a, b):  # noqa: A001 - torch's name
+    return a ** b
+
+
+def pow_vjp(a, b, out, g):
+    # torch's conventions: no gradient through a zero exponent (0 * a**-1 would be nan at a=0),
+    # none through the base of 0 ** b for b >= 0 (log(0) = -inf).
+    ga = 0.0 if b == 0 else g * b * a ** (b - 1)
+    gb = 0.0 if (a == 0 and b >= 0) else g * out * math.log(a) if a > 0 else g * out * math.nan
+    return ga, gb
+
+
+def maximum(a, b):
+    if a != a or b != b:
+        return a + b  # NaN in, NaN out
+    return a if a > b else b
+
+
+def maximum_vjp(a, b, out, g):
+    # A tie splits the gradient evenly, as torch does.
+    if a == b:
+        return g / 2, g / 2
+    return (g, 0.0) if a > b else (0.0, g)
+
+
+def minimum(a, b):
+    if a != a or b != b:
+        return a + b
+    return a if a < b else b
+
+
+def minimum_vjp(a, b, out, g):
+    if a == b:
+        return g / 2, g / 2
+    return (g, 0.0) if a < b else (0.0, g)
+
+
+def clamp_min(x, lo):
+    return lo if x < lo else x  # NaN fails the test and passes through
+
+
+def clamp_min_vjp(x, lo, out, g):
+    # The gradient passes at the boundary itself (x == lo), as in torch's clamp.
+    return (g if x >= lo else 0.0), 0.0
+
+
+def clamp_max(x, hi):
+    return hi if x > hi else x
+
+
+def clamp_max_vjp(x, hi, out, g):
+    return (g if x <= hi else 0.0), 0.0
+
+
+def leaky_relu(x, slope):
+    return x if x > 0 else x * slope
+
+
+def leaky_relu_vjp(x, slope, out, g):
+    return (g if x > 0 else g * slope), 0.0
+
+
+def neg(x):
+    return -x
+
+
+def exp(x):
+    return math.exp(x)
+
+
+def exp_vjp(x, out, g):
+    return g * out
+
+
+def log(x):
+    if x < 0:
+        return math.nan  # math.log raises on negatives; IEEE says nan
+    if x == 0:
+        return -math.inf
+    return math.log(x)
+
+
+def log_vjp(x, out, g):
+    return g / x
+
+
+def sqrt(x):
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def sqrt_vjp(x, out, g):
+    return g / (2 * out)
+
+
+def abs(x):  # noqa: A001 - torch's name
+    return -x if x < 0 else x
+
+
+def abs_vjp(x, out, g):
+    # sign(0) = 0: no gradient at the kink, as torch.
+    return g if x > 0 else (-g if x < 0 else 0.0)
+
+
+def sign(x):
+    return 1 if x > 0 else (-1 if x < 0 else x)  # sign(0) = 0, sign(nan) = nan
+
+
+def sign_vjp(x, out, g):
+    return 0.0
+
+
+def relu(x):
+    # Written as a comparison, not max(x, 0): the gradient at 0 must be exactly 0, as torch's.
+    return x if x > 0 else 0
+
+
+def relu_vjp(x, out, g):
+    return g if out > 0 else 0.0
+
+
+def sigmoid(x):
+    # Two branches keep exp's argument non-positive: no overflow for large |x|.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def sigmoid_vjp(x, out, g):
+    return g * out * (1.0 - out)
+
+
+def tanh(x):
+    return math.tanh(x)
+
+
+def tanh_vjp(x, out, g):
+    return g * (1.0 - out * out)
+
+
+def where(c, a, b):
+    return a if c else b
+
+
+def eq(a, b):
+    return a == b
+
+
+def ne(a, b):
+    return a != b
+
+
+def lt(a, b):
+    return a < b
+
+
+def le(a, b):
+    return a <= b
+
+
+def gt(a, b):
+    return a > b
+
+
+def ge(a, b):
+    return a >= b
+
+
+def logical_not(x):
+    return not x

@@ -1,0 +1,363 @@
+"""``Tensor``: an array, its gradient, and the node of the graph that made it.
+
+The data is a NumPy array on the CPU (a Numba device array on a GPU), possibly a view of another
+tensor's data, as in torch. Operators and methods call the functions in :mod:`numbagrad.ops`;
+this module holds only the tensor's state, conversions and autograd entry points.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numbagrad import dtypes
+from numbagrad.autograd.grad_mode import _enabled
+from numbagrad.autograd.graph import VersionCounter
+from numbagrad.backends import get as _get_backend
+from numbagrad.device import CPU, as_device
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, printed as torch prints it."""
+
+    def __repr__(self) -> str:
+        return f"numbagrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Tensor:
+    """A multi-dimensional array that can record operations for automatic differentiation.
+
+    Build tensors with :func:`numbagrad.tensor`, :func:`numbagrad.zeros`, :func:`numbagrad.randn`
+    and friends; ``Tensor(data)`` works too and behaves like ``numbagrad.tensor(data)``.
+
+    Attributes
+    ----------
+    grad : Tensor or None
+        The gradient accumulated by ``backward()`` (leaves, and non-leaves after ``retain_grad``).
+    grad_fn : Node or None
+        The graph node that produced this tensor; None for leaves.
+    requires_grad : bool
+        Whether operations on this tensor are recorded.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version",
+                 "_accumulator", "_base", "_device", "_retains_grad", "__weakref__")
+    # NumPy defers to Tensor's reflected operators (np.float32(2) * t calls t.__rmul__).
+    __array_ufunc__ = None
+
+    def __init__(self, data=None, *, dtype=None, device=None, requires_grad: bool = False) -> None:
+        from numbagrad.creation import _to_array
+
+        array = _to_array([] if data is None else data, dtype)
+        self._init(array, CPU)
+        if device is not None and as_device(device) != CPU:
+            moved = self.to(device)
+            self._data, self._device = moved._data, moved._device
+        self.requires_grad = requires_grad
+
+    def _init(self, array, device) -> None:
+        self._data = array
+        self._requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._version = VersionCounter()
+        self._accumulator = None
+        self._base = None
+        self._device = device
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, array, device=CPU, base=None) -> Tensor:
+        """Wrap a backend array without copying; ``base`` marks a view sharing its versions."""
+        t = cls.__new__(cls)
+        t._init(array, device)
+        if base is not None:
+            t._base = base._base if base._base is not None else base
+            t._version = base._version
+        return t
+
+    def _backend(self):
+        return _get_backend(self._device.type)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients "
+                f"(this tensor is {self.dtype})"
+            )
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return ``self``."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self.grad_fn is None
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        """The element type."""
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        """Where the data lives."""
+        return self._device
+
+    @property
+    def is_cuda(self) -> bool:
+        """True when the data lives on a GPU."""
+        return self._device.type == "cuda"
+
+    @property
+    def shape(self) -> Size:
+        """The size of each dimension."""
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_dim(dim, self._data.ndim, "size")]
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        """True for float32 and float64 tensors."""
+        return self.dtype.is_floating_point
+
+    def is_contiguous(self) -> bool:
+        """True when the elements are laid out in row-major order without gaps."""
+        return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim: int | None = None):
+        """Steps in elements between neighbours along each dimension."""
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_dim(dim, self._data.ndim, "stride")]
+
+    @property
+    def data(self) -> Tensor:
+        """The same data, detached from the graph and from version tracking (as torch)."""
+        return Tensor._make(self._data, self._device)
+
+    @data.setter
+    def data(self, other: Tensor) -> None:
+        self._data = other._data
+
+    # ----------------------------------------------------------------- conversions
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array, sharing memory on the CPU.
+
+        Raises
+        ------
+        RuntimeError
+            If the tensor requires grad (call ``detach()`` first, as torch asks).
+        """
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if self._device.type != "cpu":
+            raise TypeError(
+                f"can't convert {self._device} device type tensor to numpy. Use Tensor.cpu() to "
+                "copy the tensor to host memory first."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self._backend().to_host(self._data)
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._backend().to_host(self._data).reshape(-1)[0].item()
+
+    def tolist(self):
+        """The data as (nested) Python lists of numbers."""
+        return self._backend().to_host(self._data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous"
+                f" (it has {self._data.size} elements)"
+            )
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        from numbagrad._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (np.asarray(self), self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
+        t = Tensor._make(self._backend().copy(self._data), self._device)
+        t._requires_grad = self._requires_grad
+        if self.grad is not None:
+            t.grad = Tensor._make(self._backend().copy(self.grad._data), self._device)
+        memo[id(self)] = t
+        return t
+
+    # ----------------------------------------------------------------- autograd
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after ``backward()``."""
+        import weakref
+
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        node = self.grad_fn
+        if node.retained is None:
+            node.retained = {}
+        node.retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True after ``retain_grad()`` on a non-leaf."""
+        return self._retains_grad
+
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                 inputs=None) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on.
+
+        Parameters
+        ----------
+        gradient : Tensor, optional
+            The gradient of some scalar with respect to this tensor; required unless this
+            tensor has one element.
+        retain_graph : bool, optional
+            Keep the saved values so that backward can run through the graph again.
+        create_graph : bool
+            Not supported: numbagrad's derivative rules are not themselves differentiable.
+        inputs : sequence of Tensor, optional
+            Accumulate only into these tensors' ``.grad``.
+        """
+        from numbagrad.autograd.functional import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                 inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (a view: it shares data and version counter)."""
+        return Tensor._make(self._data, self._device, base=self)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place."""
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+
+def _rebuild(array, requires_grad):
+    t = Tensor._make(np.array(array))
+    t.requires_grad = requires_grad
+    return t
+
+
+def _dim(dim: int, ndim: int, op: str) -> int:
+    """``dim`` as a non-negative index, or IndexError naming the op and the range."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+            f"but got {dim})"
+        )
+    return dim % n
+
+
+def wrap_dim(dim: int, ndim: int, op: str) -> int:
+    """Public name of the dimension check used by ops: negative dims count from the end."""
+    return _dim(dim, ndim, op)
+
+
+def grad_enabled() -> bool:
+    """Whether grad mode is on (a fast read for hot paths)."""
+    return _enabled.get()
