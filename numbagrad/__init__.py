@@ -4,6 +4,8 @@
 """
 from numbagrad import _tensor_methods  # noqa: F401 - binds Tensor's methods and operators
 from numbagrad import autograd
+from numbagrad import utils
+from numbagrad._tensor_str import get_printoptions, printoptions, set_printoptions
 from numbagrad.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from numbagrad.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
                                 full_like, linspace, normal, ones, ones_like, rand, randint,
@@ -17,12 +19,14 @@ from numbagrad.ops.elementwise import (abs, add, clamp, clip, div, divide, eq, e
                                        multiply, ne, neg, negative, pow, relu, sigmoid, sign, sqrt,
                                        square, sub, subtract, tanh, true_divide, where)
 from numbagrad.ops.index import gather
-from numbagrad.ops.linalg import matmul, mm
+from numbagrad.ops.linalg import bmm, matmul, mm
 from numbagrad.ops.nn_ops import log_softmax, softmax
 from numbagrad.ops.reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
 from numbagrad.ops.shape import (cat, chunk, clone, flatten, permute, reshape, split, squeeze,
                                  stack, t, transpose, unsqueeze)
 from numbagrad.random import Generator, initial_seed, manual_seed, seed
+from numbagrad.serialization import load, save
 from numbagrad.tensor import Size, Tensor
+from numbagrad import nn, optim
 
 __version__ = "0.1.0"

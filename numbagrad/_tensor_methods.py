@@ -108,8 +108,8 @@ def _inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
         )
     if result.dtype.category > self.dtype.category:
         raise RuntimeError(
-            f"{op.__name__}_: result type {result.dtype.name} can't be cast to the desired output "
-            f"type {self.dtype.name}"
+            f"{op.__name__}_: result type {dtypes.scalar_name(result.dtype)} can't be cast to the "
+            f"desired output type {dtypes.scalar_name(self.dtype)}"
         )
     if recording:
         result = ew.cast(result, self.dtype)
@@ -121,9 +121,18 @@ def _inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
 
 
 def _overwrite(self: Tensor, value: Tensor) -> Tensor:
-    """Replace every element by ``value`` (broadcast); the old values get no gradient."""
-    keep_none = Tensor._make(self._backend().zeros((), np.bool_), self._device)
-    return _inplace(self, ew.where, keep_none, value)
+    """Replace every element by ``value`` (broadcast, converted to ``self``'s dtype); the old
+    values get no gradient."""
+    return _inplace(self, _replaced_by, ew.cast(value, self.dtype))
+
+
+def _replaced_by(old: Tensor, value: Tensor) -> Tensor:
+    """``value`` broadcast to ``old``'s shape, recorded so that ``old`` gets a zero gradient."""
+    keep_none = Tensor._make(old._backend().zeros((), np.bool_), old._device)
+    return ew.where(keep_none, old, value)
+
+
+_replaced_by.__name__ = "copy"  # error messages name the in-place op "copy_"
 
 
 def add_(self, other, *, alpha=1) -> Tensor:
@@ -169,6 +178,11 @@ def zero_(self) -> Tensor:
 def fill_(self, value) -> Tensor:
     """Fill with ``value`` in place."""
     if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
         return _overwrite(self, value)
     if not (_enabled.get() and self.requires_grad):
         self._backend().assign(self._data, value)
@@ -188,26 +202,64 @@ def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
 
 
 def _fill_random(self: Tensor, values: np.ndarray) -> Tensor:
-    return fill_(self, Tensor._make(self._backend().from_host(values.astype(self._data.dtype)),
-                                    self._device))
+    return _overwrite(self, Tensor._make(
+        self._backend().from_host(values.astype(self._data.dtype)), self._device))
+
+
+def _check_floating(self: Tensor, op: str) -> None:
+    if not self.dtype.is_floating_point:
+        raise NotImplementedError(
+            f'"{op}" not implemented for \'{dtypes.scalar_name(self.dtype)}\''
+        )
 
 
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    """Fill in place with samples of U(a, b)."""
+    """Fill in place with samples of U(a, b).
+
+    Raises
+    ------
+    RuntimeError
+        If ``a > b``.
+    NotImplementedError
+        For integer and bool tensors, as torch.
+    """
+    _check_floating(self, "uniform_")
+    if a > b:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
     return _fill_random(self, rng(generator).uniform(a, b, self._data.shape))
 
 
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
-    """Fill in place with samples of N(mean, std**2)."""
+    """Fill in place with samples of N(mean, std**2).
+
+    Raises
+    ------
+    RuntimeError
+        If ``std < 0``.
+    NotImplementedError
+        For integer and bool tensors, as torch.
+    """
+    _check_floating(self, "normal_")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill_random(self, rng(generator).normal(mean, std, self._data.shape))
 
 
 # ---------------------------------------------------------------------------- operators
 
 
-def _reflected(fn, name: str):
+_OPERAND_TYPES = (Tensor, bool, int, float, np.number, np.bool_, np.ndarray)
+
+
+def _operator(fn, name: str, reflected: bool = False):
+    """A binary dunder: NotImplemented for operands that are not tensors or numbers, so that
+    Python raises its own TypeError (and ``t == None`` is False), as with torch tensors."""
     def op(self, other):
-        return fn(other, self)
+        if not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
 
     op.__name__ = name
     return op
@@ -215,10 +267,16 @@ def _reflected(fn, name: str):
 
 def _iop(inplace, name: str):
     def op(self, other):
+        if not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented
         return inplace(self, other)
 
     op.__name__ = name
     return op
+
+
+def _rsub(self, other):
+    return ew.rsub(self, other)
 
 
 def _add(self, other, *, alpha=1):
@@ -231,23 +289,25 @@ def _sub(self, other, *, alpha=1):
 
 _METHODS = {
     # arithmetic
-    "__add__": _add, "__radd__": _reflected(ew.add, "__radd__"),
-    "__sub__": _sub, "__rsub__": ew.rsub,
-    "__mul__": ew.mul, "__rmul__": _reflected(ew.mul, "__rmul__"),
-    "__truediv__": ew.div, "__rtruediv__": ew.rdiv,
-    "__pow__": ew.pow, "__rpow__": ew.rpow,
-    "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul, "__rmatmul__"),
-    "__neg__": ew.neg, "__abs__": ew.abs, "__invert__": ew.logical_not,
+    "__add__": _operator(ew.add, "__add__"), "__radd__": _operator(ew.add, "__radd__", True),
+    "__sub__": _operator(ew.sub, "__sub__"), "__rsub__": _operator(_rsub, "__rsub__"),
+    "__mul__": _operator(ew.mul, "__mul__"), "__rmul__": _operator(ew.mul, "__rmul__", True),
+    "__truediv__": _operator(ew.div, "__truediv__"),
+    "__rtruediv__": _operator(ew.div, "__rtruediv__", True),
+    "__pow__": _operator(ew.pow, "__pow__"), "__rpow__": _operator(ew.pow, "__rpow__", True),
+    "__matmul__": linalg.matmul, "__rmatmul__": _operator(linalg.matmul, "__rmatmul__", True),
+    "__neg__": ew.neg, "__abs__": ew.abs, "__invert__": ew.bitwise_not,
     "__iadd__": _iop(add_, "__iadd__"), "__isub__": _iop(sub_, "__isub__"),
     "__imul__": _iop(mul_, "__imul__"), "__itruediv__": _iop(div_, "__itruediv__"),
-    "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le,
-    "__gt__": ew.gt, "__ge__": ew.ge,
+    "__eq__": _operator(ew.eq, "__eq__"), "__ne__": _operator(ew.ne, "__ne__"),
+    "__lt__": _operator(ew.lt, "__lt__"), "__le__": _operator(ew.le, "__le__"),
+    "__gt__": _operator(ew.gt, "__gt__"), "__ge__": _operator(ew.ge, "__ge__"),
     "__getitem__": index.getitem, "__setitem__": index.setitem,
     "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul,
     "div": ew.div, "divide": ew.div, "true_divide": ew.div, "pow": ew.pow, "neg": ew.neg,
     "negative": ew.neg, "square": ew.square,
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
-    "logical_not": ew.logical_not,
+    "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not,
     # math and activations
     "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "abs": ew.abs, "sign": ew.sign,
     "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
@@ -258,7 +318,7 @@ _METHODS = {
     "prod": reduce.prod, "max": reduce.max, "min": reduce.min, "amax": reduce.amax,
     "amin": reduce.amin, "argmax": reduce.argmax, "argmin": reduce.argmin,
     # linear algebra
-    "matmul": linalg.matmul, "mm": linalg.mm,
+    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm,
     # shape
     "reshape": shape.reshape, "view": shape.view, "view_as": shape.view_as,
     "reshape_as": shape.reshape_as, "flatten": shape.flatten, "squeeze": shape.squeeze,

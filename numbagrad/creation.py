@@ -12,25 +12,44 @@ from numbagrad.tensor import Tensor
 
 
 def _to_array(data, dtype=None) -> np.ndarray:
-    """A new NumPy array holding ``data`` with torch's dtype inference."""
+    """A new NumPy array holding ``data`` with torch's dtype inference.
+
+    Arrays, tensors and NumPy scalars keep their dtype; Python floats take the default float
+    type, ints int64, bools bool; a sequence takes the promotion of its elements' types.
+    """
     if isinstance(data, Tensor):
         array = np.array(data._backend().to_host(data._data), copy=True)
-    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flatten(data)):
-        array = np.array([_to_array(x) for x in data])
+    elif isinstance(data, (list, tuple)):
+        leaves = list(_flatten(data))
+        if any(isinstance(x, Tensor) for x in leaves):
+            array = np.array([_to_array(x) for x in data])
+        else:
+            array = np.array(data, copy=True)
+        if dtype is None and array.dtype.kind in "biuf":
+            array = array.astype(_infer(leaves).np_type, copy=False)
     else:
         array = np.array(data, copy=True)
+        if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+            if array.dtype.kind in "biuf":
+                array = array.astype(dtypes.scalar_dtype(data).np_type, copy=False)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tensor(): could not infer a numeric dtype from {type(data).__name__} data")
     if dtype is not None:
         return array.astype(dtypes.as_dtype(dtype).np_type, copy=False)
-    if not isinstance(data, (np.ndarray, Tensor)):
-        # Python numbers: floats become the default dtype, ints int64 (NumPy arrays keep theirs).
-        if array.dtype.kind == "f":
-            return array.astype(dtypes.get_default_dtype().np_type, copy=False)
-        if array.dtype.kind in "iu":
-            return array.astype(np.int64, copy=False)
-    if array.dtype.kind in "OUS":
-        raise TypeError(f"tensor(): could not infer a numeric dtype from {type(data).__name__} data")
     dtypes.from_numpy_dtype(array.dtype)  # TypeError for types numbagrad does not hold
     return array
+
+
+def _infer(leaves: list) -> dtypes.dtype:
+    """torch's type of a sequence: the promotion of its elements' types (an empty one is float)."""
+    result = None
+    for x in leaves:
+        if isinstance(x, (Tensor, np.ndarray, np.generic)):
+            d = dtypes.from_numpy_dtype(np.asarray(x).dtype)
+        else:
+            d = dtypes.scalar_dtype(x)
+        result = d if result is None else dtypes.promote_types(result, d)
+    return dtypes.get_default_dtype() if result is None else result
 
 
 def _flatten(data):
@@ -96,12 +115,19 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def _size(size: tuple) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    sizes = []
     for s in size:
+        if isinstance(s, Tensor) and s.ndim == 0 and not s.dtype.is_floating_point:
+            s = s.item()
         if not isinstance(s, (numbers.Integral, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+            raise TypeError(
+                f"size must be a tuple of ints, but got an element of type {type(s).__name__}"
+            )
+        sizes.append(int(s))
+    for s in sizes:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(int(s) for s in size)
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {sizes}")
+    return tuple(sizes)
 
 
 def _dtype(dtype, default=None) -> np.dtype:
@@ -170,11 +196,12 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
     """
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError(
-            f"arange: upper bound and larger bound inconsistent with step sign "
+            f"arange: upper bound and lower bound inconsistent with step sign "
             f"(start={start}, end={end}, step={step})"
         )
     is_int = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
@@ -195,20 +222,37 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
-    """The ``n`` x ``m`` identity matrix."""
+    """The ``n`` x ``m`` identity matrix.
+
+    Raises
+    ------
+    RuntimeError
+        If ``n`` or ``m`` is negative.
+    """
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, n if m is None else m, dtype=_dtype(dtype)), device, requires_grad)
+
+
+def _float_dtype(dtype, op: str) -> np.dtype:
+    """The NumPy type of a random float tensor; integer types raise as torch's kernels do."""
+    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if not d.is_floating_point:
+        raise NotImplementedError(f'"{op}" not implemented for \'{dtypes.scalar_name(d)}\'')
+    return d.np_type
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples of the standard normal distribution, of shape ``size``."""
-    np_dtype = _dtype(dtype)
+    np_dtype = _float_dtype(dtype, "normal_kernel_cpu")
     values = rng(generator).standard_normal(_size(size), dtype=np.float64).astype(np_dtype)
     return _finish(values, device, requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples of the uniform distribution on [0, 1), of shape ``size``."""
-    np_dtype = _dtype(dtype)
+    np_dtype = _float_dtype(dtype, "check_uniform_bounds")
     values = rng(generator).random(_size(size), dtype=np.float64).astype(np_dtype)
     return _finish(values, device, requires_grad)
 
@@ -230,12 +274,21 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
+    _size((n,))
     values = rng(generator).permutation(n).astype(_dtype(dtype, dtypes.int64))
     return _finish(values, device, False)
 
 
 def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
-    """Samples of N(mean, std**2), of shape ``size``."""
+    """Samples of N(mean, std**2), of shape ``size``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``std`` is negative.
+    """
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     values = rng(generator).normal(mean, std, _size((size,))).astype(_dtype(dtype))
     return _finish(values, device, requires_grad)

@@ -100,7 +100,7 @@ def as_dtype(value) -> dtype:
     if isinstance(value, dtype):
         return value
     if value is builtins.float:
-        return get_default_dtype()
+        return float64  # torch reads the Python type float as double, whatever the default
     if value is builtins.int:
         return int64
     if value is builtins.bool:
@@ -129,12 +129,25 @@ def set_default_dtype(d: dtype) -> None:
 
 
 def scalar_dtype(value) -> dtype:
-    """The dtype torch gives a Python number: bool, int64 or the default float."""
-    if isinstance(value, builtins.bool):
+    """The dtype torch gives a Python number: bool, int64 or the default float.
+
+    NumPy scalars count as Python numbers of their kind, as in torch
+    (``np.float64(2) * float32_tensor`` is float32).
+    """
+    if isinstance(value, (builtins.bool, np.bool_)):
         return bool_
-    if isinstance(value, builtins.int):
+    if isinstance(value, (builtins.int, np.integer)):
         return int64
     return get_default_dtype()
+
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long",
+                 "bool": "Bool"}
+
+
+def scalar_name(d: dtype) -> str:
+    """torch's C++ name of a dtype, used in its error messages (``Float``, ``Long``...)."""
+    return _SCALAR_NAMES[d.name]
 
 
 def _promote_pair(a: dtype, b: dtype) -> dtype:

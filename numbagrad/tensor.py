@@ -149,7 +149,7 @@ class Tensor:
         """The shape, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_dim(dim, self._data.ndim, "size")]
+        return self._data.shape[_dim(dim, self._data.ndim, "size", scalar_ok=False)]
 
     def dim(self) -> int:
         """The number of dimensions."""
@@ -181,7 +181,8 @@ class Tensor:
     def stride(self, dim: int | None = None):
         """Steps in elements between neighbours along each dimension."""
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[_dim(dim, self._data.ndim, "stride")]
+        return strides if dim is None else strides[_dim(dim, self._data.ndim, "stride",
+                                                        scalar_ok=False)]
 
     @property
     def data(self) -> Tensor:
@@ -215,7 +216,10 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None):
         array = self._backend().to_host(self._data)
-        return array if dtype is None else array.astype(dtype)
+        if dtype is not None:
+            return array.astype(dtype, copy=bool(copy))
+        # np.array(t) passes copy=True and trusts the answer: hand back a copy, not our memory.
+        return array.copy() if copy else array
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -229,11 +233,16 @@ class Tensor:
         """The data as (nested) Python lists of numbers."""
         return self._backend().to_host(self._data).tolist()
 
+    def _scalar_value(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar_value())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar_value())
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self._data.size != 1:
@@ -241,6 +250,8 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous"
@@ -324,8 +335,14 @@ class Tensor:
                  inputs=inputs)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (a view: it shares data and version counter)."""
-        return Tensor._make(self._data, self._device, base=self)
+        """The same data, cut from the graph; it shares data and version counter with ``self``.
+
+        Unlike views made by differentiable ops, a detached tensor may be modified in place
+        while gradients are recorded (as in torch): no graph links it to ``self``.
+        """
+        t = Tensor._make(self._data, self._device)
+        t._version = self._version
+        return t
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place."""
@@ -342,8 +359,14 @@ def _rebuild(array, requires_grad):
     return t
 
 
-def _dim(dim: int, ndim: int, op: str) -> int:
-    """``dim`` as a non-negative index, or IndexError naming the op and the range."""
+def _dim(dim: int, ndim: int, op: str, scalar_ok: bool = True) -> int:
+    """``dim`` as a non-negative index, or IndexError naming the op and the range.
+
+    A 0-d tensor accepts dims 0 and -1 (as torch's reductions do) unless ``scalar_ok`` is False,
+    for lookups such as ``size(dim)`` that need a real dimension.
+    """
+    if ndim == 0 and not scalar_ok:
+        raise IndexError(f"{op}: Dimension specified as {dim} but tensor has no dimensions")
     n = max(ndim, 1)
     if not -n <= dim < n:
         raise IndexError(

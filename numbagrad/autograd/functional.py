@@ -51,6 +51,12 @@ def _as_list(x) -> list:
     return [x] if isinstance(x, Tensor) else list(x)
 
 
+def _check_inputs(inputs: list) -> None:
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
              inputs=None) -> None:
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on.
@@ -81,6 +87,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         run_backward(roots, bool(retain_graph))
         return
     inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    _check_inputs(inputs)
     targets = {_edge(t): i for i, t in enumerate(inputs)}
     captured = run_backward(roots, bool(retain_graph), capture=targets, accumulate=False)
     from numbagrad.autograd.graph import _add_into
@@ -91,7 +100,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
-         allow_unused: bool = False, materialize_grads: bool = False) -> tuple:
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
     """The gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
 
     Parameters
@@ -102,10 +111,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         The gradient with respect to each output; None for one-element outputs.
     retain_graph : bool, optional
         Keep saved values for another backward pass.
-    allow_unused : bool
-        Return None (instead of raising) for inputs the outputs do not depend on.
+    allow_unused : bool, optional
+        Return None (instead of raising) for inputs the outputs do not depend on. Defaults to
+        ``materialize_grads``.
     materialize_grads : bool
         Return zeros instead of None for unused inputs.
+
+    Raises
+    ------
+    RuntimeError
+        If an input does not require grad, or (unless ``allow_unused``) was not used.
+    ValueError
+        If ``materialize_grads=True`` with ``allow_unused=False``.
 
     Returns
     -------
@@ -125,13 +142,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         raise NotImplementedError(
             "grad: create_graph=True (higher-order gradients) is not supported by numbagrad"
         )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    elif materialize_grads and not allow_unused:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but "
+            "got: allow_unused=False."
+        )
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
     if grad_outputs is not None:
         grad_outputs = _as_list(grad_outputs)
-    for i, t in enumerate(inputs):
-        if not t.requires_grad:
-            raise RuntimeError(f"grad: input {i} does not require grad")
+    _check_inputs(inputs)
     roots = _seed("grad", outputs, grad_outputs)
     targets = {_edge(t): i for i, t in enumerate(inputs)}
     captured = run_backward(roots, bool(retain_graph), capture=targets, accumulate=False)
@@ -143,10 +165,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
                 result.append(Tensor._make(t._backend().zeros(t._data.shape, t._data.dtype),
                                            t._device))
                 continue
-            if not (allow_unused or materialize_grads):
+            if not allow_unused:
                 raise RuntimeError(
-                    f"One of the differentiated Tensors (input {i}) appears to not have been "
-                    "used in the graph. Set allow_unused=True if this is the desired behavior."
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
         else:

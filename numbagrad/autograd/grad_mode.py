@@ -40,7 +40,16 @@ class _GradModeGuard:
         return wrapper
 
 
-class no_grad(_GradModeGuard):
+class _NoParamGuard(_GradModeGuard):
+    """A guard that also works as a bare decorator (``@no_grad`` without parentheses)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamGuard):
     """Context manager and decorator: operations inside record no graph.
 
     Examples
@@ -90,7 +99,7 @@ class set_grad_enabled(_GradModeGuard):
         return super().__call__(fn)
 
 
-class enable_grad(_GradModeGuard):
+class enable_grad(_NoParamGuard):
     """Context manager and decorator: operations inside record the graph, even under no_grad."""
 
     mode = True

@@ -24,6 +24,30 @@ class VersionCounter:
         self.value = 0
 
 
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int32": "IntTensor",
+               "int64": "LongTensor", "bool": "BoolTensor"}
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+def version_error(dtype: str, shape, now: int, expected: int, node_name: str) -> str:
+    """torch's message for a saved tensor modified in place after it was saved."""
+    kind = _TYPE_NAMES.get(dtype, dtype)
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [numbagrad.{kind} {list(shape)}] is at version {now}; expected version "
+        f"{expected} instead. The node that needed it is {node_name}. Hint: the tensor was "
+        "changed in place (x += ..., x.mul_(...), x[...] = ...) after the forward pass saved "
+        "it; use an out-of-place operation or clone() it first."
+    )
+
+
 def _camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
@@ -86,24 +110,18 @@ class Node:
     def check_saved(self) -> None:
         """Raise if saved values were freed or changed in place since the forward pass."""
         if self.inputs is _FREED:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or if "
-                "you need to access saved tensors after calling backward."
-            )
+            raise RuntimeError(FREED_MESSAGE)
         for counter, version, shape, dtype in self._versions:
             if counter.value != version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{dtype}{list(shape)}] is at version {counter.value}; "
-                    f"expected version {version} instead. The node that needed it is "
-                    f"{self.name()}."
-                )
+                raise RuntimeError(version_error(dtype, shape, counter.value, version, self.name()))
 
     def apply(self, grads: list) -> tuple:
-        """The gradients for each input, from the gradient of the output."""
+        """The gradients for each input, from the gradients of the outputs (None: none came)."""
+        if all(g is None for g in grads):
+            # No gradient reached this node: none leaves it either (torch's undefined grads).
+            return (None,) * len(self.next)
+        if self.n_outputs > 1:
+            grads = _fill_missing(self, grads)
         self.check_saved()
         return self.op.vjp(self.be, grads[0], self)
 
@@ -144,11 +162,13 @@ class AccumulateGrad:
         pass
 
 
-def _order(roots: list) -> dict:
-    """Dependency count of every node reachable from ``roots``: how many edges reach it."""
+def _order(roots: list) -> tuple[dict, dict]:
+    """Dependency count of every node reachable from ``roots`` (how many edges reach it), and
+    the nodes that feed each node's gradient (its parents, for pruning)."""
     deps: dict = {}
-    stack = [node for node in roots]
-    seen = set(id(n) for n in stack)
+    parents: dict = {}
+    stack = list(roots)
+    seen = set(stack)
     for n in stack:
         deps.setdefault(n, 0)
     while stack:
@@ -157,10 +177,27 @@ def _order(roots: list) -> dict:
             if child is None:
                 continue
             deps[child] = deps.get(child, 0) + 1
-            if id(child) not in seen:
-                seen.add(id(child))
+            parents.setdefault(child, []).append(node)
+            if child not in seen:
+                seen.add(child)
                 stack.append(child)
-    return deps
+    return deps, parents
+
+
+def _needed(parents: dict, targets) -> set:
+    """The nodes that send gradient towards one of ``targets``: the only ones worth running.
+
+    A target itself only needs to receive its gradient, not to run.
+    """
+    needed = set()
+    stack = [p for n in targets for p in parents.get(n, ())]
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        stack.extend(parents.get(node, ()))
+    return needed
 
 
 def _accumulate(slot: list, nr: int, grad, be) -> None:
@@ -185,7 +222,8 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
     capture : dict, optional
         ``{(node, output_nr): key}``: record the total gradient reaching those outputs.
     accumulate : bool
-        Add into leaves' ``.grad`` (``backward``) or not (``autograd.grad``).
+        Add into leaves' ``.grad`` (``backward``) or not (``autograd.grad``). When False, only
+        the nodes between the roots and the ``capture`` targets run, as in torch.
 
     Returns
     -------
@@ -196,7 +234,10 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
     for (node, nr), grad, be in roots:
         slot = buffers.setdefault(node, [None] * node.n_outputs)
         _accumulate(slot, nr, grad, be)
-    deps = _order(list(buffers))
+    deps, parents = _order(list(buffers))
+    needed = None
+    if not accumulate:
+        needed = _needed(parents, [node for node, _ in (capture or {})])
     ready = [n for n in buffers if deps[n] == 0]
     captured: dict = {}
     while ready:
@@ -207,25 +248,25 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
                 key = capture.get((node, nr))
                 if key is not None and g is not None:
                     captured[key] = g
+        if needed is not None and node not in needed:
+            continue
         if node.retained:
             _store_retained(node, grads)
         if isinstance(node, AccumulateGrad):
-            if accumulate:
+            if accumulate and grads[0] is not None:
                 _store_leaf_grad(node.leaf(), grads[0])
             continue
-        if node.n_outputs > 1 or grads[0] is None:
-            grads = _fill_missing(node, grads)
         in_grads = node.apply(grads)
         if not retain_graph:
             node.release()
         for (child, nr), g in zip(node.next, in_grads):
             if child is None:
                 continue
+            slot = buffers.get(child)
+            if slot is None:
+                slot = buffers[child] = [None] * child.n_outputs
             if g is not None:
-                slot = buffers.setdefault(child, [None] * child.n_outputs)
                 _accumulate(slot, nr, g, node.be)
-            else:
-                buffers.setdefault(child, [None] * child.n_outputs)
             deps[child] -= 1
             if deps[child] == 0:
                 ready.append(child)

@@ -21,31 +21,40 @@ def _map_forward(fn, out_bool, be, *arrays):
     return be.map(fn, list(arrays), np.bool_ if out_bool else arrays[0].dtype)
 
 
+def _saved(node, g):
+    """The saved inputs and output of ``node``; ``g`` stands in for values the formula does not
+    read (they are not kept, so that in-place writes to them do not invalidate the graph)."""
+    inputs = node.inputs if node.inputs is not None else [g] * len(node.in_shapes)
+    return list(inputs), (node.output if node.output is not None else g)
+
+
 def _unary_vjp(fn, be, g, node):
-    x, = node.inputs
-    return (be.map(fn, [x, node.output, g], g.dtype),)
+    (x,), out = _saved(node, g)
+    return (be.map(fn, [x, out, g], g.dtype),)
 
 
 def _binary_vjp(fn, be, g, node):
-    a, b = node.inputs
-    ga, gb = be.map(fn, [a, b, node.output, g], g.dtype, n_out=2)
+    (a, b), out = _saved(node, g)
+    ga, gb = be.map(fn, [a, b, out, g], g.dtype, n_out=2)
     return (unbroadcast(be, ga, node.in_shapes[0]) if node.needs[0] else None,
             unbroadcast(be, gb, node.in_shapes[1]) if node.needs[1] else None)
 
 
-def _unary(name, fn, vjp_fn, out_bool=False):
+def _unary(name, fn, vjp_fn, out_bool=False, saves=("in", "out")):
+    """Register a one-input op; ``saves`` names what its vjp formula reads (``"in"``, ``"out"``)."""
     return register(OpDef(name, partial(_map_forward, fn, out_bool),
                           None if vjp_fn is None else partial(_unary_vjp, vjp_fn),
-                          kernels=("map",), saves_inputs=vjp_fn is not None,
-                          saves_output=vjp_fn is not None,
+                          kernels=("map",), saves_inputs=vjp_fn is not None and "in" in saves,
+                          saves_output=vjp_fn is not None and "out" in saves,
                           nondiff=(0,) if vjp_fn is None else ()))
 
 
-def _binary(name, fn, vjp_fn, out_bool=False, nondiff=()):
+def _binary(name, fn, vjp_fn, out_bool=False, nondiff=(), saves=("in",)):
+    """Register a two-input op; ``saves`` names what its vjp formula reads (``"in"``, ``"out"``)."""
     return register(OpDef(name, partial(_map_forward, fn, out_bool),
                           None if vjp_fn is None else partial(_binary_vjp, vjp_fn),
-                          kernels=("map",), saves_inputs=vjp_fn is not None,
-                          saves_output=vjp_fn is not None,
+                          kernels=("map",), saves_inputs=vjp_fn is not None and "in" in saves,
+                          saves_output=vjp_fn is not None and "out" in saves,
                           nondiff=(0, 1) if vjp_fn is None else nondiff))
 
 
@@ -90,21 +99,21 @@ ADD = register(OpDef("add", partial(_map_forward, F.add, False), _add_vjp, kerne
 SUB = register(OpDef("sub", partial(_map_forward, F.sub, False), _sub_vjp, kernels=("map", "sum")))
 NEG = register(OpDef("neg", partial(_map_forward, F.neg, False), _neg_vjp, kernels=("map",)))
 MUL = _binary("mul", F.mul, F.mul_vjp)
-DIV = _binary("div", F.div, F.div_vjp)
-POW = _binary("pow", F.pow, F.pow_vjp)
+DIV = _binary("div", F.div, F.div_vjp, saves=("in", "out"))
+POW = _binary("pow", F.pow, F.pow_vjp, saves=("in", "out"))
 MAXIMUM = _binary("maximum", F.maximum, F.maximum_vjp)
 MINIMUM = _binary("minimum", F.minimum, F.minimum_vjp)
 CLAMP_MIN = _binary("clamp_min", F.clamp_min, F.clamp_min_vjp, nondiff=(1,))
 CLAMP_MAX = _binary("clamp_max", F.clamp_max, F.clamp_max_vjp, nondiff=(1,))
 LEAKY_RELU = _binary("leaky_relu", F.leaky_relu, F.leaky_relu_vjp, nondiff=(1,))
-EXP = _unary("exp", F.exp, F.exp_vjp)
-LOG = _unary("log", F.log, F.log_vjp)
-SQRT = _unary("sqrt", F.sqrt, F.sqrt_vjp)
-ABS = _unary("abs", F.abs, F.abs_vjp)
-SIGN = _unary("sign", F.sign, F.sign_vjp)
-RELU = _unary("relu", F.relu, F.relu_vjp)
-SIGMOID = _unary("sigmoid", F.sigmoid, F.sigmoid_vjp)
-TANH = _unary("tanh", F.tanh, F.tanh_vjp)
+EXP = _unary("exp", F.exp, F.exp_vjp, saves=("out",))
+LOG = _unary("log", F.log, F.log_vjp, saves=("in",))
+SQRT = _unary("sqrt", F.sqrt, F.sqrt_vjp, saves=("out",))
+ABS = _unary("abs", F.abs, F.abs_vjp, saves=("in",))
+SIGN = _unary("sign", F.sign, F.sign_vjp, saves=())
+RELU = _unary("relu", F.relu, F.relu_vjp, saves=("out",))
+SIGMOID = _unary("sigmoid", F.sigmoid, F.sigmoid_vjp, saves=("out",))
+TANH = _unary("tanh", F.tanh, F.tanh_vjp, saves=("out",))
 WHERE = register(OpDef("where", _where_forward, _where_vjp,
                        kernels=("map", "sum"), saves_inputs=True, nondiff=(0,)))
 TO_COPY = register(OpDef("to_copy", _to_copy_forward, _to_copy_vjp, kernels=("astype",)))
@@ -154,7 +163,12 @@ def operands(op: str, *xs, dtype: dtypes.dtype | None = None) -> tuple:
     The dtype is torch's result type of ``xs`` unless given; numbers become 0-d tensors.
     """
     Tensor = _tensor()
+    # A NumPy array operand acts as a tensor sharing its memory, as in torch.
+    xs = tuple(_from_numpy(x) if isinstance(x, np.ndarray) else x for x in xs)
     first = next((x for x in xs if isinstance(x, Tensor)), None)
+    if first is None:
+        raise TypeError(f"{op}(): expected at least one Tensor argument, got "
+                        f"{', '.join(type(x).__name__ for x in xs)}")
     if dtype is None:
         dtype = dtypes.result_type(*xs)
     out = []
@@ -174,23 +188,68 @@ def operands(op: str, *xs, dtype: dtypes.dtype | None = None) -> tuple:
     return tuple(out)
 
 
+def _from_numpy(array):
+    from numbagrad.creation import from_numpy
+
+    return from_numpy(array if all(s >= 0 for s in array.strides) else array.copy())
+
+
 def _floating(x):
     """Integer tensors go through float functions (exp, log, ...) as the default float type."""
     return x if x.dtype.is_floating_point else cast(x, dtypes.get_default_dtype())
 
 
+def _scaled(input, other, alpha):
+    """``alpha * other`` for add/sub; a float alpha needs a floating result, as in torch."""
+    if alpha == 1 and not isinstance(alpha, float):
+        return other
+    if isinstance(alpha, (float, np.floating)) and not dtypes.result_type(
+            input, other).is_floating_point:
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    return mul(other, alpha) if isinstance(other, _tensor()) else other * alpha
+
+
+def _is_bool(x) -> bool:
+    return x.dtype is dtypes.bool_ if isinstance(x, _tensor()) else isinstance(x, (bool, np.bool_))
+
+
+def _check_bool_sub(input, other) -> None:
+    """torch refuses ``-`` on bool tensors and names the operator that was probably meant."""
+    if _is_bool(input) and _is_bool(other):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
 def add(input, other, *, alpha=1):
-    """``input + alpha * other``, broadcast. d/d input = 1, d/d other = alpha."""
-    if alpha != 1:
-        other = mul(other, alpha)
-    return apply(ADD, operands("add", input, other))
+    """``input + alpha * other``, broadcast. d/d input = 1, d/d other = alpha.
+
+    Raises
+    ------
+    RuntimeError
+        If ``alpha`` is a float and the result type is not floating point.
+    """
+    return apply(ADD, operands("add", input, _scaled(input, other, alpha)))
 
 
 def sub(input, other, *, alpha=1):
-    """``input - alpha * other``, broadcast. d/d input = 1, d/d other = -alpha."""
-    if alpha != 1:
-        other = mul(other, alpha)
-    return apply(SUB, operands("sub", input, other))
+    """``input - alpha * other``, broadcast. d/d input = 1, d/d other = -alpha.
+
+    Raises
+    ------
+    RuntimeError
+        For bool operands (as torch), or a float ``alpha`` with a non-floating result type.
+    """
+    _check_bool_sub(input, other)
+    return apply(SUB, operands("sub", input, _scaled(input, other, alpha)))
 
 
 subtract = sub
@@ -198,6 +257,7 @@ subtract = sub
 
 def rsub(input, other):
     """``other - input`` (Python's reflected subtraction)."""
+    _check_bool_sub(other, input)
     return apply(SUB, operands("sub", other, input))
 
 
@@ -226,7 +286,16 @@ def rdiv(input, other):
 
 
 def pow(input, exponent):  # noqa: A001
-    """``input ** exponent``. d/da = b a**(b-1), d/db = a**b log(a)."""
+    """``input ** exponent``. d/da = b a**(b-1), d/db = a**b log(a).
+
+    Raises
+    ------
+    RuntimeError
+        For an integer tensor raised to a negative integer number, as torch.
+    """
+    if (isinstance(exponent, (int, np.integer)) and exponent < 0
+            and not dtypes.result_type(input, exponent).is_floating_point):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return apply(POW, operands("pow", input, exponent))
 
 
@@ -244,7 +313,18 @@ multiply = mul
 
 
 def neg(input):
-    """``-input``."""
+    """``-input``.
+
+    Raises
+    ------
+    RuntimeError
+        For a bool tensor, as torch.
+    """
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return apply(NEG, (input,))
 
 
@@ -267,7 +347,15 @@ def sqrt(input):
 
 
 def abs(input):  # noqa: A001
-    """Absolute value. d/dx = sign(x) (0 at 0)."""
+    """Absolute value. d/dx = sign(x) (0 at 0).
+
+    Raises
+    ------
+    NotImplementedError
+        For a bool tensor, as torch.
+    """
+    if input.dtype is dtypes.bool_:
+        raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
     return apply(ABS, (input,))
 
 
@@ -367,3 +455,20 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 def logical_not(input):
     """``not x`` for each element, as a bool tensor."""
     return apply(LOGICAL_NOT, (input,))
+
+
+def bitwise_not(input):
+    """``~input``: logical not for bool tensors, ``-x - 1`` (two's complement) for integers.
+
+    Raises
+    ------
+    TypeError
+        For floating point tensors, as torch.
+    """
+    if input.dtype is dtypes.bool_:
+        return logical_not(input)
+    if input.dtype.is_floating_point:
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
+    return sub(neg(input), 1)

@@ -131,7 +131,8 @@ def sqrt_vjp(x, out, g):
 
 
 def abs(x):  # noqa: A001 - torch's name
-    return -x if x < 0 else x
+    # 0 - x, not -x: abs(-0.0) must be +0.0 (1 / abs(-0.0) is +inf in torch).
+    return x if x > 0 else 0 - x
 
 
 def abs_vjp(x, out, g):
@@ -140,7 +141,8 @@ def abs_vjp(x, out, g):
 
 
 def sign(x):
-    return 1 if x > 0 else (-1 if x < 0 else x)  # sign(0) = 0, sign(nan) = nan
+    # torch's sign is (0 < x) - (x < 0): sign(nan) = 0 and sign(-0.0) = +0.0.
+    return 1 if x > 0 else (-1 if x < 0 else 0)
 
 
 def sign_vjp(x, out, g):
@@ -148,11 +150,12 @@ def sign_vjp(x, out, g):
 
 
 def relu(x):
-    # Written as a comparison, not max(x, 0): the gradient at 0 must be exactly 0, as torch's.
-    return x if x > 0 else 0
+    # Tested as x < 0 so that nan and -0.0 pass through unchanged, as torch's relu does.
+    return 0 if x < 0 else x
 
 
 def relu_vjp(x, out, g):
+    # A comparison, not max(x, 0) style: the gradient at 0 must be exactly 0, as torch's.
     return g if out > 0 else 0.0
 
 

@@ -41,6 +41,12 @@ def _choose_threading_layer() -> None:
 _choose_threading_layer()
 
 
+# Numba's cache key holds the bytecode and closure values but not the compile options: kernels
+# made by factories put this tag in a closure value, so that changing the options here cannot
+# load code compiled under the old ones. Bump it with any change to the options below.
+CACHE_TAG = "error_model=numpy;fastmath=contract"
+
+
 def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):
     """Compile ``fn`` as a CPU kernel (``numba.njit``) with the project's options.
 
@@ -61,7 +67,10 @@ def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):
     if fn is None:
         return lambda f: jit(f, parallel=parallel, reassoc=reassoc)
     global _cache_warning_given
-    options = {"parallel": parallel, "fastmath": {"contract", "reassoc"} if reassoc else {"contract"}}
+    # error_model="numpy": x / 0 gives inf or nan as IEEE (and torch) say; Numba's default
+    # "python" model raises ZeroDivisionError inside the kernel instead.
+    options = {"parallel": parallel, "error_model": "numpy",
+               "fastmath": {"contract", "reassoc"} if reassoc else {"contract"}}
     try:
         return njit(cache=True, **options)(fn)
     except RuntimeError as err:  # "cannot cache function ...: no locator available"

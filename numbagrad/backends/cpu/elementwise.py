@@ -23,7 +23,7 @@ import numpy as np
 from numba import prange
 from numba.extending import register_jitable
 
-from numbagrad.backends.cpu._jit import jit, run_parallel
+from numbagrad.backends.cpu._jit import CACHE_TAG, jit, run_parallel
 
 BLOCK = 4096
 # Outputs at least this large run in parallel: below it one thread is faster on 2 cores.
@@ -128,7 +128,7 @@ def _kernel(fn, n_in: int, n_out: int, parallel: bool):
         if fn not in _registered:
             register_jitable(fn)  # makes the plain Python formula callable from kernels
             _registered.add(fn)
-        digest = hashlib.sha1(inspect.getsource(fn).encode()).hexdigest()
+        digest = hashlib.sha1((inspect.getsource(fn) + CACHE_TAG).encode()).hexdigest()
         kernel = _kernels[key] = _TEMPLATES[n_in, n_out](fn, digest, parallel)
     return kernel
 

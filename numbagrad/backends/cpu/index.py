@@ -1,0 +1,114 @@
+"""Gather and scatter kernels for the CPU: indexing by flat offsets, and ``gather`` along a dim.
+
+Offsets are element offsets from an array's first element computed with that array's own
+strides, so a strided or expanded view is read and written in place without a copy. Every offset
+is range-checked by the op before a kernel runs: the kernels do not check (Numba does not).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from numbagrad.backends.cpu._jit import jit
+
+
+def _flat_base(x: np.ndarray) -> np.ndarray:
+    """A 1-D array over the memory that ``x`` spans, starting at its first element.
+
+    Strides are non-negative (torch has no negative strides, and numbagrad refuses to make
+    them), so element ``x[i, j, ...]`` lies at ``i * s0 + j * s1 + ...`` of this buffer.
+    """
+    if x.flags.c_contiguous:
+        return x.reshape(-1)
+    if x.size == 0:
+        return np.empty(0, x.dtype)
+    item = x.itemsize
+    span = 1 + sum((n - 1) * (s // item) for n, s in zip(x.shape, x.strides))
+    return np.lib.stride_tricks.as_strided(x, shape=(span,), strides=(item,))
+
+
+def element_strides(x: np.ndarray) -> tuple:
+    """The strides of ``x`` counted in elements."""
+    return tuple(s // x.itemsize for s in x.strides)
+
+
+@jit
+def _take_kernel(src, offsets, out):
+    """out[i] = src[offsets[i]]; each iteration owns one output element."""
+    for i in range(offsets.shape[0]):
+        out[i] = src[offsets[i]]
+
+
+@jit
+def _put_kernel(dst, offsets, values):
+    """dst[offsets[i]] = values[i], in order: with repeated offsets the last value stays."""
+    for i in range(offsets.shape[0]):
+        dst[offsets[i]] = values[i]
+
+
+@jit
+def _put_add_kernel(dst, offsets, values):
+    """dst[offsets[i]] += values[i]; serial, so repeated offsets accumulate without races."""
+    for i in range(offsets.shape[0]):
+        dst[offsets[i]] += values[i]
+
+
+def take(x: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The elements of ``x`` at element ``offsets`` (int64, any shape), in that shape."""
+    out = np.empty(offsets.shape, x.dtype)
+    if out.size:
+        _take_kernel(_flat_base(x), offsets.reshape(-1), out.reshape(-1))
+    return out
+
+
+def put(x: np.ndarray, offsets: np.ndarray, values: np.ndarray) -> None:
+    """Write ``values`` (``x``'s dtype, ``offsets``' shape) into ``x`` at element ``offsets``.
+
+    ``x`` must not be an expanded view (its memory locations must be distinct elements).
+    """
+    if offsets.size:
+        values = np.ascontiguousarray(values)
+        _put_kernel(_flat_base(x), offsets.reshape(-1), values.reshape(-1))
+
+
+def put_add(x: np.ndarray, offsets: np.ndarray, values: np.ndarray) -> None:
+    """Add ``values`` into ``x`` at element ``offsets``; repeated offsets add up."""
+    if offsets.size:
+        values = np.ascontiguousarray(values)
+        _put_add_kernel(_flat_base(x), offsets.reshape(-1), values.reshape(-1))
+
+
+@jit
+def _gather_kernel(x, index, out):
+    """out[o, j, i] = x[o, index[o, j, i], i]; each (o, j) iteration owns one output row.
+
+    Layout: ``x`` is ``(outer, n, inner)``, ``index`` and ``out`` ``(outer, m, inner)``.
+    """
+    outer, m, inner = index.shape
+    for o in range(outer):
+        for j in range(m):
+            for i in range(inner):
+                out[o, j, i] = x[o, index[o, j, i], i]
+
+
+@jit
+def _scatter_add_kernel(acc, index, src):
+    """acc[o, index[o, j, i], i] += src[o, j, i]; serial, so repeated indices accumulate."""
+    outer, m, inner = index.shape
+    for o in range(outer):
+        for j in range(m):
+            for i in range(inner):
+                acc[o, index[o, j, i], i] += src[o, j, i]
+
+
+def gather(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``out[o, j, i] = x[o, index[o, j, i], i]`` for C-contiguous 3-D ``x`` and int64 ``index``."""
+    out = np.empty(index.shape, x.dtype)
+    if out.size:
+        _gather_kernel(x, index, out)
+    return out
+
+
+def scatter_add(acc: np.ndarray, index: np.ndarray, src: np.ndarray) -> None:
+    """``acc[o, index[o, j, i], i] += src[o, j, i]`` in place (the vjp of :func:`gather`)."""
+    if src.size:
+        _scatter_add_kernel(acc, index, np.ascontiguousarray(src))

@@ -1,0 +1,20 @@
+"""``numbagrad.nn``: modules, layers, losses, ``functional`` and ``init``."""
+from numbagrad.nn import functional, init
+from numbagrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from numbagrad.nn.container import ModuleDict, ModuleList, Sequential
+from numbagrad.nn.conv import Conv2d
+from numbagrad.nn.dropout import Dropout
+from numbagrad.nn.linear import Flatten, Identity, Linear
+from numbagrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
+                               NLLLoss)
+from numbagrad.nn.module import Module
+from numbagrad.nn.parameter import Parameter
+from numbagrad.nn.pooling import AvgPool2d, MaxPool2d
+from numbagrad.nn.rnn import LSTM, RNN, RNNBase
+
+__all__ = ["AvgPool2d", "Conv2d", "Flatten", "Identity", "LeakyReLU", "Linear", "LogSoftmax",
+           "MaxPool2d", "Module", "ModuleDict", "ModuleList", "Parameter", "ReLU", "Sequential",
+           "Sigmoid", "Softmax", "Tanh", "functional", "init",
+           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "L1Loss", "MSELoss",
+           "NLLLoss",
+           "LSTM", "RNN", "RNNBase"]

@@ -1,0 +1,422 @@
+"""``Optimizer``: parameter groups, per-parameter state, and torch's state-dict format.
+
+Subclasses (SGD, Adam, ...) check their hyper-parameters, list them in ``defaults`` and write
+``step``. Each ``step`` walks the parameters that have a gradient and hands the parameter, its
+gradient and its state buffers to one fused kernel of the parameter's backend
+(``backends/<device>/optim.py``) through :meth:`Optimizer._update`.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+import warnings
+from collections import defaultdict
+from itertools import chain
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from numbagrad import dtypes
+from numbagrad.autograd.grad_mode import enable_grad, no_grad
+from numbagrad.tensor import Tensor
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter that has no default and must be given by every group."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+_kernel_modules: dict[str, Any] = {}
+
+
+def _kernels(device) -> Any:
+    """The optimizer kernels of ``device``'s backend, imported on first use."""
+    module = _kernel_modules.get(device.type)
+    if module is None:
+        try:
+            module = importlib.import_module(f"numbagrad.backends.{device.type}.optim")
+        except ModuleNotFoundError:
+            raise NotImplementedError(
+                f"optim: the {device.type} backend has no optimizer kernels yet "
+                f"(numbagrad/backends/{device.type}/optim.py)"
+            ) from None
+        _kernel_modules[device.type] = module
+    return module
+
+
+def _typename(obj) -> str:
+    """torch.typename: ``numbagrad.FloatTensor`` for tensors, the qualified class name otherwise."""
+    if isinstance(obj, Tensor):
+        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                 "bool": "Bool"}
+        return f"numbagrad.{names.get(obj.dtype.name, obj.dtype.name)}Tensor"
+    cls = type(obj)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _scalar(value) -> float:
+    """A hyper-parameter as a Python number (a one-element tensor is read out)."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def _new_buffer(p: Tensor, fill: float | None = 0.0) -> Tensor:
+    """A state buffer shaped like ``p``, on its device; uninitialised when ``fill`` is None."""
+    be = p._backend()
+    data = be.empty(p._data.shape, p._data.dtype) if fill is None else be.full(
+        p._data.shape, fill, p._data.dtype)
+    return Tensor._make(data, p.device)
+
+
+def _no_grad_step(step: Callable) -> Callable:
+    """Run an optimizer's ``step`` with grad mode off, as torch does: the update is not recorded."""
+
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        with no_grad():
+            return step(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        The tensors to optimize, or parameter groups: dicts with a ``"params"`` entry and any
+        hyper-parameters that override ``defaults`` for that group.
+    defaults : dict
+        Default hyper-parameters, filled into every group that does not set them.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        One dict per group: ``"params"`` (a list of tensors) and every hyper-parameter.
+    state : collections.defaultdict
+        Per-parameter state (``self.state[p]``: a dict of tensors such as ``"exp_avg"``).
+    defaults : dict
+
+    Raises
+    ------
+    TypeError
+        If ``params`` is a single tensor, or contains something other than tensors.
+    ValueError
+        If ``params`` is empty, a tensor is not a leaf, or a tensor is in two groups.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> w = torch.ones(2, requires_grad=True)
+    >>> opt = torch.optim.SGD([{"params": [w], "lr": 0.5}])
+    >>> opt.param_groups[0]["lr"]
+    0.5
+    """
+
+    def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                "dicts, but got " + _typename(params)
+            )
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.defaults.setdefault("differentiable", False)
+
+    def __repr__(self) -> str:
+        text = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    # ----------------------------------------------------------------- groups
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters, with its own hyper-parameters, to ``param_groups``.
+
+        Parameters
+        ----------
+        param_group : dict
+            ``"params"`` (a tensor or an ordered iterable of tensors, or of ``(name, tensor)``
+            pairs) and any hyper-parameters; missing ones are taken from ``defaults``.
+
+        Raises
+        ------
+        TypeError
+            If ``param_group`` is not a dict, its params are a set, or one is not a tensor.
+        ValueError
+            If a parameter is not a leaf, a required hyper-parameter is missing, or a parameter
+            already belongs to another group.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead."
+            )
+        else:
+            params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        param_group["params"] = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names:
+            if len(names) != len(params):
+                raise ValueError(
+                    "all optimizer params should be with/without names. Some param names are "
+                    "missing"
+                )
+            param_group["param_names"] = names
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but one of the params is "
+                    + _typename(param)
+                )
+            if not self.defaults.get("differentiable", None) and not (
+                param.is_leaf or param.retains_grad
+            ):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(
+                    "parameter group didn't specify a value of required optimization parameter "
+                    f"{name}"
+                )
+            param_group.setdefault(name, default)
+        params = param_group["params"]
+        if len(params) != len({id(p) for p in params}):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this "
+                "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                "information",
+                stacklevel=3,
+            )
+        seen: set[int] = set()
+        for group in self.param_groups:
+            seen.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. "
+                    f"cannot add param group {which} to the optimizer"
+                )
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # ----------------------------------------------------------------- gradients and steps
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized tensors.
+
+        Parameters
+        ----------
+        set_to_none : bool
+            Set each ``.grad`` to None (the default) instead of filling it with zeros. A
+            parameter whose grad is None is skipped by ``step``; one whose grad is zero is
+            still updated (momentum and weight decay keep moving it).
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    else:
+                        p.grad.requires_grad_(False)
+                    p.grad.zero_()
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Perform one optimization step; every optimizer defines it.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def _closure_loss(closure: Callable[[], Any] | None):
+        """Evaluate ``closure`` with gradients recorded (``step`` itself runs under no_grad)."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    @staticmethod
+    def _new_step() -> Tensor:
+        """A new ``step`` counter as torch keeps it: a 0-d tensor of the default float dtype,
+        on the CPU whatever the parameter's device (the count is read in Python each step)."""
+        return Tensor._make(np.zeros((), dtypes.get_default_dtype().np_type))
+
+    @staticmethod
+    def _advance(step_t: Tensor) -> float:
+        """``step_t += 1`` in place; the new count as a Python float."""
+        step_t._data[...] += 1
+        step_t._version.value += 1
+        return float(step_t._data)
+
+    @staticmethod
+    def _update(kernel_name: str, p: Tensor, buffers: list[Tensor | None], scalars: tuple,
+                flags: tuple) -> None:
+        """Run ``kernel_name`` of ``p``'s backend once over ``p``, its gradient and ``buffers``.
+
+        The arrays reach the kernel flat and C-contiguous (a non-contiguous one is copied and
+        written back after); ``scalars`` are converted to ``p``'s dtype so that float32 stays
+        float32 inside the kernel. ``None`` buffers (options that are off) become empty arrays.
+        Bumps the version counters of everything written.
+        """
+        grad = p.grad
+        if tuple(grad.shape) != tuple(p.shape):
+            raise RuntimeError(
+                f"optim: the gradient has shape {list(grad.shape)} but the parameter has shape "
+                f"{list(p.shape)}"
+            )
+        if not p.dtype.is_floating_point:
+            raise RuntimeError(f"optim: cannot optimize a tensor of dtype {p.dtype}")
+        be = p._backend()
+        np_type = p._data.dtype
+        g = grad._data if grad._data.dtype == np_type else be.astype(grad._data, np_type)
+        g = be.contiguous(g).reshape(-1)
+        written = [p] + [b for b in buffers if b is not None]
+        for t in written:
+            if tuple(t.shape) != tuple(p.shape) or t._data.dtype != np_type:
+                raise RuntimeError(
+                    f"optim: a state buffer has shape {list(t.shape)} and dtype {t.dtype}, but "
+                    f"its parameter has shape {list(p.shape)} and dtype {p.dtype}"
+                )
+        flats, copies = [], []
+        for t in written:
+            if t._data.flags.c_contiguous:
+                flats.append(t._data.reshape(-1))
+            else:
+                flat = be.contiguous(t._data).reshape(-1)
+                flats.append(flat)
+                copies.append((t, flat))
+        empty = be.empty((0,), np_type)
+        arrays, it = [], iter(flats[1:])
+        for b in buffers:
+            arrays.append(empty if b is None else next(it))
+        kernel = getattr(_kernels(p.device), kernel_name)
+        scalar_type = np_type.type
+        kernel(flats[0], g, *arrays, *(scalar_type(s) for s in scalars), *flags)
+        for t, flat in copies:
+            be.assign(t._data, flat.reshape(t._data.shape))
+        for t in written:
+            t._version.value += 1
+
+    # ----------------------------------------------------------------- state dict
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state in torch's format.
+
+        Returns
+        -------
+        dict
+            ``"state"``: per-parameter state keyed by the parameter's integer index (counting
+            through the groups in order); ``"param_groups"``: each group's hyper-parameters with
+            ``"params"`` as a list of those indices. The state tensors are the optimizer's own
+            (not copies), as in torch: deep-copy the dict to keep a snapshot.
+        """
+        mapping: dict[int, int] = {}
+        start = 0
+
+        def pack_group(group: dict[str, Any]) -> dict[str, Any]:
+            nonlocal start
+            packed = {k: v for k, v in group.items() if k != "params"}
+            mapping.update(
+                {id(p): i for i, p in enumerate(group["params"], start) if id(p) not in mapping}
+            )
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            return packed
+
+        param_groups = [pack_group(g) for g in self.param_groups]
+        packed_state = {
+            (mapping[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()
+        }
+        return {"state": packed_state, "param_groups": param_groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state produced by :meth:`state_dict` into this optimizer.
+
+        Parameters
+        ----------
+        state_dict : dict
+            Its groups must match this optimizer's groups in number and sizes; parameters are
+            matched by position. State tensors are converted to each parameter's dtype and
+            device (``step`` is kept as it is), and group hyper-parameters are replaced.
+
+        Raises
+        ------
+        ValueError
+            If the number of groups or the size of a group differs.
+        """
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of "
+                "optimizer's group"
+            )
+        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in groups)))
+
+        def cast(param: Tensor, value, key=None):
+            if isinstance(value, Tensor):
+                if key == "step":
+                    return value
+                if param.is_floating_point():
+                    return value.to(dtype=param.dtype, device=param.device)
+                return value.to(device=param.device)
+            if isinstance(value, dict):
+                return {k: cast(param, v, key=k) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(cast(param, v) for v in value)
+            return value
+
+        state: defaultdict = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                state[id_map[k]] = cast(id_map[k], v)
+            else:
+                state[k] = v
+
+        def update_group(group: dict[str, Any], new_group: dict[str, Any]) -> dict[str, Any]:
+            new_group["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new_group:
+                new_group["param_names"] = group["param_names"]
+            return new_group
+
+        param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
+        self.__setstate__({"state": state, "param_groups": param_groups})

@@ -1,0 +1,115 @@
+"""Stochastic gradient descent, optionally with momentum, Nesterov momentum and weight decay."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from numbagrad.optim.optimizer import Optimizer, _new_buffer, _no_grad_step, _scalar
+from numbagrad.tensor import Tensor
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (optionally with momentum).
+
+    Each step, for every parameter ``p`` with a gradient ``g`` (``-g`` when ``maximize``)::
+
+        g = g + weight_decay * p
+        b = g                                       (first step)
+        b = momentum * b + (1 - dampening) * g      (later steps)
+        g = g + momentum * b  if nesterov  else  b  (when momentum != 0)
+        p = p - lr * g
+
+    The momentum buffer is kept in ``state[p]["momentum_buffer"]``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters to optimize, or parameter groups.
+    lr : float
+        Learning rate (default 1e-3).
+    momentum : float
+        Momentum factor (default 0).
+    dampening : float
+        Dampening of the momentum (default 0).
+    weight_decay : float
+        L2 penalty (default 0).
+    nesterov : bool
+        Use Nesterov momentum (default False).
+    maximize : bool
+        Maximize the objective instead of minimizing it (default False).
+    foreach, differentiable, fused : optional
+        Accepted for torch compatibility and recorded in the groups; numbagrad always runs one
+        fused kernel per parameter.
+
+    Raises
+    ------
+    ValueError
+        For a negative lr, momentum or weight_decay, or Nesterov without momentum or with
+        dampening.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = torch.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.8000, -1.6000], requires_grad=True)
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "momentum": momentum, "dampening": dampening,
+            "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+            "foreach": foreach, "differentiable": differentiable, "fused": fused,
+        }
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    @_no_grad_step
+    def step(self, closure: Callable[[], Any] | None = None):
+        """Perform one optimization step.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss (run with gradients enabled).
+
+        Returns
+        -------
+        The closure's loss, or None.
+        """
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            momentum = _scalar(group["momentum"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                buf = None
+                first = False
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        # torch starts the buffer as a copy of the first gradient.
+                        buf = state["momentum_buffer"] = _new_buffer(p, None)
+                        first = True
+                self._update(
+                    "sgd_step", p, [buf],
+                    (-_scalar(group["lr"]), _scalar(group["weight_decay"]), momentum,
+                     1 - _scalar(group["dampening"])),
+                    (bool(group["nesterov"]), bool(group["maximize"]), buf is not None, first),
+                )
+        return loss

@@ -1,0 +1,388 @@
+"""``save`` and ``load`` for state dicts, in a format that cannot run code when it is read.
+
+A save file is a zip archive holding ``numbagrad.json`` (the structure: dicts, lists, tuples,
+numbers, strings, None, with a reference for each tensor) and one ``.npy`` file per tensor,
+read back with ``allow_pickle=False``. torch's format is a pickle, and unpickling a file from
+someone else can execute whatever they put in it; nothing in this format is ever unpickled.
+
+Writing to a path is atomic: the archive goes to a temporary file in the same directory, is
+flushed to disk and then renamed over the target, so a crash mid-save leaves the old file intact.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import zipfile
+from collections import OrderedDict
+from typing import Any, BinaryIO, Callable, Union
+
+import numpy as np
+
+from numbagrad import dtypes
+from numbagrad.creation import from_numpy
+from numbagrad.device import as_device, device
+from numbagrad.tensor import Tensor
+
+__all__ = ["load", "save"]
+
+FORMAT = "numbagrad.save"
+VERSION = 1
+_MANIFEST = "numbagrad.json"
+
+FileLike = Union[str, os.PathLike, BinaryIO]
+
+
+# ---------------------------------------------------------------------------- encoding
+class _Encoder:
+    """Turns an object into JSON-ready data, collecting each distinct tensor once."""
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self._tensor_keys: dict[int, str] = {}
+        self._active: set[int] = set()
+
+    def encode(self, obj: Any, path: str):
+        if obj is None or isinstance(obj, (bool, str, int, float)):
+            return obj
+        if isinstance(obj, Tensor):
+            return self._tensor(obj)
+        if isinstance(obj, np.ndarray):
+            return {"$": "ndarray", "key": self._array(obj, path)}
+        if isinstance(obj, (np.bool_, np.integer, np.floating)):
+            return obj.item()
+        if isinstance(obj, dtypes.dtype):
+            return {"$": "dtype", "name": obj.name}
+        if isinstance(obj, device):
+            return {"$": "device", "name": str(obj)}
+        if type(obj) in (dict, OrderedDict):
+            return self._container(obj, path, lambda: {
+                "$": "dict", "ordered": type(obj) is OrderedDict,
+                "items": [[self._key(k, path), self.encode(v, f"{path}[{k!r}]")]
+                          for k, v in obj.items()]})
+        if type(obj) in (list, tuple):
+            return self._container(obj, path, lambda: {
+                "$": type(obj).__name__,
+                "items": [self.encode(v, f"{path}[{i}]") for i, v in enumerate(obj)]})
+        raise TypeError(
+            f"save: cannot save an object of type {type(obj).__module__}.{type(obj).__qualname__} "
+            f"at {path}: numbagrad.save stores tensors, NumPy arrays, numbers, strings, None and "
+            "dicts, lists and tuples of them (save model.state_dict(), not the model)"
+        )
+
+    def _container(self, obj, path: str, build: Callable[[], dict]) -> dict:
+        if id(obj) in self._active:
+            raise ValueError(f"save: {path} contains itself (a circular reference)")
+        self._active.add(id(obj))
+        try:
+            return build()
+        finally:
+            self._active.discard(id(obj))
+
+    def _key(self, key, path: str):
+        if key is None or isinstance(key, (bool, str, int, float)):
+            return key
+        if isinstance(key, tuple):
+            return {"$": "tuple", "items": [self._key(k, path) for k in key]}
+        raise TypeError(f"save: cannot save a dict key of type {type(key).__name__} at {path}: "
+                        "keys must be strings, numbers, None, bools or tuples of them")
+
+    def _array(self, array: np.ndarray, path: str) -> str:
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"save: cannot save a NumPy array of dtype {array.dtype} at {path}")
+        self.arrays.append(array)
+        return f"tensors/{len(self.arrays) - 1}.npy"
+
+    def _tensor(self, t: Tensor) -> dict:
+        from numbagrad.nn.parameter import Parameter
+
+        key = self._tensor_keys.get(id(t))
+        if key is None:
+            key = self._array(np.asarray(t), "a tensor")
+            self._tensor_keys[id(t)] = key
+        return {"$": "tensor", "key": key, "device": str(t.device),
+                "requires_grad": t.requires_grad, "parameter": isinstance(t, Parameter)}
+
+
+def _write_archive(stream: BinaryIO, manifest: dict, arrays: list[np.ndarray]) -> None:
+    # Stored, not deflated: tensors compress poorly and loading stays a plain read.
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(_MANIFEST, json.dumps(manifest))
+        for i, array in enumerate(arrays):
+            with archive.open(f"tensors/{i}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _write_atomically(path: str, manifest: dict, arrays: list[np.ndarray]) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    temp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    # os.open with mode 0o666 lets the umask decide the permissions, as open() would.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            _write_archive(stream, manifest, arrays)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save(obj: Any, f: FileLike) -> None:
+    """Save a state dict (or any nesting of tensors, numbers, strings, None, lists, tuples and
+    dicts) to a file.
+
+    Parameters
+    ----------
+    obj : object
+        E.g. ``model.state_dict()`` or ``optimizer.state_dict()``, or a dict holding several.
+    f : str, os.PathLike or binary file object
+        A path is written atomically (a temporary file, fsync, then a rename), so an interrupted
+        save leaves the previous file intact. A file object is written in one call, from the
+        current position.
+
+    Raises
+    ------
+    TypeError
+        For an object that is not one of the types above (a whole Module, a lambda, ...); the
+        message names the type and where it sits inside ``obj``, e.g. ``obj['opt'][2]``.
+    ValueError
+        For a container that contains itself.
+
+    Notes
+    -----
+    A tensor that appears several times is stored once and loaded as one object; views of the
+    same data saved as different tensors are loaded as separate copies.
+
+    Examples
+    --------
+    >>> import numbagrad as torch, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.pt")
+    >>> torch.save({"w": torch.ones(2), "step": 3}, path)
+    >>> torch.load(path)["step"]
+    3
+    """
+    encoder = _Encoder()
+    manifest = {"format": FORMAT, "version": VERSION, "root": encoder.encode(obj, "obj")}
+    if isinstance(f, (str, os.PathLike)):
+        _write_atomically(os.fspath(f), manifest, encoder.arrays)
+        return
+    if not hasattr(f, "write"):
+        raise TypeError(f"save: f must be a path or a binary file object, not {type(f).__name__}")
+    buffer = io.BytesIO()
+    _write_archive(buffer, manifest, encoder.arrays)
+    f.write(buffer.getvalue())
+    if hasattr(f, "flush"):
+        f.flush()
+
+
+# ---------------------------------------------------------------------------- decoding
+class _Decoder:
+    """Rebuilds objects from a manifest, reading each tensor once and placing it per
+    ``map_location``."""
+
+    def __init__(self, archive: zipfile.ZipFile, name: str, map_location) -> None:
+        self.archive = archive
+        self.name = name
+        self.map_location = map_location
+        self._tensors: dict[str, Tensor] = {}
+
+    def fail(self, what: str) -> RuntimeError:
+        return RuntimeError(f"load: {self.name} is a damaged numbagrad save file: {what}")
+
+    def decode(self, node):
+        if node is None or isinstance(node, (bool, str, int, float)):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v) for v in node]
+        if not isinstance(node, dict) or not isinstance(node.get("$"), str):
+            raise self.fail(f"unexpected entry {str(node)[:80]!r}")
+        kind = node["$"]
+        if kind == "dict":
+            items = [(self._key(k), self.decode(v)) for k, v in self._items(node)]
+            return OrderedDict(items) if node.get("ordered") else dict(items)
+        if kind == "list":
+            return [self.decode(v) for v in self._items(node)]
+        if kind == "tuple":
+            return tuple(self.decode(v) for v in self._items(node))
+        if kind == "tensor":
+            return self._tensor(node)
+        if kind == "ndarray":
+            return np.array(self._read(node.get("key")))
+        if kind == "dtype":
+            try:
+                return dtypes.from_name(node.get("name"))
+            except KeyError:
+                raise self.fail(f"unknown dtype {node.get('name')!r}") from None
+        if kind == "device":
+            return as_device(str(node.get("name")))
+        raise self.fail(f"unknown entry type {kind!r}")
+
+    def _items(self, node: dict) -> list:
+        items = node.get("items")
+        if not isinstance(items, list):
+            raise self.fail(f"a {node['$']} entry has no item list")
+        if node["$"] == "dict" and not all(isinstance(p, list) and len(p) == 2 for p in items):
+            raise self.fail("a dict entry is not a list of key-value pairs")
+        return items
+
+    def _key(self, node):
+        if isinstance(node, dict) and node.get("$") == "tuple":
+            return tuple(self._key(k) for k in self._items(node))
+        if node is None or isinstance(node, (bool, str, int, float)):
+            return node
+        raise self.fail(f"a dict key of unexpected form {str(node)[:80]!r}")
+
+    def _read(self, key) -> np.ndarray:
+        if not isinstance(key, str) or not key.startswith("tensors/"):
+            raise self.fail(f"bad tensor reference {key!r}")
+        try:
+            with self.archive.open(key) as member:
+                array = np.lib.format.read_array(member, allow_pickle=False)
+        except KeyError:
+            raise self.fail(f"it has no {key}") from None
+        except ValueError as err:
+            # Object arrays, which would need unpickling, are refused here too.
+            raise self.fail(f"{key} is not a plain .npy array ({err})") from None
+        if array.dtype.kind not in "biuf":
+            raise self.fail(f"{key} holds dtype {array.dtype}")
+        return array
+
+    def _tensor(self, node: dict) -> Tensor:
+        key = node.get("key")
+        if key in self._tensors:
+            return self._tensors[key]
+        array = self._read(key)
+        if not (array.flags.writeable and array.flags.c_contiguous):
+            # Arrays read from an archive member wrap an immutable buffer; tensors must be writable.
+            array = np.array(array, order="C")
+        try:
+            t = from_numpy(array)
+        except TypeError as err:
+            raise self.fail(f"{key}: {err}") from None
+        t = self._place(t, str(node.get("device", "cpu")))
+        if node.get("parameter"):
+            from numbagrad.nn.parameter import Parameter
+
+            t = Parameter(t, requires_grad=bool(node.get("requires_grad")))
+        elif node.get("requires_grad"):
+            t.requires_grad_(True)
+        self._tensors[key] = t
+        return t
+
+    def _place(self, t: Tensor, location: str) -> Tensor:
+        target = self.map_location
+        if target is None:
+            return t.to(location) if location != "cpu" else t
+        if callable(target) and not isinstance(target, (str, dict)):
+            placed = target(t, location)
+            return t if placed is None else placed
+        if isinstance(target, dict):
+            target = target.get(location, location)
+        return t.to(target) if as_device(target) != t.device else t
+
+
+def _open_archive(f: FileLike, name: str) -> zipfile.ZipFile:
+    if isinstance(f, (str, os.PathLike)):
+        source = os.fspath(f)
+        with open(source, "rb") as stream:
+            head = stream.read(4)
+    elif hasattr(f, "read"):
+        source = f if hasattr(f, "seekable") and f.seekable() else io.BytesIO(f.read())
+        start = source.tell()
+        head = source.read(4)
+        source.seek(start)
+    else:
+        raise TypeError(f"load: f must be a path or a binary file object, not {type(f).__name__}")
+    try:
+        return zipfile.ZipFile(source)
+    except zipfile.BadZipFile:
+        if head[:1] == b"\x80":
+            raise RuntimeError(
+                f"load: {name} is a pickle (an older torch.save format?), not a numbagrad save "
+                "file; numbagrad never unpickles, because unpickling can run arbitrary code"
+            ) from None
+        raise RuntimeError(f"load: {name} is not a numbagrad save file (not a zip archive; "
+                           f"it starts with {head!r})") from None
+
+
+def load(f: FileLike, map_location: Any = None, *, weights_only: bool = True) -> Any:
+    """Load an object written by :func:`save`.
+
+    Parameters
+    ----------
+    f : str, os.PathLike or binary file object
+        The file.
+    map_location : str, device, dict or callable, optional
+        Where tensors go: None puts each on the device it was saved from; a device (``"cpu"``)
+        puts all there; a dict maps saved locations to new ones (``{"cuda:0": "cpu"}``); a
+        callable ``fn(tensor, location)`` returns the placed tensor (or None to keep it).
+    weights_only : bool
+        Accepted for compatibility with torch. The format holds only data, so loading is always
+        as safe as torch's ``weights_only=True``.
+
+    Returns
+    -------
+    object
+        The saved structure: dicts (OrderedDict where one was saved), lists, tuples, numbers,
+        strings, None and tensors (Parameters where Parameters were saved).
+
+    Raises
+    ------
+    RuntimeError
+        If the file is not a numbagrad save file (a torch pickle, another zip archive, a damaged
+        or hand-made file with pickled contents), saying what is wrong.
+    FileNotFoundError
+        If the path does not exist.
+
+    Examples
+    --------
+    >>> import numbagrad as torch, io
+    >>> buffer = io.BytesIO(); torch.save([torch.zeros(1)], buffer); _ = buffer.seek(0)
+    >>> torch.load(buffer, map_location="cpu")
+    [tensor([0.])]
+    """
+    name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file object"
+    archive = _open_archive(f, name)
+    with archive:
+        names = set(archive.namelist())
+        if _MANIFEST not in names:
+            hint = ""
+            if any(n.endswith("data.pkl") for n in names):
+                hint = ("; it looks like a torch.save file, which is a pickle: numbagrad never "
+                        "unpickles, because unpickling can run arbitrary code")
+            raise RuntimeError(f"load: {name} is not a numbagrad save file (a zip archive "
+                               f"without {_MANIFEST}{hint})")
+        try:
+            manifest = json.loads(archive.read(_MANIFEST).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as err:
+            raise RuntimeError(f"load: {name} is a damaged numbagrad save file: {_MANIFEST} is "
+                               f"not valid JSON ({err})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise RuntimeError(f"load: {name} is not a numbagrad save file ({_MANIFEST} does "
+                               f"not declare format {FORMAT!r})")
+        version = manifest.get("version")
+        if not isinstance(version, int) or version > VERSION:
+            raise RuntimeError(f"load: {name} has format version {version!r}; this numbagrad "
+                               f"reads versions up to {VERSION} (upgrade numbagrad)")
+        return _Decoder(archive, name, map_location).decode(manifest.get("root"))

@@ -1,0 +1,190 @@
+"""``nn.Conv2d`` and ``F.conv2d``: torch parity (values and gradients), init, repr, errors."""
+import math
+
+import numpy as np
+import pytest
+
+import numbagrad as ng
+import numbagrad.nn.functional as F
+
+
+def _ng(t, requires_grad=False):
+    """A numbagrad tensor with the values of torch tensor ``t``."""
+    return ng.from_numpy(t.detach().numpy().copy()).requires_grad_(requires_grad)
+
+
+def _close(got, expected, rtol=1e-4, atol=1e-5):
+    np.testing.assert_allclose(np.asarray(got), expected.detach().numpy(), rtol=rtol, atol=atol)
+
+
+# (input shape, out_channels, kernel, stride, padding, dilation, groups, bias)
+CASES = [
+    ((64, 1, 28, 28), 8, 3, 1, 1, 1, 1, True),  # the tutorial's first layer
+    ((2, 3, 9, 7), 4, (3, 2), (2, 1), (1, 2), 1, 1, True),
+    ((2, 4, 8, 8), 6, 3, 1, 2, 2, 2, False),
+    ((3, 2, 6, 5), 4, (2, 3), 1, "same", (2, 1), 2, True),
+    ((1, 3, 5, 5), 2, 5, 1, "valid", 1, 1, True),
+    ((2, 3, 7, 6), 3, 1, 2, 0, 1, 3, True),  # depthwise 1x1 with stride
+    ((3, 6, 6), 4, 3, 1, 1, 1, 1, True),  # unbatched
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "x".join(map(str, c[0])))
+def test_conv2d_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    shape, out_ch, kernel, stride, padding, dilation, groups, bias = case
+    gen = torch.Generator().manual_seed(0)
+    in_ch = shape[-3]
+    tconv = torch.nn.Conv2d(in_ch, out_ch, kernel, stride, padding, dilation, groups, bias)
+    conv = ng.nn.Conv2d(in_ch, out_ch, kernel, stride, padding, dilation, groups, bias)
+    with ng.no_grad():
+        conv.weight.copy_(_ng(tconv.weight))
+        if bias:
+            conv.bias.copy_(_ng(tconv.bias))
+    tx = torch.randn(shape, generator=gen, requires_grad=True)
+    x = _ng(tx, requires_grad=True)
+    tout, out = tconv(tx), conv(x)
+    _close(out, tout)
+    tg = torch.randn(tout.shape, generator=gen)
+    tout.backward(tg)
+    out.backward(_ng(tg))
+    _close(x.grad, tx.grad)
+    _close(conv.weight.grad, tconv.weight.grad)
+    if bias:
+        _close(conv.bias.grad, tconv.bias.grad)
+
+
+def test_conv2d_gradient_of_bias_alone_matches_torch():
+    torch = pytest.importorskip("torch")
+    tx, tw = torch.randn(2, 3, 5, 5), torch.randn(4, 3, 3, 3)
+    tb = torch.randn(4, requires_grad=True)
+    b = _ng(tb, requires_grad=True)
+    torch.nn.functional.conv2d(tx, tw, tb, padding=1).square().sum().backward()
+    F.conv2d(_ng(tx), _ng(tw), b, padding=1).square().sum().backward()
+    _close(b.grad, tb.grad)
+
+
+def test_float64_and_empty_batch_match_torch():
+    torch = pytest.importorskip("torch")
+    tx, tw = torch.randn(2, 2, 6, 6, dtype=torch.float64), torch.randn(3, 2, 3, 3,
+                                                                      dtype=torch.float64)
+    out = F.conv2d(_ng(tx), _ng(tw), stride=2)
+    assert out.dtype == ng.float64
+    _close(out, torch.nn.functional.conv2d(tx, tw, stride=2), rtol=1e-12, atol=1e-12)
+    empty = F.conv2d(ng.zeros(0, 2, 6, 6), ng.ones(3, 2, 3, 3))
+    assert tuple(empty.shape) == (0, 3, 4, 4)
+
+
+def test_unbatched_input_keeps_three_dimensions():
+    conv = ng.nn.Conv2d(2, 3, 3, padding=1)
+    x = ng.randn(2, 5, 4, requires_grad=True)
+    out = conv(x)
+    assert tuple(out.shape) == (3, 5, 4)
+    batched = conv(x.unsqueeze(0))
+    np.testing.assert_allclose(np.asarray(out.detach()), np.asarray(batched.detach())[0])
+    out.sum().backward()
+    assert tuple(x.grad.shape) == (2, 5, 4)
+
+
+def test_init_matches_torch_bounds():
+    conv = ng.nn.Conv2d(4, 6, (3, 2), groups=2)
+    fan_in = 2 * 3 * 2
+    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_ with a = sqrt(5): sqrt(6 / 6) / sqrt(fan_in)
+    w, b = np.asarray(conv.weight.detach()), np.asarray(conv.bias.detach())
+    assert w.shape == (6, 2, 3, 2) and b.shape == (6,)
+    assert np.all(np.abs(w) <= bound) and np.all(np.abs(b) <= bound)
+    assert np.std(w) > bound / 4  # drawn, not constant
+    assert [name for name, _ in conv.named_parameters()] == ["weight", "bias"]
+    assert conv.weight.requires_grad
+
+
+@pytest.mark.parametrize("args, kwargs, text", [
+    ((1, 8, 3), {"padding": 1}, "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"),
+    ((1, 8, 3), {}, "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1))"),
+    ((2, 8, (3, 5)), {"stride": 2, "dilation": 2, "groups": 2, "bias": False},
+     "Conv2d(2, 8, kernel_size=(3, 5), stride=(2, 2), dilation=(2, 2), groups=2, bias=False)"),
+    ((2, 8, 3), {"padding": "same"}, "Conv2d(2, 8, kernel_size=(3, 3), stride=(1, 1), padding=same)"),
+    ((2, 8, 3), {"padding": "valid"},
+     "Conv2d(2, 8, kernel_size=(3, 3), stride=(1, 1), padding=valid)"),
+])
+def test_repr_as_torch(args, kwargs, text):
+    assert repr(ng.nn.Conv2d(*args, **kwargs)) == text
+
+
+def test_repr_inside_a_model():
+    model = ng.nn.Sequential(ng.nn.Conv2d(1, 8, 3, padding=1), ng.nn.ReLU(), ng.nn.MaxPool2d(2))
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
+        "  (1): ReLU()\n"
+        "  (2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n"
+        ")"
+    )
+
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs, message", [
+    ((64, 1, 28, 28), (8, 3, 3, 3), {},
+     "Given groups=1, weight of size [8, 3, 3, 3], expected input[64, 1, 28, 28] to have 3 "
+     "channels, but got 1 channels instead"),
+    ((3, 5, 5), (8, 2, 3, 3), {},
+     "Given groups=1, weight of size [8, 2, 3, 3], expected input[1, 3, 5, 5] to have 2 "
+     "channels, but got 3 channels instead"),
+    ((1, 3, 2, 2), (8, 3, 3, 3), {},
+     "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size "
+     "can't be greater than actual input size"),
+    ((1, 3, 4, 4), (8, 3, 3, 3), {"dilation": 2},
+     "Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). Kernel size "
+     "can't be greater than actual input size"),
+    ((1, 3, 5, 5), (8, 3, 3, 3), {"stride": 0}, "non-positive stride is not supported"),
+    ((1, 3, 5, 5), (8, 3, 3, 3), {"padding": -1}, "negative padding is not supported"),
+    ((1, 3, 5, 5), (8, 3, 3, 3), {"dilation": 0},
+     "dilation should be greater than zero, but got [0, 0]"),
+    ((1, 3, 5, 5), (3, 1, 3, 3), {"groups": 2},
+     "Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of "
+     "size [[3, 1, 3, 3]] instead"),
+    ((1, 3, 5, 5), (8, 3, 3, 3), {"stride": 2, "padding": "same"},
+     "padding='same' is not supported for strided convolutions"),
+    ((1, 3, 5, 5), (8, 3, 3, 3), {"padding": "foo"}, "Invalid padding string: 'foo'"),
+    ((3, 5), (8, 3, 3, 3), {},
+     "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [3, 5]"),
+    ((1, 3, 5, 5), (8, 3, 3, 3), {"stride": (1, 2, 3)},
+     "expected stride to be a single integer value or a list of 2 values to match the "
+     "convolution dimensions, but got stride=[1, 2, 3]"),
+])
+def test_conv2d_errors_as_torch(x_shape, w_shape, kwargs, message):
+    with pytest.raises(RuntimeError) as err:
+        F.conv2d(ng.zeros(*x_shape), ng.zeros(*w_shape), **kwargs)
+    assert str(err.value) == message
+
+
+def test_conv2d_bias_and_dtype_errors():
+    x, w = ng.zeros(1, 3, 5, 5), ng.zeros(8, 3, 3, 3)
+    with pytest.raises(RuntimeError, match=r"expected bias to be 1-dimensional with 8 elements, "
+                                           r"but got bias of size \[7\] instead"):
+        F.conv2d(x, w, ng.zeros(7))
+    with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
+        F.conv2d(x.double(), w)
+    with pytest.raises(RuntimeError,
+                       match=r"Input type \(float\) and bias type \(double\) should be the same"):
+        F.conv2d(x, w, ng.zeros(8, dtype=ng.float64))
+    with pytest.raises(NotImplementedError, match="Long"):
+        F.conv2d(x.long(), w.long())
+    with pytest.raises(TypeError, match="argument 'weight'"):
+        F.conv2d(x, np.zeros((8, 3, 3, 3)))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"groups": 0}, "groups must be a positive integer"),
+    ({"groups": 2}, "in_channels must be divisible by groups"),
+    ({"padding": "foo"}, "Invalid padding string 'foo'"),
+    ({"padding": "same", "stride": 2}, "padding='same' is not supported for strided convolutions"),
+    ({"padding_mode": "foo"}, "padding_mode must be one of"),
+])
+def test_module_errors_as_torch(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ng.nn.Conv2d(3, 6, 3, **kwargs)
+
+
+def test_unimplemented_padding_mode_says_so():
+    with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
+        ng.nn.Conv2d(3, 6, 3, padding_mode="reflect")

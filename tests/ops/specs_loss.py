@@ -1,0 +1,193 @@
+"""Specs of ``numbagrad/ops/loss.py``: every loss under every reduction, with its options.
+
+Class-index targets, weights and ``pos_weight`` are built deterministically inside ``fn`` from
+the input's shape (labels ``(7 i + 3) mod C``, every third one ignored where the spec says so),
+so that the gradient check differentiates the scores alone. Probability and binary targets are
+drawn like the inputs and differentiated too. Extreme logits and torch parity are tested by hand
+in ``tests/nn/test_loss.py``.
+"""
+import numpy as np
+from hypothesis import strategies as st
+
+import numbagrad as ng
+from tests.ops.spec import Spec
+
+F = ng.nn.functional
+REDUCTIONS = ("mean", "sum", "none")
+IGNORE = 2  # the ignored label in the ``ignore`` specs (a real class, so it must be skipped)
+
+
+def _labels(shape, classes, ignore=False):
+    """int64 labels for an input of ``shape`` (N, C, *): ``(7 i + 3) mod C``."""
+    target_shape = shape[:1] + shape[2:]
+    t = (np.arange(int(np.prod(target_shape))) * 7 + 3) % classes
+    if ignore:
+        t[::3] = IGNORE
+    return t.reshape(target_shape).astype(np.int64)
+
+
+def _weight(classes):
+    return np.linspace(0.5, 2.0, classes)
+
+
+def _scores_shapes(min_dims=2, max_dims=2, n_inputs=1):
+    def shapes(draw):
+        rank = draw(st.integers(min_dims, max_dims))
+        shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+        return [shape] * n_inputs
+    return shapes
+
+
+def _log_softmax(x):
+    m = x.max(axis=1, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=1, keepdims=True))
+
+
+def _reduce(loss, reduction, denominator=None):
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    return total if reduction == "sum" else total / (loss.size if denominator is None
+                                                     else denominator)
+
+
+def _class_ref(x, reduction, weighted=False, ignore=False, smoothing=0.0, log_probs=False):
+    """torch's cross-entropy (or NLL, ``log_probs``) of class labels, in NumPy."""
+    classes = x.shape[1]
+    t = _labels(x.shape, classes, ignore)
+    lp = x if log_probs else _log_softmax(x)
+    w = _weight(classes) if weighted else np.ones(classes)
+    keep = t != IGNORE if ignore else np.ones(t.shape, bool)
+    t = np.where(keep, t, 0)  # the ignored label may be no class at all (C <= 2)
+    picked = np.take_along_axis(lp, t[:, None], 1)[:, 0]
+    wt = w[t] * keep
+    loss = -wt * picked
+    if smoothing:
+        wb = w.reshape((1, classes) + (1,) * (x.ndim - 2))
+        smooth = -(lp * wb).sum(axis=1) * keep
+        loss = (1 - smoothing) * loss + smoothing / classes * smooth
+    return _reduce(loss, reduction, wt.sum())
+
+
+def _prob_ref(x, y, reduction, weighted=False, smoothing=0.0):
+    classes = x.shape[1]
+    w = _weight(classes) if weighted else np.ones(classes)
+    wb = w.reshape((1, classes) + (1,) * (x.ndim - 2))
+    y = y * (1 - smoothing) + smoothing / classes
+    loss = -(_log_softmax(x) * y * wb).sum(axis=1)
+    return _reduce(loss, reduction)
+
+
+def _ce(reduction, weighted=False, ignore=False, smoothing=0.0):
+    def fn(x):
+        classes = x.shape[1]
+        return F.cross_entropy(
+            x, ng.tensor(_labels(tuple(x.shape), classes, ignore)),
+            weight=ng.tensor(_weight(classes), dtype=x.dtype) if weighted else None,
+            ignore_index=IGNORE if ignore else -100, reduction=reduction,
+            label_smoothing=smoothing)
+    return fn
+
+
+def _ce_probs(reduction, weighted=False, smoothing=0.0):
+    def fn(x, y):
+        classes = x.shape[1]
+        return F.cross_entropy(x, y, reduction=reduction, label_smoothing=smoothing,
+                               weight=ng.tensor(_weight(classes), dtype=x.dtype) if weighted
+                               else None)
+    return fn
+
+
+def _nll(reduction):
+    def fn(x):
+        classes = x.shape[1]
+        return F.nll_loss(x, ng.tensor(_labels(tuple(x.shape), classes, True)),
+                          weight=ng.tensor(_weight(classes), dtype=x.dtype),
+                          ignore_index=IGNORE, reduction=reduction)
+    return fn
+
+
+def _bce_ref(x, y, reduction, weighted=False):
+    loss = -(y * np.log(x) + (1 - y) * np.log1p(-x))
+    if weighted:
+        loss = loss * _weight(x.shape[-1])
+    return _reduce(loss, reduction)
+
+
+def _bce(reduction, weighted=False):
+    def fn(x, y):
+        w = ng.tensor(_weight(x.shape[-1]), dtype=x.dtype) if weighted else None
+        return F.binary_cross_entropy(x, y, weight=w, reduction=reduction)
+    return fn
+
+
+def _bce_logits_ref(x, y, reduction, weighted=False):
+    pos = _weight(x.shape[-1]) if weighted else 1.0
+    softplus_neg = np.logaddexp(0.0, -x)
+    loss = (1 - y) * x + (1 + (pos - 1) * y) * softplus_neg
+    if weighted:
+        loss = loss * _weight(x.shape[-1])[::-1]
+    return _reduce(loss, reduction)
+
+
+def _bce_logits(reduction, weighted=False):
+    def fn(x, y):
+        if not weighted:
+            return F.binary_cross_entropy_with_logits(x, y, reduction=reduction)
+        w = _weight(x.shape[-1])
+        return F.binary_cross_entropy_with_logits(
+            x, y, weight=ng.tensor(w[::-1].copy(), dtype=x.dtype),
+            pos_weight=ng.tensor(w, dtype=x.dtype), reduction=reduction)
+    return fn
+
+
+def _apart(arrays):
+    """Keep ``x - y`` at least 0.05 from 0, the kink of ``|x - y|``."""
+    x, y = arrays
+    d = x - y
+    return [np.where(np.abs(d) < 0.05, y + np.where(d >= 0, 0.1, -0.1), x), y]
+
+
+def _specs():
+    specs = []
+    for r in REDUCTIONS:
+        specs += [
+            Spec(f"cross_entropy_{r}", _ce(r), lambda x, r=r: _class_ref(x, r),
+                 shapes=_scores_shapes(), covers=("cross_entropy",)),
+            Spec(f"cross_entropy_spatial_options_{r}", _ce(r, True, True, 0.2),
+                 lambda x, r=r: _class_ref(x, r, True, True, 0.2),
+                 shapes=_scores_shapes(3, 4), covers=("cross_entropy",)),
+            Spec(f"cross_entropy_smoothing_{r}", _ce(r, False, True, 0.3),
+                 lambda x, r=r: _class_ref(x, r, False, True, 0.3),
+                 shapes=_scores_shapes(), covers=("cross_entropy",)),
+            Spec(f"cross_entropy_probs_{r}", _ce_probs(r), lambda x, y, r=r: _prob_ref(x, y, r),
+                 n_inputs=2, low=0.0, high=1.0, shapes=_scores_shapes(2, 3, 2),
+                 covers=("cross_entropy",)),
+            Spec(f"cross_entropy_probs_options_{r}", _ce_probs(r, True, 0.1),
+                 lambda x, y, r=r: _prob_ref(x, y, r, True, 0.1), n_inputs=2, low=0.0, high=1.0,
+                 shapes=_scores_shapes(2, 3, 2), covers=("cross_entropy",)),
+            Spec(f"nll_loss_{r}", _nll(r), lambda x, r=r: _class_ref(x, r, True, True, 0.0, True),
+                 shapes=_scores_shapes(2, 3), covers=("nll_loss",)),
+            Spec(f"mse_loss_{r}", lambda x, y, r=r: F.mse_loss(x, y, reduction=r),
+                 lambda x, y, r=r: _reduce((x - y) ** 2, r), n_inputs=2, broadcast=False,
+                 covers=("sub", "mul")),
+            Spec(f"l1_loss_{r}", lambda x, y, r=r: F.l1_loss(x, y, reduction=r),
+                 lambda x, y, r=r: _reduce(np.abs(x - y), r), n_inputs=2, broadcast=False,
+                 fix=_apart, covers=("sub", "abs")),
+            Spec(f"binary_cross_entropy_{r}", _bce(r), lambda x, y, r=r: _bce_ref(x, y, r),
+                 n_inputs=2, broadcast=False, low=0.05, high=0.95, fd_eps=1e-7,
+                 covers=("binary_cross_entropy",)),
+            Spec(f"binary_cross_entropy_weighted_{r}", _bce(r, True),
+                 lambda x, y, r=r: _bce_ref(x, y, r, True), n_inputs=2, broadcast=False,
+                 low=0.05, high=0.95, min_dims=1, fd_eps=1e-7, covers=("binary_cross_entropy",)),
+            Spec(f"binary_cross_entropy_with_logits_{r}", _bce_logits(r),
+                 lambda x, y, r=r: _bce_logits_ref(x, y, r), n_inputs=2, broadcast=False,
+                 covers=("binary_cross_entropy_with_logits",)),
+            Spec(f"binary_cross_entropy_with_logits_weights_{r}", _bce_logits(r, True),
+                 lambda x, y, r=r: _bce_logits_ref(x, y, r, True), n_inputs=2, broadcast=False,
+                 min_dims=1, covers=("binary_cross_entropy_with_logits",)),
+        ]
+    return specs
+
+
+SPECS = _specs()
