@@ -30,7 +30,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-BUSY_WARNING_CORES = 0.25  # other processes' average load above which timings are suspect
 
 
 def _mul_sum_backward(a, b):
@@ -122,31 +121,6 @@ def measure_startup(mlp_step: str, repeats: int) -> dict[str, float]:
     return {key: statistics.median(values) for key, values in samples.items()}
 
 
-def _cpu_jiffies() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all CPUs since boot, or None where /proc/stat is absent."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(v) for v in f.readline().split()[1:]]
-    except OSError:
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields[:8]) - idle, sum(fields[:8])
-
-
-def _others_load(before, after, own_cpu_seconds: float, wall_seconds: float) -> float | None:
-    """Average number of cores that other processes kept busy."""
-    if before is None or after is None:
-        return None
-    hz = os.sysconf("SC_CLK_TCK")
-    busy_seconds = (after[0] - before[0]) / hz
-    return max(0.0, busy_seconds - own_cpu_seconds) / wall_seconds
-
-
-def _own_cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
 def _print_ops(rows, rounds: int, iterations: int) -> None:
     print(f"\nper op: median of {rounds} rounds of {iterations} calls, microseconds per call")
     print(f"{'case':<32}{'size':>6}{'numbagrad':>12}{'torch':>10}{'torch/numbagrad':>17}")
@@ -181,16 +155,17 @@ def main() -> None:
 
     import numbagrad
     from bench_startup import MLP_STEP
+    from contention import BUSY_WARNING_CORES, cpu_jiffies, others_load, own_cpu_seconds
 
     print(f"numbagrad {numbagrad.__version__} (numba {numba.__version__}, numpy {np.__version__}) "
           f"vs torch {torch.__version__} eager, {torch.get_num_threads()} torch threads, "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    before, cpu_before, wall_before = _cpu_jiffies(), _own_cpu_seconds(), time.perf_counter()
+    before, cpu_before, wall_before = cpu_jiffies(), own_cpu_seconds(), time.perf_counter()
     rows = measure_ops(numbagrad, torch, args.rounds, args.iterations)
     _print_ops(rows, args.rounds, args.iterations)
     if not args.skip_startup:
         _print_startup(measure_startup(MLP_STEP, args.repeats), args.repeats)
-    load = _others_load(before, _cpu_jiffies(), _own_cpu_seconds() - cpu_before,
+    load = others_load(before, cpu_jiffies(), own_cpu_seconds() - cpu_before,
                         time.perf_counter() - wall_before)
     if load is None:
         print("\n(/proc/stat not readable: could not check for other busy processes)")

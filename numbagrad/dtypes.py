@@ -85,7 +85,9 @@ def from_numpy_dtype(np_type) -> dtype:
     TypeError
         If numbagrad has no tensor type for it.
     """
-    d = _BY_NP.get(np.dtype(np_type))
+    d = _BY_NP.get(np_type)  # the hot path: a NumPy dtype instance
+    if d is None:
+        d = _BY_NP.get(np.dtype(np_type))
     if d is None:
         supported = ", ".join(str(t) for t in _BY_NP)
         raise TypeError(

@@ -13,6 +13,7 @@ import numpy as np
 from numbagrad import dtypes
 from numbagrad.ops import scalar as F
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
+from numbagrad.tensor import Tensor
 
 # ---------------------------------------------------------------------------- templates
 
@@ -129,12 +130,6 @@ LOGICAL_NOT = _unary("logical_not", F.logical_not, None, out_bool=True)
 # ---------------------------------------------------------------------------- public functions
 
 
-def _tensor():
-    from numbagrad.tensor import Tensor
-
-    return Tensor
-
-
 def _check_broadcast(op: str, shapes: list) -> None:
     """RuntimeError naming the op, the sizes and the dimension that cannot broadcast."""
     ndim = max(len(s) for s in shapes)
@@ -150,6 +145,28 @@ def _check_broadcast(op: str, shapes: list) -> None:
             )
 
 
+def _same_kind(xs: tuple):
+    """The operands unchanged when no promotion or broadcast check is needed (the hot path):
+    one tensor, or two tensors of one dtype and shape, or a float tensor and a Python number."""
+    a = xs[0]
+    if type(a) is not Tensor:
+        return None
+    if len(xs) == 1:
+        return xs
+    if len(xs) != 2:
+        return None
+    b = xs[1]
+    if type(b) is Tensor:
+        if a._data.dtype == b._data.dtype and a._data.shape == b._data.shape:
+            return xs
+        return None
+    kind = type(b)
+    if (kind is float or kind is int) and a._data.dtype.kind == "f":
+        scalar = Tensor._make(a._backend().from_host(np.array(b, a._data.dtype)), a._device)
+        return a, scalar
+    return None
+
+
 def cast(x, dtype: dtypes.dtype):
     """``x`` converted to ``dtype``; differentiable (the gradient is converted back)."""
     if x.dtype is dtype:
@@ -162,7 +179,9 @@ def operands(op: str, *xs, dtype: dtypes.dtype | None = None) -> tuple:
 
     The dtype is torch's result type of ``xs`` unless given; numbers become 0-d tensors.
     """
-    Tensor = _tensor()
+    fast = _same_kind(xs) if dtype is None else None
+    if fast is not None:
+        return fast
     # A NumPy array operand acts as a tensor sharing its memory, as in torch.
     xs = tuple(_from_numpy(x) if isinstance(x, np.ndarray) else x for x in xs)
     first = next((x for x in xs if isinstance(x, Tensor)), None)
@@ -208,11 +227,11 @@ def _scaled(input, other, alpha):
         raise RuntimeError(
             "For integral input tensors, argument alpha must not be a floating point number."
         )
-    return mul(other, alpha) if isinstance(other, _tensor()) else other * alpha
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
 def _is_bool(x) -> bool:
-    return x.dtype is dtypes.bool_ if isinstance(x, _tensor()) else isinstance(x, (bool, np.bool_))
+    return x.dtype is dtypes.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
 
 
 def _check_bool_sub(input, other) -> None:
@@ -423,7 +442,6 @@ def where(condition, input, other):
 
     The gradient goes to ``input`` where the condition holds and to ``other`` elsewhere.
     """
-    Tensor = _tensor()
     if not isinstance(condition, Tensor) or condition.dtype is not dtypes.bool_:
         raise TypeError(
             "where: expected condition to be a bool tensor, got "

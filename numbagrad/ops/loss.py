@@ -117,6 +117,8 @@ def _check_class_target(op: str, input, target) -> None:
 def _check_labels(op: str, target, classes: int, ignore_index: int) -> None:
     """IndexError naming the first label outside ``[0, classes)`` that is not ignored."""
     labels = target._backend().to_host(target._data)
+    if labels.size == 0 or (labels.min() >= 0 and labels.max() < classes):
+        return
     bad = ((labels < 0) | (labels >= classes)) & (labels != ignore_index)
     if bad.any():
         value = int(labels[bad].flat[0])
@@ -207,7 +209,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     reduction = reduction_arg(reduction, size_average, reduce)
     if input.shape != target.shape:
         if label_smoothing > 1.0:
-            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+            raise RuntimeError("label_smoothing must be between 0.0 and 1.0. Got: "
+                               f"{label_smoothing}")
         return _class_loss(CROSS_ENTROPY, input, target, weight, ignore_index, reduction,
                            label_smoothing)
     if not target.dtype.is_floating_point:
@@ -336,7 +339,8 @@ def _weighted(op: str, loss, target, weight):
         return loss
     _tensor_arg(op, "weight", 3, weight)
     try:
-        shape = tuple(target._backend().broadcast_shape(tuple(target.shape), tuple(weight.shape)))
+        shape = tuple(target._backend().broadcast_shape(tuple(target.shape),
+                                                        tuple(weight.shape)))
     except ValueError:
         shape = None
     if shape != tuple(target.shape):

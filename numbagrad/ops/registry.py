@@ -13,6 +13,7 @@ from typing import Callable
 
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.autograd.graph import AccumulateGrad, Node
+from numbagrad.tensor import Tensor
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,11 +88,9 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     -------
     Tensor
     """
-    from numbagrad.tensor import Tensor
-
     device = inputs[0]._device
     for t in inputs:
-        if t._device != device:
+        if t._device is not device and t._device != device:
             raise RuntimeError(
                 f"{op.name}: expected all tensors to be on the same device, but found at least "
                 f"two devices, {device} and {t._device}!"
@@ -105,7 +104,12 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     out = Tensor._make(result, device)
     if not _enabled.get():
         return out
-    needs = tuple(t.requires_grad and i not in op.nondiff for i, t in enumerate(inputs))
+    for t in inputs:
+        if t._requires_grad:
+            break
+    else:
+        return out
+    needs = tuple(t._requires_grad and i not in op.nondiff for i, t in enumerate(inputs))
     if not any(needs):
         return out
     edges = tuple(_edge(t) if need else (None, 0) for t, need in zip(inputs, needs))

@@ -84,7 +84,10 @@ def _check(op: str, gates: int, input, states: tuple, w_ih, w_hh, b_ih, b_hh) ->
     steps, batch, n_in = input.shape
     if steps == 0:
         raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-    hidden = w_hh.shape[-1] if w_hh.ndim == 2 else -1
+    if w_hh.ndim != 2:
+        raise RuntimeError(f"{op}(): expected a 2-D weight_hh ({gates} * hidden_size, "
+                           f"hidden_size), got shape {list(w_hh.shape)}")
+    hidden = w_hh.shape[1]
     expected = {"weight_ih": (gates * hidden, n_in), "weight_hh": (gates * hidden, hidden),
                 "bias_ih": (gates * hidden,), "bias_hh": (gates * hidden,)}
     expected.update({name: (batch, hidden) for name, _ in states})

@@ -127,8 +127,8 @@ def test_parallel_path_equals_serial_path(layout, monkeypatch):
     elif layout == "strided":
         arrays = [rng.standard_normal((3 * n // 100, 200))[::3, ::2], rng.standard_normal(100)]
     else:
-        arrays = [rng.standard_normal((8, 6, 7, 5, 40)).transpose(4, 2, 0, 3, 1),
-                  rng.standard_normal((40, 1, 8, 5, 1))]
+        arrays = [rng.standard_normal((8, 6, 7, 10, 40)).transpose(4, 2, 0, 3, 1),
+                  rng.standard_normal((40, 1, 8, 10, 1))]
     expected = np.broadcast_arrays(*arrays)
     expected = expected[0] * expected[1]
     assert expected.size >= ew.PARALLEL_MIN_SIZE

@@ -188,3 +188,22 @@ def test_module_errors_as_torch(kwargs, message):
 def test_unimplemented_padding_mode_says_so():
     with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
         ng.nn.Conv2d(3, 6, 3, padding_mode="reflect")
+
+
+def test_parallel_kernels_match_serial(monkeypatch):
+    from numbagrad.backends.cpu import conv as kernels
+
+    def run():
+        x = ng.from_numpy(np.arange(5 * 4 * 7 * 6, dtype=np.float64).reshape(5, 4, 7, 6) / 100)
+        w = ng.from_numpy(np.linspace(-1, 1, 6 * 2 * 3 * 2).reshape(6, 2, 3, 2))
+        b = ng.from_numpy(np.linspace(0, 1, 6))
+        for t in (x, w, b):
+            t.requires_grad_(True)
+        out = F.conv2d(x, w, b, (2, 1), 1, (1, 2), 2)
+        out.square().sum().backward()
+        return [np.asarray(a).copy() for a in (out.detach(), x.grad, w.grad, b.grad)]
+
+    serial = run()
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_WORK", 1)
+    for got, expected in zip(run(), serial):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)

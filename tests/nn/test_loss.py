@@ -158,8 +158,8 @@ def test_cross_entropy_non_contiguous_input():
     base = _logits((5, 8), "float64")
     x, tx = _pair(base)
     labels = _labels(8, 5)
-    _check(F.cross_entropy(x.t(), ng.tensor(labels)), TF.cross_entropy(tx.t(), torch.tensor(labels)),
-           "float64", [(x, tx)])
+    _check(F.cross_entropy(x.t(), ng.tensor(labels)),
+           TF.cross_entropy(tx.t(), torch.tensor(labels)), "float64", [(x, tx)])
 
 
 # ---------------------------------------------------------------------------- nll_loss

@@ -163,3 +163,22 @@ def test_pooling_argument_errors():
         F.avg_pool2d(x, 2, divisor_override=0)
     with pytest.raises(NotImplementedError, match="Long"):
         F.max_pool2d(x.long(), 2)
+
+
+def test_parallel_kernels_match_serial(monkeypatch):
+    from numbagrad.backends.cpu import conv as kernels
+
+    x = ng.randn(2, 3, 9, 8, requires_grad=True)
+    serial = [F.max_pool2d(x, 3, 2, 1, ceil_mode=True), F.avg_pool2d(x, 3, 2, 1, True, False)]
+    grads = []
+    for out in serial:
+        x.grad = None
+        out.sum().backward()
+        grads.append(np.asarray(x.grad).copy())
+    monkeypatch.setattr(kernels, "POOL_PARALLEL_MIN_SIZE", 1)
+    parallel = [F.max_pool2d(x, 3, 2, 1, ceil_mode=True), F.avg_pool2d(x, 3, 2, 1, True, False)]
+    for out, s, g in zip(parallel, serial, grads):
+        x.grad = None
+        out.sum().backward()
+        np.testing.assert_allclose(np.asarray(out.detach()), np.asarray(s.detach()), rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(x.grad), g, rtol=1e-6)

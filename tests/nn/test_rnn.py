@@ -158,7 +158,8 @@ def test_wrong_input_size():
 
 
 def test_wrong_hidden_shape():
-    with pytest.raises(RuntimeError, match=r"^Expected hidden size \(1, 2, 20\), got \[1, 3, 20\]$"):
+    with pytest.raises(RuntimeError,
+                       match=r"^Expected hidden size \(1, 2, 20\), got \[1, 3, 20\]$"):
         nn.RNN(10, 20)(ng.randn(3, 2, 10), ng.zeros(1, 3, 20))
     with pytest.raises(RuntimeError, match=r"^Expected hidden\[1\] size \(2, 2, 20\), got "
                                            r"\[1, 2, 20\]$"):

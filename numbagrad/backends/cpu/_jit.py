@@ -11,8 +11,10 @@ Every CPU kernel is made with :func:`jit`, which
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+import types
 import warnings
 
 import numba
@@ -41,12 +43,6 @@ def _choose_threading_layer() -> None:
 _choose_threading_layer()
 
 
-# Numba's cache key holds the bytecode and closure values but not the compile options: kernels
-# made by factories put this tag in a closure value, so that changing the options here cannot
-# load code compiled under the old ones. Bump it with any change to the options below.
-CACHE_TAG = "error_model=numpy;fastmath=contract"
-
-
 def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):
     """Compile ``fn`` as a CPU kernel (``numba.njit``) with the project's options.
 
@@ -71,6 +67,7 @@ def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):
     # "python" model raises ZeroDivisionError inside the kernel instead.
     options = {"parallel": parallel, "error_model": "numpy",
                "fastmath": {"contract", "reassoc"} if reassoc else {"contract"}}
+    fn = _variant(fn, options)
     try:
         return njit(cache=True, **options)(fn)
     except RuntimeError as err:  # "cannot cache function ...: no locator available"
@@ -84,6 +81,25 @@ def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):
                 stacklevel=2,
             )
         return njit(cache=False, **options)(fn)
+
+
+def _variant(fn, options: dict):
+    """A copy of ``fn`` whose qualified name carries its compile options.
+
+    Numba files cached code under the function's qualified name and signature, not its options:
+    without this, the serial and parallel versions of one function would load each other's code
+    from the cache (seen: a serial kernel running the parallel code, 100x slower), and code
+    compiled under old options would survive a change of options.
+    """
+    tag = hashlib.sha1(repr(sorted((k, sorted(v) if isinstance(v, set) else v)
+                                   for k, v in options.items())).encode()).hexdigest()[:10]
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+    copy.__qualname__ = f"{fn.__qualname__}__{tag}"
+    copy.__module__ = fn.__module__
+    copy.__doc__ = fn.__doc__
+    copy.__kwdefaults__ = fn.__kwdefaults__
+    return copy
 
 
 def run_parallel(kernel, *args):

@@ -23,16 +23,21 @@ import numpy as np
 from numba import prange
 from numba.extending import register_jitable
 
-from numbagrad.backends.cpu._jit import CACHE_TAG, jit, run_parallel
+from numbagrad.backends.cpu._jit import jit, run_parallel
 
 BLOCK = 4096
-# Outputs at least this large run in parallel: below it one thread is faster on 2 cores.
-PARALLEL_MIN_SIZE = 32768
+# Outputs at least this large run in parallel. Measured on 2 cores (float32 product): 4.2 us
+# either way at 32K elements, 17 us serial against 10 us parallel at 128K, 2x from there on.
+PARALLEL_MIN_SIZE = 1 << 17
 
 
 @register_jitable(inline="always")
 def _block(blk, shape):
-    """Block ``blk`` of the 4-D ``shape``: the index (i, j, k) of its row and its column range."""
+    """Block ``blk`` of the 4-D ``shape``: the index (i, j, k) of its row and its column range.
+
+    Offsets are unsigned: Numba then drops its negative-index wraparound test, which otherwise
+    keeps LLVM from vectorising the inner loops (8x slower on float32 products).
+    """
     n0, n1, n2, n3 = shape
     per_row = (n3 + BLOCK - 1) // BLOCK
     # prange hands out an unsigned index; mixing it with signed ints would give floats.
@@ -40,7 +45,7 @@ def _block(blk, shape):
     i, rest = divmod(row, n1 * n2)
     j, k = divmod(rest, n2)
     start = part * BLOCK
-    return i, j, k, start, min(start + BLOCK, n3)
+    return i, j, k, np.uint64(start), np.uint64(min(start + BLOCK, n3))
 
 
 @register_jitable(inline="always")
@@ -51,8 +56,8 @@ def _n_blocks(shape):
 
 @register_jitable(inline="always")
 def _at(s, i, j, k):
-    """Offset of row (i, j, k) in an operand with element strides ``s``."""
-    return i * s[0] + j * s[1] + k * s[2]
+    """Offset of row (i, j, k) in an operand with element strides ``s``, and its step."""
+    return np.uint64(i * s[0] + j * s[1] + k * s[2]), np.uint64(s[3])
 
 
 def _template_1(f, digest, parallel):
@@ -62,9 +67,9 @@ def _template_1(f, digest, parallel):
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            px, po = _at(sx, i, j, k), _at(so, i, j, k)
+            (px, dx), (po, do) = _at(sx, i, j, k), _at(so, i, j, k)
             for m in range(start, stop):
-                out[po + m * so[3]] = f(x[px + m * sx[3]])
+                out[po + m * do] = f(x[px + m * dx])
 
     return map_1
 
@@ -76,9 +81,9 @@ def _template_2(f, digest, parallel):
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            pa, pb, po = _at(sa, i, j, k), _at(sb, i, j, k), _at(so, i, j, k)
+            (pa, da), (pb, db), (po, do) = _at(sa, i, j, k), _at(sb, i, j, k), _at(so, i, j, k)
             for m in range(start, stop):
-                out[po + m * so[3]] = f(a[pa + m * sa[3]], b[pb + m * sb[3]])
+                out[po + m * do] = f(a[pa + m * da], b[pb + m * db])
 
     return map_2
 
@@ -90,9 +95,10 @@ def _template_3(f, digest, parallel):
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            pa, pb, pc, po = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k), _at(so, i, j, k)
+            (pa, da), (pb, db), (pc, dc) = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k)
+            po, do = _at(so, i, j, k)
             for m in range(start, stop):
-                out[po + m * so[3]] = f(a[pa + m * sa[3]], b[pb + m * sb[3]], c[pc + m * sc[3]])
+                out[po + m * do] = f(a[pa + m * da], b[pb + m * db], c[pc + m * dc])
 
     return map_3
 
@@ -104,12 +110,12 @@ def _template_4x2(f, digest, parallel):
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            pa, pb, pc, pd = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k), _at(sd, i, j, k)
-            po = _at(so, i, j, k)
+            (pa, da), (pb, db), (pc, dc) = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k)
+            (pd, dd), (po, do) = _at(sd, i, j, k), _at(so, i, j, k)
             for m in range(start, stop):
-                r0, r1 = f(a[pa + m * sa[3]], b[pb + m * sb[3]], c[pc + m * sc[3]], d[pd + m * sd[3]])
-                out0[po + m * so[3]] = r0
-                out1[po + m * so[3]] = r1
+                r0, r1 = f(a[pa + m * da], b[pb + m * db], c[pc + m * dc], d[pd + m * dd])
+                out0[po + m * do] = r0
+                out1[po + m * do] = r1
 
     return map_4x2
 
@@ -128,7 +134,7 @@ def _kernel(fn, n_in: int, n_out: int, parallel: bool):
         if fn not in _registered:
             register_jitable(fn)  # makes the plain Python formula callable from kernels
             _registered.add(fn)
-        digest = hashlib.sha1((inspect.getsource(fn) + CACHE_TAG).encode()).hexdigest()
+        digest = hashlib.sha1(inspect.getsource(fn).encode()).hexdigest()
         kernel = _kernels[key] = _TEMPLATES[n_in, n_out](fn, digest, parallel)
     return kernel
 
@@ -204,25 +210,22 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
     -------
     numpy.ndarray or tuple of numpy.ndarray
     """
-    shape = inputs[0].shape
-    for x in inputs:
-        if x.shape != shape:
-            shape = np.broadcast_shapes(*(x.shape for x in inputs))
-            break
-    outs = [np.empty(shape, out_dtype) for _ in range(n_out)] if out is None else [out]
+    if out is not None:
+        shape = out.shape  # inputs broadcast to the buffer (checked by the caller)
+        outs = [out]
+    else:
+        shape = inputs[0].shape
+        for x in inputs:
+            if x.shape != shape:
+                shape = np.broadcast_shapes(*(x.shape for x in inputs))
+                break
+        outs = [np.empty(shape, out_dtype) for _ in range(n_out)]
     result = outs[0] if n_out == 1 else tuple(outs)
     size = outs[0].size
     if size == 0:
         return result
-    if all(o.flags.c_contiguous for o in outs) and all(
-        x.size == 1 or (x.shape == shape and x.flags.c_contiguous) for x in inputs
-    ):
-        # The common case (same-shape contiguous operands and scalars) needs no stride analysis.
-        args = []
-        for x in inputs:
-            args += [x.reshape(-1), _SCALAR if x.size == 1 else _DENSE]
-        args += [o.reshape(-1) for o in outs]
-        args += [_DENSE, (1, 1, 1, size)]
+    args = _dense_args(inputs, outs, shape, size)
+    if args is not None:
         _launch(fn, len(inputs), n_out, size, args)
         return result
     flats = [_flat(x, shape) for x in inputs]
@@ -246,6 +249,28 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
 
 _DENSE = (0, 0, 0, 1)
 _SCALAR = (0, 0, 0, 0)
+
+
+def _dense_args(inputs: list, outs: list, shape: tuple, size: int) -> list | None:
+    """Kernel arguments for the common case, same-shape contiguous operands and scalars, which
+    needs no stride analysis; None otherwise."""
+    args = []
+    for x in inputs:
+        if x.size == 1:
+            args.append(x.reshape(-1))
+            args.append(_SCALAR)
+        elif x.shape == shape and x.flags.c_contiguous:
+            args.append(x.reshape(-1))
+            args.append(_DENSE)
+        else:
+            return None
+    for o in outs:
+        if not o.flags.c_contiguous:
+            return None
+        args.append(o.reshape(-1))
+    args.append(_DENSE)
+    args.append((1, 1, 1, size))
+    return args
 
 
 def _launch(fn, n_in: int, n_out: int, size: int, args: list) -> None:

@@ -23,9 +23,6 @@ import numpy as np
 
 from numbagrad.backends.cpu._jit import jit
 
-_REDUCTIONS = ("none", "mean", "sum")
-
-
 @jit
 def _class_rows(x, target, weight, ignore_index, normalize, smoothing, lse, nll, smooth):
     """Per-row losses for class-index targets; returns the summed weight of counted rows.
@@ -66,10 +63,12 @@ def _class_rows(x, target, weight, ignore_index, normalize, smoothing, lse, nll,
 
 
 @jit
-def _class_rows_vjp(x, target, weight, ignore_index, normalize, lse, g, c_nll, c_smooth, out):
+def _class_rows_vjp(x, target, weight, ignore_index, normalize, lse, g, g_step, c_nll, c_smooth,
+                    out):
     """Input gradient of the class-index loss, one row per iteration ``r`` (owns ``out[r]``).
 
-    With ``p = exp(x - lse)``, ``a = g[r] * c_nll * w[t]`` and ``b = g[r] * c_smooth``:
+    Row ``r``'s output gradient is ``g[r * g_step]`` (``g_step = 0``: one for all rows). With
+    ``p = exp(x - lse)``, ``a = g[r] * c_nll * w[t]`` and ``b = g[r] * c_smooth``:
     ``out[r, c] = (a + b * sum(w)) * p[c] - a * [c == t] - b * w[c]``; without normalisation
     (``nll_loss``) ``p`` is 0. Ignored rows get zeros.
     """
@@ -83,8 +82,8 @@ def _class_rows_vjp(x, target, weight, ignore_index, normalize, lse, g, c_nll, c
             for c in range(classes):
                 out[r, c] = 0.0
             continue
-        a = g[r] * c_nll * weight[t]
-        b = g[r] * c_smooth
+        a = g[r * g_step] * c_nll * weight[t]
+        b = g[r * g_step] * c_smooth
         scale = a + b * wtotal
         for c in range(classes):
             p = math.exp(np.float64(x[r, c]) - lse[r]) if normalize else 0.0
@@ -116,22 +115,24 @@ def _prob_rows(x, y, weight, smoothing, lse, loss):
 
 
 @jit
-def _prob_rows_vjp(x, y, weight, smoothing, lse, g, gx, gy, want_gy):
+def _prob_rows_vjp(x, y, weight, smoothing, lse, g, g_step, gx, gy, want_gy):
     """Gradients of the probability-target loss, one row per iteration ``r``.
 
+    Row ``r``'s output gradient is ``g[r * g_step]`` (``g_step = 0``: one for all rows).
     ``gx[r, c] = g[r] * (S p[c] - w[c] y'[c])`` with ``S = sum_k w[k] y'[k]``, and, when
     ``want_gy``, ``gy[r, c] = g[r] (1 - smoothing) w[c] (lse - x[c])``.
     """
     rows, classes = x.shape
     for r in range(rows):
+        gr = g[r * g_step]
         total = 0.0
         for c in range(classes):
             total += weight[c] * (y[r, c] * (1.0 - smoothing) + smoothing / classes)
         for c in range(classes):
             yc = y[r, c] * (1.0 - smoothing) + smoothing / classes
-            gx[r, c] = g[r] * (total * math.exp(np.float64(x[r, c]) - lse[r]) - weight[c] * yc)
+            gx[r, c] = gr * (total * math.exp(np.float64(x[r, c]) - lse[r]) - weight[c] * yc)
             if want_gy:
-                gy[r, c] = g[r] * (1.0 - smoothing) * weight[c] * (lse[r] - x[r, c])
+                gy[r, c] = gr * (1.0 - smoothing) * weight[c] * (lse[r] - x[r, c])
 
 
 def _rows(x: np.ndarray) -> np.ndarray:
@@ -139,7 +140,7 @@ def _rows(x: np.ndarray) -> np.ndarray:
     if x.ndim == 1:
         return np.ascontiguousarray(x).reshape(1, -1)
     n, c = x.shape[0], x.shape[1]
-    inner = int(np.prod(x.shape[2:], dtype=np.int64))
+    inner = math.prod(x.shape[2:])
     x3 = np.ascontiguousarray(x).reshape(n, c, inner)
     if inner == 1:
         return x3.reshape(n, c)
@@ -151,7 +152,7 @@ def _unrows(g2: np.ndarray, shape: tuple) -> np.ndarray:
     if len(shape) <= 2:
         return g2.reshape(shape)
     n, c = shape[0], shape[1]
-    inner = int(np.prod(shape[2:], dtype=np.int64))
+    inner = math.prod(shape[2:])
     return np.ascontiguousarray(g2.reshape(n, inner, c).transpose(0, 2, 1)).reshape(shape)
 
 
@@ -165,11 +166,17 @@ def _reduce(losses: np.ndarray, reduction: str, denominator, shape: tuple, dtype
     """``losses`` (float64, one per row) as the requested reduction, in ``dtype``."""
     if reduction == "none":
         return losses.astype(dtype).reshape(shape)
-    total = losses.sum()
+    total = float(losses.sum())
     if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            total = np.float64(total) / np.float64(denominator)  # 0 / 0 is nan, as torch's
+        total = _divide(total, denominator)
     return np.asarray(total, dtype)
+
+
+def _divide(a: float, b: float) -> float:
+    """``a / b`` with IEEE's answers for ``b = 0`` (0 / 0 is nan, as torch's mean of nothing)."""
+    if b != 0:
+        return a / b
+    return math.nan if a == 0 or a != a else math.copysign(math.inf, a)
 
 
 def cross_entropy(x: np.ndarray, target: np.ndarray, weight, reduction: str, ignore_index: int,
@@ -216,7 +223,9 @@ def cross_entropy(x: np.ndarray, target: np.ndarray, weight, reduction: str, ign
     smooth = np.empty(rows, np.float64)
     smoothing = label_smoothing != 0.0
     t = np.ascontiguousarray(target).reshape(rows)
-    wsum = _class_rows(x2, t, w, ignore_index, normalize, smoothing, lse, nll, smooth) if rows else 0.0
+    wsum = 0.0
+    if rows:
+        wsum = _class_rows(x2, t, w, ignore_index, normalize, smoothing, lse, nll, smooth)
     if not smoothing:
         return _reduce(nll, reduction, wsum, out_shape, x.dtype), (lse, wsum)
     # torch's label smoothing: (1 - s) * nll + s / C * smooth, both parts of the mean divided by
@@ -251,25 +260,21 @@ def cross_entropy_vjp(g: np.ndarray, x: np.ndarray, target: np.ndarray, weight, 
     x2 = _rows(x)
     rows, classes = x2.shape
     w = _weights(weight, classes)
-    if reduction == "none":
-        g1 = np.ascontiguousarray(g, np.float64).reshape(rows)
-    else:
-        g1 = np.full(rows, np.float64(g))
+    g1 = np.ascontiguousarray(g, np.float64).reshape(-1)
+    g_step = 1 if reduction == "none" else 0
     gx = np.empty(x2.shape, x.dtype)
     if target.dtype != np.int64:
         if reduction == "mean":
-            g1 /= max(rows, 1)
+            g1 = g1 / max(rows, 1)
         gy = np.empty(x2.shape, x.dtype) if want_target else gx
         if rows:
-            _prob_rows_vjp(x2, _rows(target), w, label_smoothing, lse, g1, gx, gy, want_target)
+            _prob_rows_vjp(x2, _rows(target), w, label_smoothing, lse, g1, g_step, gx, gy,
+                           want_target)
         return _unrows(gx, x.shape), (_unrows(gy, x.shape) if want_target else None)
     c_nll, c_smooth = 1.0 - label_smoothing, label_smoothing / classes
     if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            c_nll = c_nll / np.float64(denominator)
-            c_smooth = c_smooth / np.float64(denominator)
+        c_nll, c_smooth = _divide(c_nll, denominator), _divide(c_smooth, denominator)
     if rows:
         t = np.ascontiguousarray(target).reshape(rows)
-        _class_rows_vjp(x2, t, w, ignore_index, normalize, lse, g1, float(c_nll),
-                        float(c_smooth), gx)
+        _class_rows_vjp(x2, t, w, ignore_index, normalize, lse, g1, g_step, c_nll, c_smooth, gx)
     return _unrows(gx, x.shape), None

@@ -29,7 +29,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from numbagrad.backends.cpu import elementwise as _elementwise
-from numbagrad.backends.cpu._jit import CACHE_TAG, jit
+from numbagrad.backends.cpu._jit import jit
 
 _kernels: dict = {}
 
@@ -48,7 +48,7 @@ def _jitable(fn) -> None:
 def _digest(*fns) -> str:
     """A hash of the formulas' source: it enters Numba's cache key through a closure value, so
     editing a formula in ``ops/scalar.py`` recompiles the kernels that inline it."""
-    text = "".join(inspect.getsource(f) for f in fns) + CACHE_TAG
+    text = "".join(inspect.getsource(f) for f in fns)
     return hashlib.sha1(text.encode()).hexdigest()
 
 

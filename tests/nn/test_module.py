@@ -1,0 +1,403 @@
+"""nn.Module: registration, traversal, state dicts, modes, conversions, hooks and repr.
+
+Where torch defines the behaviour (names, orders, messages, repr), the same model is built in
+both libraries and the results compared.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import numbagrad
+from numbagrad import nn
+
+
+def two_layer(lib):
+    """A custom module with two Linear layers, a buffer and a non-persistent buffer."""
+
+    class TwoLayer(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = lib.nn.Linear(3, 4)
+            self.act = lib.nn.ReLU()
+            self.fc2 = lib.nn.Linear(4, 2)
+            self.register_buffer("steps", lib.zeros(1, dtype=lib.int64))
+            self.register_buffer("scratch", lib.zeros(2), persistent=False)
+
+        def forward(self, x):
+            return self.fc2(self.act(self.fc1(x)))
+
+    return TwoLayer()
+
+
+def nested(lib):
+    """Sequential > custom module > ModuleList with repeated layers, and a ModuleDict."""
+    nn_ = lib.nn
+
+    class Block(nn_.Module):
+        def __init__(self, width):
+            super().__init__()
+            self.width = width
+            self.layers = nn_.ModuleList([nn_.Linear(width, width) for _ in range(3)])
+            self.layers.append(nn_.Tanh())
+            self.heads = nn_.ModuleDict({"mean": nn_.Linear(width, 1),
+                                         "logvar": nn_.Linear(width, 1)})
+
+        def extra_repr(self):
+            return f"width={self.width}"
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return self.heads["mean"](x)
+
+    return nn_.Sequential(nn_.Linear(2, 5), nn_.ReLU(), Block(5), nn_.Sequential(),
+                          nn_.Dropout(0.1))
+
+
+# ---------------------------------------------------------------------------- registration
+def test_parameters_buffers_and_children_are_registered_in_order():
+    model = two_layer(numbagrad)
+    assert [n for n, _ in model.named_parameters()] == [
+        "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert [tuple(p.shape) for p in model.parameters()] == [(4, 3), (4,), (2, 4), (2,)]
+    assert [n for n, _ in model.named_buffers()] == ["steps", "scratch"]
+    assert [n for n, _ in model.named_children()] == ["fc1", "act", "fc2"]
+    assert list(model.children()) == [model.fc1, model.act, model.fc2]
+    assert [n for n, _ in model.named_modules()] == ["", "fc1", "act", "fc2"]
+    assert list(model.modules())[0] is model
+    assert list(model.parameters(recurse=False)) == []
+    assert [n for n, _ in model.fc1.named_parameters(prefix="fc1")] == ["fc1.weight", "fc1.bias"]
+
+
+def test_registration_names_match_torch():
+    torch = pytest.importorskip("torch")
+    for build in (two_layer, nested):
+        ng, ref = build(numbagrad), build(torch)
+        assert [n for n, _ in ng.named_parameters()] == [n for n, _ in ref.named_parameters()]
+        assert [n for n, _ in ng.named_buffers()] == [n for n, _ in ref.named_buffers()]
+        assert [n for n, _ in ng.named_modules()] == [n for n, _ in ref.named_modules()]
+        assert [n for n, _ in ng.named_children()] == [n for n, _ in ref.named_children()]
+        assert list(ng.state_dict()) == list(ref.state_dict())
+
+
+def test_sequential_names_children_by_index():
+    model = nested(numbagrad)
+    names = [n for n, _ in model.named_parameters()]
+    assert names[:2] == ["0.weight", "0.bias"]
+    assert "2.layers.0.weight" in names and "2.heads.logvar.bias" in names
+    assert "2.layers.3" in dict(model.named_modules())
+
+
+def test_shared_module_and_parameter_are_listed_once():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert len(list(model.parameters())) == 2
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert len(list(model.modules())) == 3
+    assert len(list(model.named_modules(remove_duplicate=False))) == 4
+
+
+def test_reassigning_and_deleting_attributes():
+    model = two_layer(numbagrad)
+    model.fc1 = nn.Linear(3, 4, bias=False)
+    assert [n for n, _ in model.named_parameters()] == ["fc1.weight", "fc2.weight", "fc2.bias"]
+    model.extra = nn.Parameter(numbagrad.ones(3))
+    assert "extra" in dict(model.named_parameters())
+    del model.extra
+    assert "extra" not in dict(model.named_parameters())
+    with pytest.raises(AttributeError, match="no attribute 'extra'"):
+        model.extra
+    model.fc2.bias = None
+    assert "fc2.bias" not in model.state_dict()
+    model.fc2.weight = nn.Parameter(numbagrad.zeros(2, 4))  # replaced in place, order kept
+    model.act = nn.Tanh()
+    assert [n for n, _ in model.named_children()] == ["fc1", "act", "fc2"]
+    with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'weight'"):
+        model.fc2.weight = numbagrad.ones(2, 4)
+
+
+def test_registration_errors():
+    class Early(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(1, 1)
+
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        Early()
+    model = nn.Module()
+    with pytest.raises(KeyError, match="contain"):
+        model.register_buffer("a.b", numbagrad.zeros(1))
+    with pytest.raises(TypeError, match="torch.nn.Parameter or None required"):
+        model.register_parameter("w", numbagrad.zeros(1))
+    with pytest.raises(TypeError, match="is not a Module subclass"):
+        model.add_module("x", 3)
+    with pytest.raises(NotImplementedError, match='missing the required "forward"'):
+        model(numbagrad.zeros(1))
+
+
+def test_parameter_is_a_leaf_that_requires_grad():
+    p = nn.Parameter(numbagrad.zeros(2, 3))
+    assert p.requires_grad and p.is_leaf and isinstance(p, numbagrad.Tensor)
+    assert not nn.Parameter(numbagrad.zeros(1), requires_grad=False).requires_grad
+    assert repr(nn.Parameter(numbagrad.ones(2))) == (
+        "Parameter containing:\ntensor([1., 1.], requires_grad=True)")
+
+
+# ---------------------------------------------------------------------------- state dicts
+def test_state_dict_holds_persistent_state_detached_and_shared():
+    model = two_layer(numbagrad)
+    state = model.state_dict()
+    assert list(state) == ["steps", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert not state["fc1.weight"].requires_grad
+    assert model.state_dict(keep_vars=True)["fc1.weight"] is model.fc1.weight
+    with numbagrad.no_grad():
+        model.fc1.weight.fill_(2.0)
+    assert state["fc1.weight"].numpy().tolist() == [[2.0] * 3] * 4  # shares storage
+
+
+def test_load_state_dict_copies_values_in_place():
+    source, target = two_layer(numbagrad), two_layer(numbagrad)
+    weight = target.fc1.weight
+    result = target.load_state_dict(source.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert target.fc1.weight is weight  # the same Parameter: optimizers keep working
+    for key, value in source.state_dict().items():
+        np.testing.assert_array_equal(target.state_dict()[key].numpy(), value.numpy())
+    with numbagrad.no_grad():
+        source.fc1.weight.add_(1.0)
+    assert not np.array_equal(target.fc1.weight.detach().numpy(),
+                              source.fc1.weight.detach().numpy())
+
+
+def test_load_state_dict_non_strict_reports_keys():
+    model = nn.Linear(2, 2)
+    result = model.load_state_dict({"weight": numbagrad.zeros(2, 2), "extra": numbagrad.ones(1)},
+                                   strict=False)
+    assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
+    assert model.weight.abs().sum().item() == 0.0
+
+
+def _load_error(lib, model, state) -> str:
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(state)
+    return str(info.value).replace("numbagrad.Size", "Size").replace("torch.Size", "Size")
+
+
+@pytest.mark.parametrize("case", ["missing", "unexpected", "shape", "all"])
+def test_strict_load_errors_match_torchs_message(case):
+    torch = pytest.importorskip("torch")
+    states = {
+        "missing": {"weight": (2, 3)},
+        "unexpected": {"weight": (2, 3), "bias": (2,), "running_mean": (2,)},
+        "shape": {"weight": (3, 3), "bias": (2,)},
+        "all": {"weight": (3, 2), "other": (1,)},
+    }[case]
+    messages = []
+    for lib in (numbagrad, torch):
+        state = {k: lib.zeros(*shape) for k, shape in states.items()}
+        messages.append(_load_error(lib, lib.nn.Linear(3, 2), state))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("Error(s) in loading state_dict for Linear:")
+    words = {"missing": 'Missing key(s) in state_dict: "bias"',
+             "unexpected": 'Unexpected key(s) in state_dict: "running_mean"',
+             "shape": "size mismatch for weight: copying a param with shape Size([3, 3])",
+             "all": "the shape in current model is Size([2, 3])"}[case]
+    assert words in messages[0]
+
+
+def test_load_state_dict_errors_without_torch():
+    model = two_layer(numbagrad)
+    state = model.state_dict()
+    del state["steps"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "steps"'):
+        model.load_state_dict(state)
+    bad = dict(model.state_dict(), **{"fc2.bias": numbagrad.zeros(5)})
+    with pytest.raises(RuntimeError, match="size mismatch for fc2.bias"):
+        model.load_state_dict(bad)
+
+
+# ---------------------------------------------------------------------------- modes, grads
+def test_train_and_eval_propagate_to_every_descendant():
+    model = nested(numbagrad)
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    model[2].train()
+    assert model[2].layers[0].training and not model.training
+    model.train()
+    assert all(m.training for m in model.modules())
+    with pytest.raises(ValueError, match="boolean"):
+        model.train("yes")
+
+
+def test_eval_turns_dropout_off():
+    numbagrad.manual_seed(0)
+    drop = nn.Sequential(nn.Dropout(0.5))
+    x = numbagrad.ones(1000)
+    zeros = (drop(x).numpy() == 0).mean()
+    assert 0.4 < zeros < 0.6
+    drop.eval()
+    np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
+
+
+def test_zero_grad_sets_none_or_zeros():
+    model = two_layer(numbagrad)
+    model(numbagrad.randn(5, 3)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and p.grad.abs().sum().item() == 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_gradients_accumulate_until_zero_grad():
+    model = nn.Linear(3, 1)
+    x = numbagrad.randn(4, 3)
+    model(x).sum().backward()
+    first = model.weight.grad.numpy().copy()
+    model(x).sum().backward()
+    np.testing.assert_allclose(model.weight.grad.numpy(), 2 * first, rtol=1e-6)
+
+
+def test_requires_grad_freezes_parameters():
+    model = two_layer(numbagrad)
+    assert model.fc1.requires_grad_(False) is model.fc1
+    assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]
+    model(numbagrad.randn(2, 3)).sum().backward()
+    assert model.fc1.weight.grad is None and model.fc2.weight.grad is not None
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_to_dtype_converts_floating_state_and_keeps_parameters():
+    model = two_layer(numbagrad)
+    weight = model.fc1.weight
+    model(numbagrad.randn(2, 3)).sum().backward()
+    assert model.to(numbagrad.float64) is model
+    assert model.fc1.weight is weight
+    assert {p.dtype for p in model.parameters()} == {numbagrad.float64}
+    assert model.fc1.weight.grad.dtype == numbagrad.float64
+    assert model.steps.dtype == numbagrad.int64  # integer buffers keep their dtype
+    assert model.scratch.dtype == numbagrad.float64
+    out = model(numbagrad.randn(2, 3, dtype=numbagrad.float64))
+    assert out.dtype == numbagrad.float64
+    model.float()
+    assert model.fc2.bias.dtype == numbagrad.float32
+    assert model.double().fc2.bias.dtype == numbagrad.float64
+    assert model.to("cpu").fc2.bias.device == numbagrad.device("cpu")
+
+
+def test_apply_visits_children_first_then_self():
+    model = nested(numbagrad)
+    visited = []
+    assert model.apply(lambda m: visited.append(type(m).__name__)) is model
+    assert visited[-1] == "Sequential" and visited[0] == "Linear"
+    assert len(visited) == len(list(model.modules()))
+
+    def init_weights(m):
+        if isinstance(m, nn.Linear):
+            nn.init.constant_(m.weight, 0.5)
+            nn.init.zeros_(m.bias)
+
+    model.apply(init_weights)
+    assert model[0].weight.min().item() == 0.5 == model[2].heads["mean"].weight.max().item()
+    assert model[0].bias.abs().sum().item() == 0.0
+
+
+def test_apply_order_matches_torch():
+    torch = pytest.importorskip("torch")
+    orders = []
+    for lib in (numbagrad, torch):
+        names = []
+        nested(lib).apply(lambda m: names.append(type(m).__name__))
+        orders.append(names)
+    assert orders[0] == orders[1]
+
+
+# ---------------------------------------------------------------------------- hooks
+def test_forward_hooks_see_and_replace_inputs_and_outputs():
+    model = nn.Linear(2, 2)
+    calls = []
+
+    def pre(module, args):
+        calls.append(("pre", module))
+        return args[0] * 0
+
+    def post(module, args, output):
+        calls.append(("post", tuple(args[0].shape)))
+        return output + 1
+
+    pre_handle = model.register_forward_pre_hook(pre)
+    post_handle = model.register_forward_hook(post)
+    out = model(numbagrad.ones(3, 2))
+    expected = model.bias.detach().numpy() + 1
+    np.testing.assert_allclose(out.detach().numpy(), np.tile(expected, (3, 1)), rtol=1e-6)
+    assert calls == [("pre", model), ("post", (3, 2))]
+    pre_handle.remove()
+    post_handle.remove()
+    x = numbagrad.ones(3, 2)
+    np.testing.assert_array_equal(model(x).detach().numpy(),
+                                  numbagrad.nn.functional.linear(x, model.weight,
+                                                                 model.bias).detach().numpy())
+    assert len(calls) == 2
+
+
+def test_forward_hook_can_record_activations_of_a_submodule():
+    model = two_layer(numbagrad)
+    seen = {}
+    model.act.register_forward_hook(lambda m, args, out: seen.setdefault("act", out))
+    model(numbagrad.randn(5, 3))
+    assert seen["act"].shape == (5, 4) and seen["act"].min().item() >= 0
+
+
+# ---------------------------------------------------------------------------- repr
+def test_repr_of_nested_model_matches_torch():
+    torch = pytest.importorskip("torch")
+    for build in (two_layer, nested):
+        assert repr(build(numbagrad)) == repr(build(torch))
+
+
+def test_repr_of_nested_model_text():
+    assert repr(nested(numbagrad)) == """Sequential(
+  (0): Linear(in_features=2, out_features=5, bias=True)
+  (1): ReLU()
+  (2): Block(
+    width=5
+    (layers): ModuleList(
+      (0-2): 3 x Linear(in_features=5, out_features=5, bias=True)
+      (3): Tanh()
+    )
+    (heads): ModuleDict(
+      (mean): Linear(in_features=5, out_features=1, bias=True)
+      (logvar): Linear(in_features=5, out_features=1, bias=True)
+    )
+  )
+  (3): Sequential()
+  (4): Dropout(p=0.1, inplace=False)
+)"""
+
+
+def test_repr_of_a_module_without_children_or_extra():
+    class Empty(nn.Module):
+        def forward(self, x):
+            return x
+
+    assert repr(Empty()) == "Empty()"
+    assert repr(nn.Sequential(OrderedDict(fc=nn.Linear(1, 1)))) == (
+        "Sequential(\n  (fc): Linear(in_features=1, out_features=1, bias=True)\n)")
+
+
+def test_reassigned_layers_keep_their_place_as_in_torch():
+    torch = pytest.importorskip("torch")
+    orders = []
+    for lib in (numbagrad, torch):
+        model = two_layer(lib)
+        model.fc1 = lib.nn.Linear(3, 4, bias=False)
+        model.extra = lib.nn.Parameter(lib.ones(1))
+        model.fc1.weight = lib.nn.Parameter(lib.ones(4, 3))
+        model.extra = lib.nn.Parameter(lib.ones(2))
+        orders.append(([n for n, _ in model.named_parameters()], list(model.state_dict()),
+                       repr(model)))
+    assert orders[0] == orders[1]
