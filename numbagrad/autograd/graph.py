@@ -111,9 +111,10 @@ class Node:
         """Raise if saved values were freed or changed in place since the forward pass."""
         if self.inputs is _FREED:
             raise RuntimeError(FREED_MESSAGE)
-        for counter, version, shape, dtype in self._versions:
+        for counter, version, array in self._versions:
             if counter.value != version:
-                raise RuntimeError(version_error(dtype, shape, counter.value, version, self.name()))
+                raise RuntimeError(version_error(array.dtype.name, array.shape, counter.value,
+                                                 version, self.name()))
 
     def apply(self, grads: list) -> tuple:
         """The gradients for each input, from the gradients of the outputs (None: none came)."""

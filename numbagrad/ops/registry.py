@@ -109,21 +109,25 @@ def apply(op: OpDef, inputs: tuple, **attrs):
             break
     else:
         return out
-    needs = tuple(t._requires_grad and i not in op.nondiff for i, t in enumerate(inputs))
-    if not any(needs):
+    if result.dtype.kind != "f":
+        return out  # integer and bool results never require grad (torch's rule)
+    nondiff = op.nondiff
+    needs = tuple(t._requires_grad and i not in nondiff for i, t in enumerate(inputs))
+    if True not in needs:
         return out
     edges = tuple(_edge(t) if need else (None, 0) for t, need in zip(inputs, needs))
+    # Versions of the saved tensors (their arrays name them in error messages).
     versions = ()
     saved_in = None
     if op.saves_inputs:
         saved_in = arrays
-        versions = tuple((t._version, t._version.value, t.shape, t.dtype.name) for t in inputs)
+        versions = tuple((t._version, t._version.value, t._data) for t in inputs)
     if op.saves_output:
-        versions += ((out._version, 0, out.shape, out.dtype.name),)
-    out.requires_grad = True
+        versions += ((out._version, 0, result),)
+    out._requires_grad = True
     out.grad_fn = Node(op, be, edges, needs, saved_in, result if op.saves_output else None,
-                       attrs, extra, tuple(a.shape for a in arrays),
-                       tuple(a.dtype for a in arrays), versions, ((result.shape, result.dtype),))
+                       attrs, extra, tuple([a.shape for a in arrays]),
+                       tuple([a.dtype for a in arrays]), versions, ((result.shape, result.dtype),))
     return out
 
 

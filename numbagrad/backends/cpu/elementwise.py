@@ -158,6 +158,8 @@ def _flat(x: np.ndarray, shape: tuple) -> tuple[np.ndarray, tuple]:
     for d in range(x.ndim):
         if x.shape[d] != 1:
             strides[lead + d] = x.strides[d] // item
+    if x.flags.c_contiguous:
+        return x.reshape(-1), tuple(strides)  # broadcast only (a bias): its own buffer serves
     span = 1 + sum((n - 1) * s for n, s in zip(x.shape, (s // item for s in x.strides)))
     base = np.lib.stride_tricks.as_strided(x, shape=(span,), strides=(item,))
     return base, tuple(strides)
