@@ -1,9 +1,9 @@
 """Adagrad: per-element learning rates shrinking with the sum of squared gradients."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
-from numbagrad.optim.optimizer import Optimizer, _new_buffer, _no_grad_step, _scalar
+from numbagrad.optim.optimizer import Optimizer, _new_buffer, _scalar
 from numbagrad.tensor import Tensor
 
 
@@ -94,31 +94,15 @@ class Adagrad(Optimizer):
             state["sum"] = _new_buffer(p, self.defaults["initial_accumulator_value"])
         return state
 
-    @_no_grad_step
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Perform one optimization step.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (run with gradients enabled).
-
-        Returns
-        -------
-        The closure's loss, or None.
-        """
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            lr, lr_decay = _scalar(group["lr"]), _scalar(group["lr_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self._init_state(p)
-                step = self._advance(state["step"])
-                clr = lr / (1 + (step - 1) * lr_decay)
-                self._update(
-                    "adagrad_step", p, [state["sum"]],
-                    (-clr, _scalar(group["weight_decay"]), group["eps"]),
-                    (bool(group["maximize"]),),
-                )
-        return loss
+    def _step_group(self, group: dict, params: list) -> None:
+        """Update ``params`` (the group's parameters that have a gradient)."""
+        lr, lr_decay = _scalar(group["lr"]), _scalar(group["lr_decay"])
+        for p in params:
+            state = self._init_state(p)
+            step = self._advance(state["step"])
+            clr = lr / (1 + (step - 1) * lr_decay)
+            self._update(
+                "adagrad_step", p, [state["sum"]],
+                (-clr, _scalar(group["weight_decay"]), group["eps"]),
+                (bool(group["maximize"]),),
+            )

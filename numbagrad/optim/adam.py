@@ -1,9 +1,9 @@
 """Adam and AdamW (Adam with decoupled weight decay)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from numbagrad.optim.optimizer import Optimizer, _new_buffer, _no_grad_step, _scalar
+from numbagrad.optim.optimizer import Optimizer, _new_buffer, _scalar
 from numbagrad.tensor import Tensor
 
 
@@ -88,48 +88,32 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    @_no_grad_step
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Perform one optimization step.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (run with gradients enabled).
-
-        Returns
-        -------
-        The closure's loss, or None.
-        """
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            beta1, beta2 = (_scalar(b) for b in group["betas"])
-            lr, wd = _scalar(group["lr"]), _scalar(group["weight_decay"])
-            amsgrad = bool(group["amsgrad"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = _new_buffer(p)
-                    state["exp_avg_sq"] = _new_buffer(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _new_buffer(p)
-                step = self._advance(state["step"])
-                # Computed in Python floats (float64), as torch's single-tensor path does.
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-                weight = p._data.dtype.type(1 - beta1)
-                self._update(
-                    "adam_step", p,
-                    [state["exp_avg"], state["exp_avg_sq"],
-                     state["max_exp_avg_sq"] if amsgrad else None],
-                    (1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2,
-                     bias_correction2_sqrt, group["eps"], -(lr / bias_correction1)),
-                    (amsgrad, bool(group["maximize"]), bool(group["decoupled_weight_decay"])),
-                )
-        return loss
+    def _step_group(self, group: dict, params: list) -> None:
+        """Update ``params`` (the group's parameters that have a gradient)."""
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        lr, wd = _scalar(group["lr"]), _scalar(group["weight_decay"])
+        amsgrad = bool(group["amsgrad"])
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = self._new_step()
+                state["exp_avg"] = _new_buffer(p)
+                state["exp_avg_sq"] = _new_buffer(p)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = _new_buffer(p)
+            step = self._advance(state["step"])
+            # Computed in Python floats (float64), as torch's single-tensor path does.
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            weight = p._data.dtype.type(1 - beta1)
+            self._update(
+                "adam_step", p,
+                [state["exp_avg"], state["exp_avg_sq"],
+                 state["max_exp_avg_sq"] if amsgrad else None],
+                (1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2,
+                 bias_correction2_sqrt, group["eps"], -(lr / bias_correction1)),
+                (amsgrad, bool(group["maximize"]), bool(group["decoupled_weight_decay"])),
+            )
 
 
 class AdamW(Adam):

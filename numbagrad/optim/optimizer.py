@@ -254,14 +254,29 @@ class Optimizer:
                         p.grad.requires_grad_(False)
                     p.grad.zero_()
 
+    @_no_grad_step
     def step(self, closure: Callable[[], Any] | None = None):
-        """Perform one optimization step; every optimizer defines it.
+        """Perform one optimization step: update every parameter that has a gradient.
 
         Parameters
         ----------
         closure : callable, optional
-            Re-evaluates the model and returns the loss.
+            Re-evaluates the model and returns the loss (run with gradients enabled).
+
+        Returns
+        -------
+        The closure's loss, or None.
         """
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self._step_group(group, params)
+        return loss
+
+    def _step_group(self, group: dict, params: list) -> None:
+        """Update ``params``, the parameters of ``group`` that have a gradient (each optimizer
+        defines it)."""
         raise NotImplementedError
 
     @staticmethod

@@ -1,9 +1,9 @@
 """RMSprop: gradients divided by a running root mean square of their recent values."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
-from numbagrad.optim.optimizer import Optimizer, _new_buffer, _no_grad_step, _scalar
+from numbagrad.optim.optimizer import Optimizer, _new_buffer, _scalar
 from numbagrad.tensor import Tensor
 
 
@@ -80,42 +80,26 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    @_no_grad_step
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Perform one optimization step.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (run with gradients enabled).
-
-        Returns
-        -------
-        The closure's loss, or None.
-        """
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            momentum, alpha = _scalar(group["momentum"]), _scalar(group["alpha"])
-            centered = bool(group["centered"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = _new_buffer(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = _new_buffer(p)
-                    if centered:
-                        state["grad_avg"] = _new_buffer(p)
-                self._advance(state["step"])
-                weight = p._data.dtype.type(1 - alpha)
-                self._update(
-                    "rmsprop_step", p,
-                    [state["square_avg"], state["grad_avg"] if centered else None,
-                     state["momentum_buffer"] if momentum > 0 else None],
-                    (-_scalar(group["lr"]), _scalar(group["weight_decay"]), alpha, weight,
-                     1 - weight, group["eps"], momentum),
-                    (centered, bool(group["maximize"]), momentum > 0),
-                )
-        return loss
+    def _step_group(self, group: dict, params: list) -> None:
+        """Update ``params`` (the group's parameters that have a gradient)."""
+        momentum, alpha = _scalar(group["momentum"]), _scalar(group["alpha"])
+        centered = bool(group["centered"])
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = self._new_step()
+                state["square_avg"] = _new_buffer(p)
+                if momentum > 0:
+                    state["momentum_buffer"] = _new_buffer(p)
+                if centered:
+                    state["grad_avg"] = _new_buffer(p)
+            self._advance(state["step"])
+            weight = p._data.dtype.type(1 - alpha)
+            self._update(
+                "rmsprop_step", p,
+                [state["square_avg"], state["grad_avg"] if centered else None,
+                 state["momentum_buffer"] if momentum > 0 else None],
+                (-_scalar(group["lr"]), _scalar(group["weight_decay"]), alpha, weight,
+                 1 - weight, group["eps"], momentum),
+                (centered, bool(group["maximize"]), momentum > 0),
+            )

@@ -1,9 +1,9 @@
 """Stochastic gradient descent, optionally with momentum, Nesterov momentum and weight decay."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Iterable
 
-from numbagrad.optim.optimizer import Optimizer, _new_buffer, _no_grad_step, _scalar
+from numbagrad.optim.optimizer import Optimizer, _new_buffer, _scalar
 from numbagrad.tensor import Tensor
 
 
@@ -78,38 +78,22 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    @_no_grad_step
-    def step(self, closure: Callable[[], Any] | None = None):
-        """Perform one optimization step.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (run with gradients enabled).
-
-        Returns
-        -------
-        The closure's loss, or None.
-        """
-        loss = self._closure_loss(closure)
-        for group in self.param_groups:
-            momentum = _scalar(group["momentum"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                buf = None
-                first = False
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        # torch starts the buffer as a copy of the first gradient.
-                        buf = state["momentum_buffer"] = _new_buffer(p, None)
-                        first = True
-                self._update(
-                    "sgd_step", p, [buf],
-                    (-_scalar(group["lr"]), _scalar(group["weight_decay"]), momentum,
-                     1 - _scalar(group["dampening"])),
-                    (bool(group["nesterov"]), bool(group["maximize"]), buf is not None, first),
-                )
-        return loss
+    def _step_group(self, group: dict, params: list) -> None:
+        """Update ``params`` (the group's parameters that have a gradient)."""
+        momentum = _scalar(group["momentum"])
+        for p in params:
+            buf = None
+            first = False
+            if momentum != 0:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    # torch starts the buffer as a copy of the first gradient.
+                    buf = state["momentum_buffer"] = _new_buffer(p, None)
+                    first = True
+            self._update(
+                "sgd_step", p, [buf],
+                (-_scalar(group["lr"]), _scalar(group["weight_decay"]), momentum,
+                 1 - _scalar(group["dampening"])),
+                (bool(group["nesterov"]), bool(group["maximize"]), buf is not None, first),
+            )
