@@ -27,6 +27,6 @@ from numbagrad.ops.shape import (cat, chunk, clone, flatten, permute, reshape, s
 from numbagrad.random import Generator, initial_seed, manual_seed, seed
 from numbagrad.serialization import load, save
 from numbagrad.tensor import Size, Tensor
-from numbagrad import nn, optim
+from numbagrad import cuda, datasets, nn, optim, transforms
 
 __version__ = "0.1.0"

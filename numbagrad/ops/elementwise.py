@@ -2,7 +2,7 @@
 and the public functions that call them with torch's type promotion and broadcasting.
 
 Adding an elementwise op takes its formula and vjp in ``ops/scalar.py``, one registration line
-here, and a spec line in ``tests/ops/specs.py``.
+here, and a spec line in ``tests/ops/specs_elementwise.py``.
 """
 from __future__ import annotations
 
