@@ -1,8 +1,10 @@
-"""Start-up: ``import numbagrad``, and a first training step of a 2-layer MLP in a new process.
+"""Start-up: ``import numbagrad``, then a first step of the 784-512-10 MLP in a new process.
 
 Compilation is part of start-up, so it is timed like any other cost: with a cold Numba cache
 (a new, empty ``NUMBA_CACHE_DIR``: every kernel compiles) and a warm one (kernels load from
-disk). ``MLP_STEP`` is also run by ``op_overhead.py``, against torch.
+disk). Two first steps are timed: ``MLP_STEP``, a forward and backward written with tensor ops
+(also run by ``op_overhead.py``, against torch), and ``MLP_TRAINING_STEP``, a whole training
+step as the tutorials write it (``nn`` modules, cross-entropy, SGD with momentum).
 """
 import os
 import shutil
@@ -28,6 +30,24 @@ loss.backward()
 float(w1.grad.sum())
 """
 
+# The first training step of the same MLP on one batch of 64: forward, loss, zero_grad,
+# backward and an SGD step with momentum, as in ``compare_torch.py``'s "mlp64" workload.
+MLP_TRAINING_STEP = """
+import numbagrad as torch
+torch.manual_seed(0)
+x = torch.rand(64, 1, 28, 28)
+y = torch.randint(0, 10, (64,))
+model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 512), torch.nn.ReLU(),
+                            torch.nn.Linear(512, 10))
+criterion = torch.nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+loss = criterion(model(x), y)
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
+float(loss)
+"""
+
 # Named after the benchmark process, so that two asv runs on one machine do not share them.
 _COLD_CACHE = os.path.join(tempfile.gettempdir(), f"numbagrad-asv-cold-cache-{os.getpid()}")
 _WARM_CACHE = os.path.join(tempfile.gettempdir(), f"numbagrad-asv-warm-cache-{os.getpid()}")
@@ -44,12 +64,19 @@ os.environ["NUMBA_CACHE_DIR"] = {_WARM_CACHE!r}
 """
 
 
-def _fill_warm_cache():
+def _fill_warm_cache(code):
     env = dict(os.environ, NUMBA_CACHE_DIR=_WARM_CACHE)
-    result = subprocess.run([sys.executable, "-c", MLP_STEP.format(module="numbagrad")],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"filling the warm Numba cache failed:\n{result.stderr}")
+
+
+def _fill_warm_cache_mlp_step():
+    _fill_warm_cache(MLP_STEP.format(module="numbagrad"))
+
+
+def _fill_warm_cache_mlp_training_step():
+    _fill_warm_cache(MLP_TRAINING_STEP)
 
 
 def _remove_caches():
@@ -73,6 +100,23 @@ def timeraw_first_mlp_step_warm_cache():
     return MLP_STEP.format(module="numbagrad"), _USE_WARM_CACHE
 
 
-timeraw_first_mlp_step_warm_cache.setup = _fill_warm_cache
+timeraw_first_mlp_step_warm_cache.setup = _fill_warm_cache_mlp_step
 timeraw_first_mlp_step_warm_cache.teardown = _remove_caches
 timeraw_first_mlp_step_warm_cache.timeout = 600
+
+
+def timeraw_first_mlp_training_step_cold_cache():
+    return MLP_TRAINING_STEP, _USE_COLD_CACHE
+
+
+timeraw_first_mlp_training_step_cold_cache.teardown = _remove_caches
+timeraw_first_mlp_training_step_cold_cache.timeout = 600
+
+
+def timeraw_first_mlp_training_step_warm_cache():
+    return MLP_TRAINING_STEP, _USE_WARM_CACHE
+
+
+timeraw_first_mlp_training_step_warm_cache.setup = _fill_warm_cache_mlp_training_step
+timeraw_first_mlp_training_step_warm_cache.teardown = _remove_caches
+timeraw_first_mlp_training_step_warm_cache.timeout = 600

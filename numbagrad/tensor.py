@@ -83,8 +83,7 @@ class Tensor:
     @classmethod
     def _make(cls, array, device=CPU, base=None) -> Tensor:
         """Wrap a backend array without copying; ``base`` marks a view sharing its versions."""
-        t = cls.__new__(cls)
-        t._init(array, device)
+        t = _wrap(array, device) if cls is Tensor else _new(cls, array, device)
         if base is not None:
             t._base = base._base if base._base is not None else base
             t._version = base._version
@@ -351,6 +350,32 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         return self
+
+
+def _new(cls, array, device) -> Tensor:
+    t = cls.__new__(cls)
+    t._init(array, device)
+    return t
+
+
+def _wrap(array, device=CPU) -> Tensor:
+    """``Tensor._make(array, device)`` for the hot path (every op's result): ``_init`` inlined,
+    one Python call fewer per tensor."""
+    t = _tensor_new(Tensor)
+    t._data = array
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._output_nr = 0
+    t._version = VersionCounter()
+    t._accumulator = None
+    t._base = None
+    t._device = device
+    t._retains_grad = False
+    return t
+
+
+_tensor_new = object.__new__
 
 
 def _rebuild(array, requires_grad):

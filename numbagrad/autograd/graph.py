@@ -118,7 +118,7 @@ class Node:
 
     def apply(self, grads: list) -> tuple:
         """The gradients for each input, from the gradients of the outputs (None: none came)."""
-        if all(g is None for g in grads):
+        if (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
             # No gradient reached this node: none leaves it either (torch's undefined grads).
             return (None,) * len(self.next)
         if self.n_outputs > 1:
@@ -163,25 +163,26 @@ class AccumulateGrad:
         pass
 
 
-def _order(roots: list) -> tuple[dict, dict]:
+def _order(roots: list, with_parents: bool = True) -> tuple[dict, dict]:
     """Dependency count of every node reachable from ``roots`` (how many edges reach it), and
-    the nodes that feed each node's gradient (its parents, for pruning)."""
-    deps: dict = {}
+    the nodes that feed each node's gradient (its parents, for pruning; empty unless
+    ``with_parents``)."""
+    deps: dict = dict.fromkeys(roots, 0)
     parents: dict = {}
-    stack = list(roots)
-    seen = set(stack)
-    for n in stack:
-        deps.setdefault(n, 0)
+    stack = list(deps)
     while stack:
         node = stack.pop()
         for child, _ in node.next:
             if child is None:
                 continue
-            deps[child] = deps.get(child, 0) + 1
-            parents.setdefault(child, []).append(node)
-            if child not in seen:
-                seen.add(child)
+            count = deps.get(child)
+            if count is None:
+                deps[child] = 1
                 stack.append(child)
+            else:
+                deps[child] = count + 1
+            if with_parents:
+                parents.setdefault(child, []).append(node)
     return deps, parents
 
 
@@ -235,7 +236,7 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
     for (node, nr), grad, be in roots:
         slot = buffers.setdefault(node, [None] * node.n_outputs)
         _accumulate(slot, nr, grad, be)
-    deps, parents = _order(list(buffers))
+    deps, parents = _order(list(buffers), with_parents=not accumulate)
     needed = None
     if not accumulate:
         needed = _needed(parents, [node for node, _ in (capture or {})])
@@ -253,23 +254,29 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
             continue
         if node.retained:
             _store_retained(node, grads)
-        if isinstance(node, AccumulateGrad):
+        if type(node) is AccumulateGrad:
             if accumulate and grads[0] is not None:
                 _store_leaf_grad(node.leaf(), grads[0])
             continue
         in_grads = node.apply(grads)
         if not retain_graph:
             node.release()
+        be = node.be
         for (child, nr), g in zip(node.next, in_grads):
             if child is None:
                 continue
             slot = buffers.get(child)
             if slot is None:
-                slot = buffers[child] = [None] * child.n_outputs
+                if child.n_outputs == 1:
+                    slot = buffers[child] = [g]
+                    g = None
+                else:
+                    slot = buffers[child] = [None] * child.n_outputs
             if g is not None:
-                _accumulate(slot, nr, g, node.be)
-            deps[child] -= 1
-            if deps[child] == 0:
+                _accumulate(slot, nr, g, be)
+            count = deps[child] - 1
+            deps[child] = count
+            if count == 0:
                 ready.append(child)
     return captured
 
@@ -281,16 +288,18 @@ def _fill_missing(node, grads: list) -> list:
 
 def _add_into(t, grad) -> None:
     """``t.grad += grad``, in place once ``t.grad`` exists (a fresh copy the first time)."""
-    from numbagrad.tensor import Tensor
+    from numbagrad.tensor import _wrap
 
     be = t._backend()
-    if grad.dtype != t._data.dtype:
-        grad = be.astype(grad, t._data.dtype)
+    dtype = t._data.dtype
+    if grad.dtype != dtype:
+        grad = be.astype(grad, dtype)
     if t.grad is None:
         # A copy: the array may be shared with other gradients, and .grad is updated in place.
-        t.grad = Tensor._make(be.copy(grad))
+        t.grad = _wrap(be.copy(grad))
     else:
-        be.map(_add, [t.grad._data, grad], t.grad._data.dtype, out=t.grad._data)
+        data = t.grad._data
+        be.map(_add, [data, grad], data.dtype, out=data)
 
 
 def _store_leaf_grad(leaf, grad) -> None:

@@ -19,8 +19,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.shape[1]}x{weight.shape[0]}): the input has "
             f"{input.shape[-1] if input.dim() else 0} features, the layer expects {weight.shape[-1]}"
         )
-    out = _linalg.matmul(input, weight.t())
-    return out if bias is None else _ew.add(out, bias)
+    return _linalg.linear(input, weight, bias)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

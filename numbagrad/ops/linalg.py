@@ -12,6 +12,7 @@ from __future__ import annotations
 from math import prod
 
 from numbagrad import dtypes
+from numbagrad.ops import scalar as F
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 
 # torch's C++ type names, used in its dtype-mismatch messages.
@@ -43,16 +44,21 @@ def _matmul_vjp(be, g, node):
     """``grad_a = g @ b^T``, ``grad_b = a^T @ g``, each summed over the batch dimensions that
     broadcasting added to its operand."""
     a, b = node.inputs
-    a_shape, b_shape = node.in_shapes
+    return _matmul_grads(be, g, a, b, node.in_shapes[0], node.in_shapes[1], node.needs[0],
+                         node.needs[1])
+
+
+def _matmul_grads(be, g, a, b, a_shape: tuple, b_shape: tuple, need_a: bool, need_b: bool):
+    """The gradients of ``a @ b`` (shapes ``a_shape``, ``b_shape``) for gradient ``g``."""
     if len(b_shape) == 1:
         g = g.reshape(g.shape + (1,))
     if len(a_shape) == 1:
         g = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
     a2, b2 = _as_matrices(a, b)
     grad_a = grad_b = None
-    if node.needs[0]:
+    if need_a:
         grad_a = unbroadcast(be, be.matmul(g, b2, transpose_b=True), a2.shape).reshape(a_shape)
-    if node.needs[1]:
+    if need_b:
         if b2.ndim == 2 and a2.ndim > 2:
             # b was one matrix shared by the whole batch: fold the batch into rows, so that its
             # gradient is one GEMM with the batch sum inside, not a GEMM per matrix and a sum.
@@ -62,11 +68,55 @@ def _matmul_vjp(be, g, node):
     return grad_a, grad_b
 
 
+def _linear_forward(be, x, w, b):
+    """``x @ w^T + b``: the product as ``matmul(x, w.t())`` computes it, then the bias added
+    in place into that fresh result (the same roundings as the two ops one after the other)."""
+    out = _matmul_forward(be, x, be.permute(w, (1, 0)))
+    return be.map(F.add, [out, b], out.dtype, out=out)
+
+
+def _linear_vjp(be, g, node):
+    """As ``matmul(x, w.t())`` then ``+ b``: ``grad_x = g w``, ``grad_w = (x^T g)^T`` (a
+    transposed view, as the transpose's vjp gives it), ``grad_b = g`` summed over the batch."""
+    x, w, _ = node.inputs
+    x_shape, (n, k) = node.in_shapes[0], node.in_shapes[1]
+    need_x, need_w, need_b = node.needs
+    grad_x, grad_wt = _matmul_grads(be, g, x, be.permute(w, (1, 0)), x_shape, (k, n), need_x,
+                                    need_w)
+    return (grad_x, None if grad_wt is None else be.permute(grad_wt, (1, 0)),
+            unbroadcast(be, g, (n,)) if need_b else None)
+
+
 MATMUL = register(OpDef("matmul", _matmul_forward, _matmul_vjp, kernels=("matmul", "sum"),
                         saves_inputs=True))
 MM = register(OpDef("mm", _matmul_forward, _matmul_vjp, kernels=("matmul",), saves_inputs=True))
 BMM = register(OpDef("bmm", _matmul_forward, _matmul_vjp, kernels=("matmul",),
                      saves_inputs=True))
+
+
+LINEAR = register(OpDef("linear", _linear_forward, _linear_vjp,
+                        kernels=("matmul", "map", "permute", "sum"), saves_inputs=(0, 1)))
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` for checked operands: one fused node when ``bias`` is a
+    vector of ``weight``'s rows of the same dtype and device, else ``matmul`` then ``add``.
+
+    The fused node gives the same values and gradients as the two ops; it saves one node,
+    one transposed view and one elementwise pass per layer.
+    """
+    from numbagrad.ops import elementwise as ew
+    from numbagrad.ops import shape
+    from numbagrad.tensor import Tensor
+
+    if (isinstance(bias, Tensor) and weight.ndim == 2 and bias.ndim == 1
+            and bias._data.shape[0] == weight._data.shape[0] and input.ndim >= 1
+            and input._data.dtype == weight._data.dtype == bias._data.dtype
+            and input._data.dtype.kind == "f"
+            and input._device == weight._device == bias._device):
+        return apply(LINEAR, (input, weight, bias))
+    out = matmul(input, shape.t(weight))
+    return out if bias is None else ew.add(out, bias)
 
 
 def _check_tensors(op: str, names: tuple, *xs) -> None:

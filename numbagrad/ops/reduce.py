@@ -110,12 +110,13 @@ def _sum_forward(be, x, axes, keepdim, dtype):
 
 def _sum_vjp(be, g, node):
     """Every input element receives the gradient of the sum it fed: a broadcast of ``g``."""
-    # map broadcasts its inputs, not into ``out``: expand g (a stride-0 view) to the input.
-    return (be.map(_identity, [be.expand(_keep(g, node), node.in_shapes[0])],
-                   node.in_dtypes[0]),)
+    # Broadcast into a buffer of the input's shape (map reads g with stride 0 along the
+    # reduced axes): no expanded view to build.
+    return (be.map(_identity, [_keep(g, node)], node.in_dtypes[0],
+                   out=be.empty(node.in_shapes[0], node.in_dtypes[0])),)
 
 
-SUM = register(OpDef("sum", _sum_forward, _sum_vjp, kernels=("sum", "map", "expand")))
+SUM = register(OpDef("sum", _sum_forward, _sum_vjp, kernels=("sum", "map", "empty")))
 
 
 def _sum(input, axes, keepdim: bool, dtype: dtypes.dtype | None = None):

@@ -13,7 +13,11 @@ from typing import Callable
 
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.autograd.graph import AccumulateGrad, Node
-from numbagrad.tensor import Tensor
+from numbagrad.backends import _loaded as _BACKENDS
+from numbagrad.backends import get as _get_backend
+from numbagrad.tensor import _wrap
+
+_NO_EDGE = (None, 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +38,8 @@ class OpDef:
         The backend functions the op runs; each backend must provide them (checked by a test).
     saves_inputs, saves_output : bool
         Whether the vjp reads the input arrays / the output array. Unsaved values are freed as
-        soon as the forward pass no longer needs them.
+        soon as the forward pass no longer needs them. ``saves_inputs`` may instead be a tuple
+        of the input positions the vjp reads: only those are guarded against in-place writes.
     nondiff : tuple of int
         Inputs that never receive a gradient (indices, masks, conditions).
     cuda_reason : str
@@ -45,7 +50,7 @@ class OpDef:
     forward: Callable
     vjp: Callable
     kernels: tuple = ()
-    saves_inputs: bool = False
+    saves_inputs: bool | tuple = False
     saves_output: bool = False
     nondiff: tuple = ()
     cuda_reason: str = ""
@@ -88,20 +93,22 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     -------
     Tensor
     """
-    device = inputs[0]._device
-    for t in inputs:
-        if t._device is not device and t._device != device:
-            raise RuntimeError(
-                f"{op.name}: expected all tensors to be on the same device, but found at least "
-                f"two devices, {device} and {t._device}!"
-            )
-    be = inputs[0]._backend()
+    first = inputs[0]
+    device = first._device
+    if len(inputs) > 1:
+        for t in inputs:
+            if t._device is not device and t._device != device:
+                raise RuntimeError(
+                    f"{op.name}: expected all tensors to be on the same device, but found at "
+                    f"least two devices, {device} and {t._device}!"
+                )
+    be = _BACKENDS.get(device.type) or _get_backend(device.type)
     arrays = [t._data for t in inputs]
     result = op.forward(be, *arrays, **attrs)
     extra = None
     if isinstance(result, tuple):
         result, extra = result
-    out = Tensor._make(result, device)
+    out = _wrap(result, device)
     if not _enabled.get():
         return out
     for t in inputs:
@@ -112,16 +119,21 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     if result.dtype.kind != "f":
         return out  # integer and bool results never require grad (torch's rule)
     nondiff = op.nondiff
-    needs = tuple(t._requires_grad and i not in nondiff for i, t in enumerate(inputs))
-    if True not in needs:
-        return out
-    edges = tuple(_edge(t) if need else (None, 0) for t, need in zip(inputs, needs))
+    if nondiff:
+        needs = tuple([t._requires_grad and i not in nondiff for i, t in enumerate(inputs)])
+        if True not in needs:
+            return out
+    else:
+        needs = tuple([t._requires_grad for t in inputs])
+    edges = tuple([_edge(t) if need else _NO_EDGE for t, need in zip(inputs, needs)])
     # Versions of the saved tensors (their arrays name them in error messages).
     versions = ()
     saved_in = None
-    if op.saves_inputs:
+    saves = op.saves_inputs
+    if saves:
         saved_in = arrays
-        versions = tuple((t._version, t._version.value, t._data) for t in inputs)
+        versions = tuple([(t._version, t._version.value, t._data) for i, t in enumerate(inputs)
+                          if saves is True or i in saves])
     if op.saves_output:
         versions += ((out._version, 0, result),)
     out._requires_grad = True

@@ -311,7 +311,9 @@ class Optimizer:
         Bumps the version counters of everything written.
         """
         grad = p.grad
-        if tuple(grad.shape) != tuple(p.shape):
+        data = p._data
+        shape = data.shape
+        if grad._data.shape != shape:
             raise RuntimeError(
                 f"optim: the gradient has shape {list(grad.shape)} but the parameter has shape "
                 f"{list(p.shape)}"
@@ -319,12 +321,12 @@ class Optimizer:
         if not p.dtype.is_floating_point:
             raise RuntimeError(f"optim: cannot optimize a tensor of dtype {p.dtype}")
         be = p._backend()
-        np_type = p._data.dtype
+        np_type = data.dtype
         g = grad._data if grad._data.dtype == np_type else be.astype(grad._data, np_type)
         g = be.contiguous(g).reshape(-1)
         written = [p] + [b for b in buffers if b is not None]
         for t in written:
-            if tuple(t.shape) != tuple(p.shape) or t._data.dtype != np_type:
+            if t._data.shape != shape or t._data.dtype != np_type:
                 raise RuntimeError(
                     f"optim: a state buffer has shape {list(t.shape)} and dtype {t.dtype}, but "
                     f"its parameter has shape {list(p.shape)} and dtype {p.dtype}"
@@ -337,13 +339,18 @@ class Optimizer:
                 flat = be.contiguous(t._data).reshape(-1)
                 flats.append(flat)
                 copies.append((t, flat))
-        empty = be.empty((0,), np_type)
         arrays, it = [], iter(flats[1:])
+        empty = None
         for b in buffers:
-            arrays.append(empty if b is None else next(it))
-        kernel = getattr(_kernels(p.device), kernel_name)
+            if b is None:
+                if empty is None:
+                    empty = be.empty((0,), np_type)
+                arrays.append(empty)
+            else:
+                arrays.append(next(it))
+        kernel = getattr(_kernels(p._device), kernel_name)
         scalar_type = np_type.type
-        kernel(flats[0], g, *arrays, *(scalar_type(s) for s in scalars), *flags)
+        kernel(flats[0], g, *arrays, *[scalar_type(s) for s in scalars], *flags)
         for t, flat in copies:
             be.assign(t._data, flat.reshape(t._data.shape))
         for t in written:

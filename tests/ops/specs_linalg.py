@@ -45,6 +45,14 @@ def _batched_shapes(draw) -> list:
     return [a, b]
 
 
+def _linear_shapes(draw) -> list:
+    """``input (*, k)`` with 0 to 2 batch dimensions, ``weight (n, k)``, ``bias (n,)``."""
+    k, n = draw(_SIDE), draw(_SIDE)
+    batch = tuple(draw(st.lists(_SIDE, min_size=0, max_size=2)))
+    return [batch + (k,), (n, k), (n,)]
+
+
+
 # Sums of up to four products of values in [-3, 3]: float32 rounding reaches 1e-5 absolute.
 _F32 = {"rtol": 1e-5, "atol": 1e-4}
 
@@ -61,4 +69,7 @@ SPECS = [
          **_F32),
     Spec("matmul", ng.matmul, np.matmul, 2, shapes=_batched_shapes, **_F32),
     Spec("bmm", ng.bmm, np.matmul, 2, shapes=_bmm_shapes, **_F32),
+    Spec("linear", ng.nn.functional.linear, lambda x, w, b: np.matmul(x, w.T) + b, 3,
+         shapes=_linear_shapes, **_F32),
 ]
+

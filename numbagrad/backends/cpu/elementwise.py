@@ -221,7 +221,8 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
             if x.shape != shape:
                 shape = np.broadcast_shapes(*(x.shape for x in inputs))
                 break
-        outs = [np.empty(shape, out_dtype) for _ in range(n_out)]
+        outs = [np.empty(shape, out_dtype)] if n_out == 1 else [
+            np.empty(shape, out_dtype) for _ in range(n_out)]
     result = outs[0] if n_out == 1 else tuple(outs)
     size = outs[0].size
     if size == 0:
@@ -257,26 +258,29 @@ def _dense_args(inputs: list, outs: list, shape: tuple, size: int) -> list | Non
     """Kernel arguments for the common case, same-shape contiguous operands and scalars, which
     needs no stride analysis; None otherwise."""
     args = []
+    append = args.append
     for x in inputs:
         if x.size == 1:
-            args.append(x.reshape(-1))
-            args.append(_SCALAR)
+            append(x.reshape(-1))
+            append(_SCALAR)
         elif x.shape == shape and x.flags.c_contiguous:
-            args.append(x.reshape(-1))
-            args.append(_DENSE)
+            append(x.reshape(-1))
+            append(_DENSE)
         else:
             return None
     for o in outs:
         if not o.flags.c_contiguous:
             return None
-        args.append(o.reshape(-1))
-    args.append(_DENSE)
-    args.append((1, 1, 1, size))
+        append(o.reshape(-1))
+    append(_DENSE)
+    append((1, 1, 1, size))
     return args
 
 
 def _launch(fn, n_in: int, n_out: int, size: int, args: list) -> None:
-    if size >= PARALLEL_MIN_SIZE:
-        run_parallel(_kernel(fn, n_in, n_out, True), *args)
+    parallel = size >= PARALLEL_MIN_SIZE
+    kernel = _kernels.get((fn, n_in, n_out, parallel)) or _kernel(fn, n_in, n_out, parallel)
+    if parallel:
+        run_parallel(kernel, *args)
     else:
-        _kernel(fn, n_in, n_out, False)(*args)
+        kernel(*args)

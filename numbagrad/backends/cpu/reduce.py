@@ -157,8 +157,9 @@ def _accumulate(serial, parallel, x3: np.ndarray, start: int) -> np.ndarray:
     The accumulator starts at ``start`` (the identity: 0 for sums, 1 for products).
     """
     outer, n, inner = x3.shape
-    floating = np.issubdtype(x3.dtype, np.floating)
-    acc = np.full((outer, inner), start, np.float64 if floating else np.int64)
+    floating = x3.dtype.kind == "f"
+    acc = (np.zeros if start == 0 else np.ones)((outer, inner),
+                                                 np.float64 if floating else np.int64)
     if x3.size == 0:
         return acc
     if x3.size < PARALLEL_MIN_SIZE or (outer == 1 and n < 16 * CHUNKS):
