@@ -12,6 +12,7 @@ Every CPU kernel is made with :func:`jit`, which
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import threading
 import types
@@ -19,6 +20,7 @@ import warnings
 
 import numba
 from numba import njit
+from numba.extending import register_jitable
 
 _cache_warning_given = False
 # Set when only the workqueue layer exists: parallel kernels then must not run concurrently.
@@ -100,6 +102,23 @@ def _variant(fn, options: dict):
     copy.__doc__ = fn.__doc__
     copy.__kwdefaults__ = fn.__kwdefaults__
     return copy
+
+
+_formulas: set = set()
+
+
+def formulas(*fns) -> str:
+    """Make the plain scalar formulas ``fns`` callable from kernels, and hash their source.
+
+    Each formula is registered once per process (twice would give Numba two overloads of one
+    function). Kernel factories put the hash in a closure value, where it enters Numba's cache
+    key: editing a formula in ``ops/scalar.py`` then recompiles the kernels that inline it.
+    """
+    for fn in fns:
+        if fn not in _formulas:
+            register_jitable(fn)
+            _formulas.add(fn)
+    return hashlib.sha1("".join(inspect.getsource(fn) for fn in fns).encode()).hexdigest()
 
 
 def run_parallel(kernel, *args):

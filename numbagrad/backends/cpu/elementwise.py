@@ -16,14 +16,11 @@ more than it saves.
 """
 from __future__ import annotations
 
-import hashlib
-import inspect
-
 import numpy as np
 from numba import prange
 from numba.extending import register_jitable
 
-from numbagrad.backends.cpu._jit import jit, run_parallel
+from numbagrad.backends.cpu._jit import formulas, jit, run_parallel
 
 BLOCK = 4096
 # Outputs at least this large run in parallel. Measured on 2 cores (float32 product): 4.2 us
@@ -122,7 +119,6 @@ def _template_4x2(f, digest, parallel):
 
 _TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 2): _template_4x2}
 _kernels: dict = {}
-_registered: set = set()
 
 
 def _kernel(fn, n_in: int, n_out: int, parallel: bool):
@@ -131,11 +127,7 @@ def _kernel(fn, n_in: int, n_out: int, parallel: bool):
     if kernel is None:
         if (n_in, n_out) not in _TEMPLATES:
             raise NotImplementedError(f"map: no loop template for {n_in} inputs and {n_out} outputs")
-        if fn not in _registered:
-            register_jitable(fn)  # makes the plain Python formula callable from kernels
-            _registered.add(fn)
-        digest = hashlib.sha1(inspect.getsource(fn).encode()).hexdigest()
-        kernel = _kernels[key] = _TEMPLATES[n_in, n_out](fn, digest, parallel)
+        kernel = _kernels[key] = _TEMPLATES[n_in, n_out](fn, formulas(fn), parallel)
     return kernel
 
 

@@ -22,34 +22,12 @@ Matrix products are ``np.dot`` inside ``njit`` (SciPy's BLAS), as in ``linalg``.
 """
 from __future__ import annotations
 
-import hashlib
-import inspect
-
 import numpy as np
 from numba.extending import register_jitable
 
-from numbagrad.backends.cpu import elementwise as _elementwise
-from numbagrad.backends.cpu._jit import jit
+from numbagrad.backends.cpu._jit import formulas, jit
 
 _kernels: dict = {}
-
-
-def _jitable(fn) -> None:
-    """Make scalar formula ``fn`` callable from kernels, once per process.
-
-    The set is the elementwise templates' own: registering a formula twice would give Numba two
-    overloads of one function.
-    """
-    if fn not in _elementwise._registered:
-        register_jitable(fn)
-        _elementwise._registered.add(fn)
-
-
-def _digest(*fns) -> str:
-    """A hash of the formulas' source: it enters Numba's cache key through a closure value, so
-    editing a formula in ``ops/scalar.py`` recompiles the kernels that inline it."""
-    text = "".join(inspect.getsource(f) for f in fns)
-    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def _rnn_template(act, act_vjp, digest):
@@ -188,14 +166,13 @@ def _weight_grads(x, h0, h, w_ih, dz, hprev, dx, dw_ih, dw_hh, db):
         db[j] = acc[j]
 
 
-def _get(kind: str, formulas: tuple):
-    key = (kind,) + formulas
+def _get(kind: str, fns: tuple):
+    """The forward and backward kernels of ``kind`` inlining the scalar formulas ``fns``."""
+    key = (kind,) + fns
     kernels = _kernels.get(key)
     if kernels is None:
-        for fn in formulas:
-            _jitable(fn)
         template = _rnn_template if kind == "rnn" else _lstm_template
-        kernels = _kernels[key] = template(*formulas, _digest(*formulas))
+        kernels = _kernels[key] = template(*fns, formulas(*fns))
     return kernels
 
 
