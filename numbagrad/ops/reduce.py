@@ -100,10 +100,6 @@ def _keep(a, node):
 # ---------------------------------------------------------------------------- sum
 
 
-def _identity(x):
-    return x
-
-
 def _sum_forward(be, x, axes, keepdim, dtype):
     return be.sum(x, axes, keepdim, dtype)
 
@@ -112,7 +108,7 @@ def _sum_vjp(be, g, node):
     """Every input element receives the gradient of the sum it fed: a broadcast of ``g``."""
     # Broadcast into a buffer of the input's shape (map reads g with stride 0 along the
     # reduced axes): no expanded view to build.
-    return (be.map(_identity, [_keep(g, node)], node.in_dtypes[0],
+    return (be.map(F.identity, [_keep(g, node)], node.in_dtypes[0],
                    out=be.empty(node.in_shapes[0], node.in_dtypes[0])),)
 
 

@@ -21,6 +21,7 @@ from numba import prange
 from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import formulas, jit, run_parallel
+from numbagrad.backends.layout import collapse
 
 BLOCK = 4096
 # Outputs at least this large run in parallel. Measured on 2 cores (float32 product): 4.2 us
@@ -157,26 +158,6 @@ def _flat(x: np.ndarray, shape: tuple) -> tuple[np.ndarray, tuple]:
     return base, tuple(strides)
 
 
-def _collapse(shape: tuple, all_strides: list) -> tuple[tuple, list]:
-    """Merge neighbouring dimensions that every operand walks contiguously; pad to 4-D."""
-    dims = [d for d in range(len(shape)) if shape[d] != 1]
-    out_shape: list = []
-    out_strides: list = [[] for _ in all_strides]
-    for d in dims:
-        if out_shape and all(s[d] * shape[d] == o[-1] for s, o in zip(all_strides, out_strides)):
-            out_shape[-1] *= shape[d]
-            for s, o in zip(all_strides, out_strides):
-                o[-1] = s[d]
-        else:
-            out_shape.append(shape[d])
-            for s, o in zip(all_strides, out_strides):
-                o.append(s[d])
-    pad = 4 - len(out_shape)
-    if pad < 0:
-        return None, None
-    return (1,) * pad + tuple(out_shape), [(0,) * pad + tuple(o) for o in out_strides]
-
-
 def broadcast_shape(*shapes: tuple) -> tuple:
     """The shape that ``shapes`` broadcast to (NumPy's rules); ValueError if they don't."""
     return np.broadcast_shapes(*shapes)
@@ -225,7 +206,7 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
         return result
     flats = [_flat(x, shape) for x in inputs]
     out_flats = [_flat(o, shape) for o in outs]
-    shape4, strides4 = _collapse(shape, [s for _, s in flats] + [out_flats[0][1]])
+    shape4, strides4 = collapse(shape, [s for _, s in flats] + [out_flats[0][1]])
     if shape4 is None:  # over four dimensions that the operands do not walk alike: copy them flat
         flat_inputs = [np.ascontiguousarray(np.broadcast_to(x, shape)).reshape(-1) for x in inputs]
         flat = map(fn, flat_inputs, out_dtype, n_out)
