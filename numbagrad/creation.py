@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from numbagrad import dtypes
+from numbagrad.backends import get as get_backend
 from numbagrad.device import CPU, as_device
 from numbagrad.random import rng
 from numbagrad.tensor import Tensor
@@ -136,26 +137,57 @@ def _dtype(dtype, default=None) -> np.dtype:
     return dtypes.as_dtype(dtype).np_type
 
 
+def _on_gpu(device, generator, op: str) -> bool:
+    """Whether random numbers for ``device`` are drawn on a GPU (by its own generator)."""
+    if device is None or as_device(device).type != "cuda":
+        return False
+    if generator is not None:
+        raise RuntimeError(f"{op}(): a CPU Generator cannot draw numbers on {device}; leave "
+                           "generator=None to use the GPU's (seeded by manual_seed)")
+    return True
+
+
+def _finish_gpu(array, device, requires_grad: bool) -> Tensor:
+    from numbagrad.ops.device import resolve
+
+    t = Tensor._make(array, resolve(as_device(device)))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _filled(shape: tuple, value, np_dtype, device, requires_grad: bool) -> Tensor:
+    """A tensor of ``shape`` filled with ``value`` (uninitialised for None), made on its device
+    (nothing is copied from the host)."""
+    if device is None or as_device(device) == CPU:
+        array = np.empty(shape, np_dtype) if value is None else np.full(shape, value, np_dtype)
+        return _finish(array, None, requires_grad)
+    from numbagrad.ops.device import resolve
+
+    be = get_backend(resolve(as_device(device)).type)
+    array = be.empty(shape, np_dtype) if value is None else be.full(shape, value, np_dtype)
+    return _finish_gpu(array, device, requires_grad)
+
+
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size``."""
-    return _finish(np.zeros(_size(size), _dtype(dtype)), device, requires_grad)
+    return _filled(_size(size), 0, _dtype(dtype), device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size``."""
-    return _finish(np.ones(_size(size), _dtype(dtype)), device, requires_grad)
+    return _filled(_size(size), 1, _dtype(dtype), device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of shape ``size``."""
-    return _finish(np.empty(_size(size), _dtype(dtype)), device, requires_grad)
+    return _filled(_size(size), None, _dtype(dtype), device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
     default = dtypes.scalar_dtype(fill_value)
-    return _finish(np.full(_size((size,)), fill_value, _dtype(dtype, default)), device,
-                   requires_grad)
+    return _filled(_size((size,)), fill_value, _dtype(dtype, default), device, requires_grad)
 
 
 def _like(input: Tensor, dtype, device):
@@ -246,6 +278,10 @@ def _float_dtype(dtype, op: str) -> np.dtype:
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples of the standard normal distribution, of shape ``size``."""
     np_dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    if _on_gpu(device, generator, "randn"):
+        from numbagrad.backends.cuda import random
+
+        return _finish_gpu(random.normal(_size(size), np_dtype), device, requires_grad)
     values = rng(generator).standard_normal(_size(size), dtype=np.float64).astype(np_dtype)
     return _finish(values, device, requires_grad)
 
@@ -253,6 +289,10 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples of the uniform distribution on [0, 1), of shape ``size``."""
     np_dtype = _float_dtype(dtype, "check_uniform_bounds")
+    if _on_gpu(device, generator, "rand"):
+        from numbagrad.backends.cuda import random
+
+        return _finish_gpu(random.uniform(_size(size), np_dtype), device, requires_grad)
     values = rng(generator).random(_size(size), dtype=np.float64).astype(np_dtype)
     return _finish(values, device, requires_grad)
 

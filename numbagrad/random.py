@@ -63,7 +63,11 @@ default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator (and with it ``randn``, ``rand``, ``randint``, ``normal_``...)."""
+    """Seed the default generator (and with it ``randn``, ``rand``, ``randint``, ``normal_``...)
+    and the GPU's, as torch does."""
+    from numbagrad import cuda
+
+    cuda.manual_seed(seed)
     return default_generator.manual_seed(seed)
 
 

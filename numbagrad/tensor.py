@@ -135,6 +135,26 @@ class Tensor:
         return self._device
 
     @property
+    def __cuda_array_interface__(self) -> dict:
+        """The GPU memory of a CUDA tensor, for CuPy, PyTorch or Numba to read without a copy.
+
+        Raises
+        ------
+        AttributeError
+            For a tensor that is not on a GPU (as torch).
+        RuntimeError
+            For a tensor that requires grad: ``detach()`` it first (as torch).
+        """
+        if self._device.type != "cuda":
+            raise AttributeError("Can't get __cuda_array_interface__ on a tensor on "
+                                 f"{self._device}")
+        if self._requires_grad:
+            raise RuntimeError("Can't get __cuda_array_interface__ on Variable that requires "
+                               "grad. If gradients aren't required, use var.detach() to get "
+                               "Variable that doesn't require grad.")
+        return self._data.__cuda_array_interface__
+
+    @property
     def is_cuda(self) -> bool:
         """True when the data lives on a GPU."""
         return self._device.type == "cuda"
@@ -167,7 +187,7 @@ class Tensor:
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self._data.itemsize
+        return self._data.dtype.itemsize
 
     def is_floating_point(self) -> bool:
         """True for float32 and float64 tensors."""
@@ -175,11 +195,17 @@ class Tensor:
 
     def is_contiguous(self) -> bool:
         """True when the elements are laid out in row-major order without gaps."""
-        return bool(self._data.flags.c_contiguous)
+        expected = 1
+        for n, s in zip(reversed(self._data.shape), reversed(self.stride())):
+            if n != 1 and s != expected:
+                return False
+            expected *= n
+        return True
 
     def stride(self, dim: int | None = None):
         """Steps in elements between neighbours along each dimension."""
-        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        item = self._data.dtype.itemsize
+        strides = tuple(s // item for s in self._data.strides)
         return strides if dim is None else strides[_dim(dim, self._data.ndim, "stride",
                                                         scalar_ok=False)]
 

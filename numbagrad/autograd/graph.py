@@ -296,7 +296,7 @@ def _add_into(t, grad) -> None:
         grad = be.astype(grad, dtype)
     if t.grad is None:
         # A copy: the array may be shared with other gradients, and .grad is updated in place.
-        t.grad = _wrap(be.copy(grad))
+        t.grad = _wrap(be.copy(grad), t._device)
     else:
         data = t.grad._data
         be.map(_add, [data, grad], data.dtype, out=data)

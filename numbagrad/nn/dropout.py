@@ -67,6 +67,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1:
         # torch multiplies by zero (not fills), so inf and nan in the input give nan.
         noise = be.zeros((), np_type)
+    elif input._device.type == "cuda":  # drawn on the GPU (numba.cuda.random)
+        from numbagrad.backends.cuda.random import dropout_mask
+
+        noise = dropout_mask(tuple(input.shape), np_type, p)
     else:
         keep = _random.rng(None).random(tuple(input.shape)) >= p
         noise = be.from_host((keep / (1.0 - p)).astype(np_type))

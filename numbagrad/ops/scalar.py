@@ -36,6 +36,14 @@ def div(a, b):
     return a / b
 
 
+def ieee_div(a, b):
+    """``a / b`` with IEEE's answers for ``b = 0`` also in plain Python, which raises there
+    (0 / 0 is nan, as torch's mean over nothing)."""
+    if b != 0:
+        return a / b
+    return math.nan if a == 0 or a != a else math.copysign(math.inf, a)
+
+
 def div_vjp(a, b, out, g):
     # d(a/b)/db = -a/b**2 = -out/b, which stays finite where a/b is finite.
     return g / b, -g * out / b

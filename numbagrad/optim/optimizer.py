@@ -333,7 +333,7 @@ class Optimizer:
                 )
         flats, copies = [], []
         for t in written:
-            if t._data.flags.c_contiguous:
+            if t.is_contiguous():
                 flats.append(t._data.reshape(-1))
             else:
                 flat = be.contiguous(t._data).reshape(-1)

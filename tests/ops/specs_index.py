@@ -56,9 +56,10 @@ SPECS = [
          shapes=_fixed((3, 4), (3,)), covers=("index_put",)),
     Spec("setitem_advanced", _put(([0, 2], slice(1, 3))), _put_ref(([0, 2], slice(1, 3))), 2,
          shapes=_fixed((3, 4), (1,)), covers=("index_put",)),
-    Spec("gather", lambda x: ng.gather(x, 1, ng.tensor(_GATHER_INDEX)),
+    Spec("gather", lambda x: ng.gather(x, 1, ng.tensor(_GATHER_INDEX, device=x.device)),
          lambda x: np.take_along_axis(x[:2], _GATHER_INDEX, 1), shapes=_fixed((3, 4))),
-    Spec("gather_dim0", lambda x: x.gather(0, ng.tensor(_GATHER_INDEX.T[:, :2] % 3)),
+    Spec("gather_dim0",
+         lambda x: x.gather(0, ng.tensor(_GATHER_INDEX.T[:, :2] % 3, device=x.device)),
          lambda x: np.take_along_axis(x[:, :2], _GATHER_INDEX.T[:, :2] % 3, 0),
          shapes=_fixed((3, 4)), covers=("gather",)),
 ]

@@ -22,7 +22,10 @@ def test_rmsprop_matches_torch(options):
     torch = pytest.importorskip("torch")
     ng_opt, t_opt, _, _ = compare_with_torch(
         torch, lambda ps: numbagrad.optim.RMSprop(ps, **options),
-        lambda ps: torch.optim.RMSprop(ps, **options))
+        lambda ps: torch.optim.RMSprop(ps, **options),
+        # The kernels let LLVM fuse multiply-adds (one rounding where torch has two); with
+        # momentum the last-place differences add up to about 2e-6 over the trajectory.
+        atol=3e-6)
     assert repr(ng_opt) == repr(t_opt)
     assert ng_opt.state_dict()["param_groups"] == t_opt.state_dict()["param_groups"]
 

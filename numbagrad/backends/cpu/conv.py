@@ -360,7 +360,9 @@ def conv2d_backward_bias(g: np.ndarray) -> np.ndarray:
     then ``g``'s dtype."""
     n, o = g.shape[:2]
     gb = np.zeros(o)
-    _kernel("bias_grad", False)(np.ascontiguousarray(g).reshape(n, o, -1), gb)
+    # The length is spelled out: reshape cannot infer -1 for an empty batch.
+    _kernel("bias_grad", False)(np.ascontiguousarray(g).reshape(n, o, g.shape[2] * g.shape[3]),
+                                gb)
     return gb.astype(g.dtype)
 
 

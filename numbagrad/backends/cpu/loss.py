@@ -22,6 +22,8 @@ import math
 import numpy as np
 
 from numbagrad.backends.cpu._jit import jit
+from numbagrad.ops.scalar import ieee_div
+
 
 @jit
 def _class_rows(x, target, weight, ignore_index, normalize, smoothing, lse, nll, smooth):
@@ -168,15 +170,8 @@ def _reduce(losses: np.ndarray, reduction: str, denominator, shape: tuple, dtype
         return losses.astype(dtype).reshape(shape)
     total = float(losses.sum())
     if reduction == "mean":
-        total = _divide(total, denominator)
+        total = ieee_div(total, denominator)
     return np.asarray(total, dtype)
-
-
-def _divide(a: float, b: float) -> float:
-    """``a / b`` with IEEE's answers for ``b = 0`` (0 / 0 is nan, as torch's mean of nothing)."""
-    if b != 0:
-        return a / b
-    return math.nan if a == 0 or a != a else math.copysign(math.inf, a)
 
 
 def cross_entropy(x: np.ndarray, target: np.ndarray, weight, reduction: str, ignore_index: int,
@@ -273,7 +268,7 @@ def cross_entropy_vjp(g: np.ndarray, x: np.ndarray, target: np.ndarray, weight, 
         return _unrows(gx, x.shape), (_unrows(gy, x.shape) if want_target else None)
     c_nll, c_smooth = 1.0 - label_smoothing, label_smoothing / classes
     if reduction == "mean":
-        c_nll, c_smooth = _divide(c_nll, denominator), _divide(c_smooth, denominator)
+        c_nll, c_smooth = ieee_div(c_nll, denominator), ieee_div(c_smooth, denominator)
     if rows:
         t = np.ascontiguousarray(target).reshape(rows)
         _class_rows_vjp(x2, t, w, ignore_index, normalize, lse, g1, g_step, c_nll, c_smooth, gx)

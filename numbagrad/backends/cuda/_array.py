@@ -22,7 +22,9 @@ def empty(shape: tuple, dtype):
 
 def to_device(host: np.ndarray):
     """A device copy of the host array (made C-contiguous first)."""
-    return cuda.to_device(np.ascontiguousarray(host))
+    host = np.asarray(host)
+    # ascontiguousarray makes a 0-d array 1-d: restore the shape.
+    return cuda.to_device(np.ascontiguousarray(host).reshape(host.shape))
 
 
 def to_host(x) -> np.ndarray:
