@@ -131,9 +131,9 @@ def report(smoke: bool) -> str:
         raise SystemExit("benchmarks/gpu.py: no GPU (numbagrad.cuda.is_available() is False)")
     torch = None if smoke else _torch_cuda()
     rounds = 1 if smoke else 15
-    sizes = (16, 32) if smoke else (1024, 2048, 4096)
+    sizes = (16,) if smoke else (1024, 2048, 4096)
     mlp_sizes = (20, 16, 10) if smoke else (784, 512, 10)
-    batches = (4, 8) if smoke else (64, 1024)
+    batches = (4,) if smoke else (64, 1024)
     lines = [f"numbagrad GPU figures, {datetime.date.today()}, device: "
              f"{ng.cuda.get_device_name()}",
              f"torch: {torch.__version__ if torch else 'no CUDA torch in this environment'}", "",

@@ -43,8 +43,8 @@ def test_import_does_not_load_numba_cuda():
 
 def test_cuda_suite_passes_under_the_simulator():
     pytest.importorskip("numba.cuda")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", NUMBAGRAD_CUDA_THREADS="32",
-               NUMBAGRAD_CUDA_MAX_BLOCKS="4")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", NUMBAGRAD_CUDA_THREADS="16",
+               NUMBAGRAD_CUDA_MAX_BLOCKS="3")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/cuda", "-q", "-p", "no:cacheprovider",
          "-x", "--no-header"], capture_output=True, text=True, cwd=ROOT, env=env)

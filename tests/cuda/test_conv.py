@@ -84,8 +84,9 @@ def test_conv2d_weight_gradient_split_over_positions(rng):
 
 
 def test_conv2d_with_two_tile_rows_per_block(rng, monkeypatch):
-    # Twice the test's threads per block: GEMM tiles of two rows, a wider bias reduction.
-    monkeypatch.setattr(_jit, "THREADS", 2 * _jit.THREADS)
+    # 64 threads per block (more than the tests' launch shape): GEMM tiles of two rows, a
+    # wider bias reduction.
+    monkeypatch.setattr(_jit, "THREADS", 64)
     assert gpu._tile_shape(_jit.THREADS)[0] > 1
     _check_conv(rng, np.float64, (1, 3, 5, 5), (5, 3, 2, 3), 1, (1, 2), (0, 1), (2, 1), True,
                 strided=False)

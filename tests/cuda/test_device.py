@@ -118,3 +118,12 @@ def test_dropout_on_the_gpu():
     assert out.device.type == "cuda"
     assert set(out.tolist()) <= {0.0, float(np.float32(1.0 / 0.75))}
     assert 0.5 < (out != 0).float().mean().item() < 0.95
+
+
+def test_save_and_load_keep_or_map_the_device(tmp_path):
+    model = torch.nn.Linear(3, 2).to("cuda")
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    state = torch.load(tmp_path / "m.pt")
+    assert state["weight"].device.type == "cuda"
+    on_cpu = torch.load(tmp_path / "m.pt", map_location="cpu")
+    np.testing.assert_array_equal(on_cpu["weight"].numpy(), model.weight.detach().cpu().numpy())

@@ -82,8 +82,9 @@ def _ce(reduction, weighted=False, ignore=False, smoothing=0.0):
     def fn(x):
         classes = x.shape[1]
         return F.cross_entropy(
-            x, ng.tensor(_labels(tuple(x.shape), classes, ignore)),
-            weight=ng.tensor(_weight(classes), dtype=x.dtype) if weighted else None,
+            x, ng.tensor(_labels(tuple(x.shape), classes, ignore), device=x.device),
+            weight=(ng.tensor(_weight(classes), dtype=x.dtype, device=x.device) if weighted
+                    else None),
             ignore_index=IGNORE if ignore else -100, reduction=reduction,
             label_smoothing=smoothing)
     return fn
@@ -91,18 +92,18 @@ def _ce(reduction, weighted=False, ignore=False, smoothing=0.0):
 
 def _ce_probs(reduction, weighted=False, smoothing=0.0):
     def fn(x, y):
-        classes = x.shape[1]
+        weight = (ng.tensor(_weight(x.shape[1]), dtype=x.dtype, device=x.device) if weighted
+                  else None)
         return F.cross_entropy(x, y, reduction=reduction, label_smoothing=smoothing,
-                               weight=ng.tensor(_weight(classes), dtype=x.dtype) if weighted
-                               else None)
+                               weight=weight)
     return fn
 
 
 def _nll(reduction):
     def fn(x):
         classes = x.shape[1]
-        return F.nll_loss(x, ng.tensor(_labels(tuple(x.shape), classes, True)),
-                          weight=ng.tensor(_weight(classes), dtype=x.dtype),
+        return F.nll_loss(x, ng.tensor(_labels(tuple(x.shape), classes, True), device=x.device),
+                          weight=ng.tensor(_weight(classes), dtype=x.dtype, device=x.device),
                           ignore_index=IGNORE, reduction=reduction)
     return fn
 
@@ -116,7 +117,7 @@ def _bce_ref(x, y, reduction, weighted=False):
 
 def _bce(reduction, weighted=False):
     def fn(x, y):
-        w = ng.tensor(_weight(x.shape[-1]), dtype=x.dtype) if weighted else None
+        w = ng.tensor(_weight(x.shape[-1]), dtype=x.dtype, device=x.device) if weighted else None
         return F.binary_cross_entropy(x, y, weight=w, reduction=reduction)
     return fn
 
@@ -136,8 +137,8 @@ def _bce_logits(reduction, weighted=False):
             return F.binary_cross_entropy_with_logits(x, y, reduction=reduction)
         w = _weight(x.shape[-1])
         return F.binary_cross_entropy_with_logits(
-            x, y, weight=ng.tensor(w[::-1].copy(), dtype=x.dtype),
-            pos_weight=ng.tensor(w, dtype=x.dtype), reduction=reduction)
+            x, y, weight=ng.tensor(w[::-1].copy(), dtype=x.dtype, device=x.device),
+            pos_weight=ng.tensor(w, dtype=x.dtype, device=x.device), reduction=reduction)
     return fn
 
 

@@ -4,19 +4,44 @@ Each family module has a twin of the same name in ``backends/cpu``, with functio
 names and signatures; this namespace is what ops receive as ``be`` for a tensor on a GPU. It is
 imported only when a GPU is first asked for, so the CPU path never imports ``numba.cuda``.
 """
-from numbagrad.backends.cuda.conv import (avg_pool2d, avg_pool2d_backward, conv2d,
-                                          conv2d_backward_bias, conv2d_backward_input,
-                                          conv2d_backward_weight, max_pool2d,
-                                          max_pool2d_backward)
+from numbagrad.backends.cuda.conv import (
+                                          avg_pool2d,
+                                          avg_pool2d_backward,
+                                          conv2d,
+                                          conv2d_backward_bias,
+                                          conv2d_backward_input,
+                                          conv2d_backward_weight,
+                                          max_pool2d,
+                                          max_pool2d_backward,
+)
 from numbagrad.backends.cuda.elementwise import broadcast_shape, map  # noqa: A004
 from numbagrad.backends.cuda.index import gather, put, put_add, scatter_add, take
 from numbagrad.backends.cuda.linalg import matmul
 from numbagrad.backends.cuda.loss import cross_entropy, cross_entropy_vjp
-from numbagrad.backends.cuda.memory import (assign, astype, contiguous, copy, empty, from_host,
-                                            full, to_host, zeros)
-from numbagrad.backends.cuda.nn import log_softmax, log_softmax_vjp, softmax, softmax_vjp
+from numbagrad.backends.cuda.memory import (
+                                          assign,
+                                          astype,
+                                          contiguous,
+                                          copy,
+                                          empty,
+                                          from_host,
+                                          full,
+                                          to_host,
+                                          zeros,
+)
+from numbagrad.backends.cuda.nn import (
+                                          log_softmax,
+                                          log_softmax_vjp,
+                                          softmax,
+                                          softmax_vjp,
+)
 from numbagrad.backends.cuda.reduce import max, max_vjp, min, prod, prod_vjp, sum  # noqa: A004
-from numbagrad.backends.cuda.rnn import lstm_layer, lstm_layer_vjp, rnn_layer, rnn_layer_vjp
+from numbagrad.backends.cuda.rnn import (
+                                          lstm_layer,
+                                          lstm_layer_vjp,
+                                          rnn_layer,
+                                          rnn_layer_vjp,
+)
 from numbagrad.backends.cuda.shape import basic_index, cat, expand, permute, reshape
 
 __all__ = ["cross_entropy", "cross_entropy_vjp",

@@ -25,9 +25,13 @@ from numba import cuda
 
 from numbagrad.backends.cpu._jit import formulas
 from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch
-from numbagrad.ops.optim_scalar import (adagrad_update, adam_update, lerp, rmsprop_update,
-                                        sgd_update)
-
+from numbagrad.ops.optim_scalar import (
+    adagrad_update,
+    adam_update,
+    lerp,
+    rmsprop_update,
+    sgd_update,
+)
 
 # ---------------------------------------------------------------- kernels
 # Each template closes over its compiled formula and the formulas' source hash: the hash enters

@@ -27,7 +27,12 @@ import numpy as np
 from numba import cuda, from_dtype, int64
 
 # Shape arithmetic only (no arrays): one copy, shared with the CPU twin.
-from numbagrad.backends.cpu.reduce import _adjacent, layout_3d, normalize_axes, reduced_shape
+from numbagrad.backends.cpu.reduce import (
+    _adjacent,
+    layout_3d,
+    normalize_axes,
+    reduced_shape,
+)
 from numbagrad.backends.cuda import _array, _jit
 from numbagrad.backends.cuda.memory import full
 from numbagrad.backends.cuda.shape import permute, reshape
