@@ -8,7 +8,8 @@
   block and at most :data:`MAX_BLOCKS` blocks, and counts launches (:func:`launches`), so the
   number of launches per training step can be measured.
 
-``NUMBAGRAD_CUDA_THREADS`` and ``NUMBAGRAD_CUDA_MAX_BLOCKS`` change the launch shape. The tests
+``NUMBAGRAD_CUDA_THREADS`` and ``NUMBAGRAD_CUDA_MAX_BLOCKS`` change the launch shape (256 and 4096
+by default; 32 and 4 under the CUDA simulator). The tests
 shrink both, so that tiny arrays under the CUDA simulator still span several blocks and several
 grid-stride turns. Kernels whose shared-memory sizes depend on them are built by factories that
 take the sizes as closure values: Numba's cache key includes closure values but not module
@@ -22,10 +23,14 @@ import os
 import warnings
 
 from numba import cuda
+from numba.core import config
 
-THREADS = int(os.environ.get("NUMBAGRAD_CUDA_THREADS", "256"))
+# Under the CUDA simulator every thread is a Python thread: a small default launch shape keeps
+# it usable.
+_SIMULATED = bool(config.ENABLE_CUDASIM)
+THREADS = int(os.environ.get("NUMBAGRAD_CUDA_THREADS", "32" if _SIMULATED else "256"))
 # Enough blocks to fill a large GPU several times over; grid-stride loops cover the rest.
-MAX_BLOCKS = int(os.environ.get("NUMBAGRAD_CUDA_MAX_BLOCKS", "4096"))
+MAX_BLOCKS = int(os.environ.get("NUMBAGRAD_CUDA_MAX_BLOCKS", "4" if _SIMULATED else "4096"))
 
 _launches = 0
 _cache_warning_given = False

@@ -116,6 +116,9 @@ class Generator:
                 # Numba compiles its host-side seeding in object mode and says so; the states
                 # are right all the same (checked by the tests).
                 warnings.simplefilter("ignore", NumbaWarning)
+                # Under the simulator the seeding runs in Python, where NumPy warns about the
+                # uint64 wraparound the algorithm relies on.
+                warnings.simplefilter("ignore", RuntimeWarning)
                 init_xoroshiro128p_states(self._allocate(), np.uint64(self._seed))
             self._seeded = True
         return self._states
