@@ -7,6 +7,8 @@ Python threads on the CPU, slowly, with bounds checks; the tests use it.
 """
 from __future__ import annotations
 
+import sys
+
 _state: dict = {"checked": False, "available": False, "seed": None}
 
 
@@ -64,9 +66,8 @@ def manual_seed(seed: int) -> None:
     """
     seed = int(seed)
     _state["seed"] = seed
-    if "numbagrad.backends.cuda.random" in __import__("sys").modules:
-        from numbagrad.backends.cuda import random
-
+    random = sys.modules.get("numbagrad.backends.cuda.random")
+    if random is not None:  # else the module reads the seed when it is first imported
         random.manual_seed(seed)
 
 
@@ -76,8 +77,6 @@ manual_seed_all = manual_seed
 def launches() -> int:
     """How many CUDA kernels numbagrad has launched in this process (for measuring launches
     per training step)."""
-    import sys
-
     module = sys.modules.get("numbagrad.backends.cuda._jit")
     return module.launches() if module is not None else 0
 

@@ -12,6 +12,7 @@ from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.autograd.graph import VersionCounter
 from numbagrad.backends import get as _get_backend
+from numbagrad.backends.layout import is_c_contiguous
 from numbagrad.device import CPU, as_device
 
 
@@ -195,12 +196,7 @@ class Tensor:
 
     def is_contiguous(self) -> bool:
         """True when the elements are laid out in row-major order without gaps."""
-        expected = 1
-        for n, s in zip(reversed(self._data.shape), reversed(self.stride())):
-            if n != 1 and s != expected:
-                return False
-            expected *= n
-        return True
+        return is_c_contiguous(self._data.shape, self.stride())
 
     def stride(self, dim: int | None = None):
         """Steps in elements between neighbours along each dimension."""

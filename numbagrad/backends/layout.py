@@ -8,6 +8,17 @@ with a fixed number of dimensions serves every rank.
 from __future__ import annotations
 
 
+def is_c_contiguous(shape: tuple, strides: tuple) -> bool:
+    """Whether element ``strides`` lay out ``shape`` in row-major order without gaps
+    (dimensions of length 1 may have any stride, as in NumPy and torch)."""
+    expected = 1
+    for n, s in zip(reversed(shape), reversed(strides)):
+        if n != 1 and s != expected:
+            return False
+        expected *= n
+    return True
+
+
 def broadcast_strides(shape: tuple, strides: tuple, out_shape: tuple) -> tuple:
     """Element strides of an operand of ``shape`` and element ``strides`` broadcast to
     ``out_shape``: 0 along the dimensions it is broadcast over."""

@@ -12,6 +12,8 @@ import numpy as np
 from numba import cuda
 from numba.core import config
 
+from numbagrad.backends.layout import is_c_contiguous
+
 SIMULATED = bool(config.ENABLE_CUDASIM)
 
 
@@ -34,8 +36,7 @@ def to_host(x) -> np.ndarray:
     if is_contiguous(x):
         return x.copy_to_host()
     # Copy the memory the view spans, then take the view on the host.
-    span = _span(x)
-    base = view(x, (span,), (1,), 0).copy_to_host()
+    base = spanned(x).copy_to_host()
     return np.ascontiguousarray(np.lib.stride_tricks.as_strided(base, x.shape, x.strides))
 
 
@@ -47,12 +48,7 @@ def element_strides(x) -> tuple:
 
 def is_contiguous(x) -> bool:
     """Whether ``x`` is C-contiguous (dimensions of length 1 may have any stride)."""
-    expected = 1
-    for n, s in zip(reversed(x.shape), reversed(element_strides(x))):
-        if n != 1 and s != expected:
-            return False
-        expected *= n
-    return True
+    return is_c_contiguous(x.shape, element_strides(x))
 
 
 def _span(x) -> int:
@@ -60,6 +56,12 @@ def _span(x) -> int:
     if x.size == 0:
         return 0
     return 1 + sum((n - 1) * s for n, s in zip(x.shape, element_strides(x)))
+
+
+def spanned(x):
+    """The memory ``x`` walks as a 1-D C-contiguous view, from its first element to its last
+    (one element for an empty ``x``)."""
+    return view(x, (max(_span(x), 1),), (1,), 0)
 
 
 def view(x, shape: tuple, strides: tuple, offset: int):

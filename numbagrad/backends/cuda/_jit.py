@@ -35,6 +35,7 @@ MAX_BLOCKS = int(os.environ.get("NUMBAGRAD_CUDA_MAX_BLOCKS", "4" if _SIMULATED e
 _launches = 0
 _cache_warning_given = False
 _device_functions: dict = {}
+_built: dict = {}
 
 
 def kernel(fn):
@@ -49,6 +50,16 @@ def kernel(fn):
                           "compiled in every process. Set NUMBA_CACHE_DIR to keep them.",
                           RuntimeWarning, stacklevel=2)
         return cuda.jit(cache=False)(fn)
+
+
+def once(key, build):
+    """``build()``, called the first time ``key`` is asked for and remembered after: kernels
+    made by factories compile once per process. ``key`` starts with the factory (or another
+    object of the calling module), so keys of different modules never meet."""
+    found = _built.get(key)
+    if found is None:
+        found = _built[key] = build()
+    return found
 
 
 def device_function(fn):

@@ -50,7 +50,6 @@ SPLIT_MIN_TILES = 4
 # other thread's of the chunk, so chunks are kept short.
 POOL_SCATTER_THREADS = 64
 
-_kernels: dict = {}
 
 
 # ----------------------------------------------------------------------------- tiled GEMM
@@ -148,12 +147,13 @@ def _gemm(name: str, loaders: tuple, acc_dtype, b_k_fast: bool):
     """The compiled GEMM ``name`` for accumulator ``acc_dtype`` and the current launch shape,
     and its tile shape ``(bm, bn, bk)``."""
     tiles = _tile_shape(_jit.THREADS)
-    key = (name, np.dtype(acc_dtype), tiles)
-    if key not in _kernels:
+
+    def build():
         load_a, load_b, store = (_jit.device_function(f) for f in loaders)
-        _kernels[key] = _jit.kernel(_gemm_template(
+        return _jit.kernel(_gemm_template(
             load_a, load_b, store, numba.from_dtype(np.dtype(acc_dtype)), b_k_fast, *tiles))
-    return _kernels[key], tiles
+
+    return _jit.once((_gemm_template, name, np.dtype(acc_dtype), tiles), build), tiles
 
 
 def _run_gemm(compiled, tiles: tuple, a_src, b_src, dst, extra, geom: tuple, dims: tuple):
@@ -332,10 +332,7 @@ def _bias_template(threads):
 
 def _cached(name: str, build, *sizes):
     """The kernel ``name`` built by ``build(*sizes)`` (compile-time sizes), compiled once."""
-    key = (name,) + sizes
-    if key not in _kernels:
-        _kernels[key] = _jit.kernel(build(*sizes))
-    return _kernels[key]
+    return _jit.once((build, name) + sizes, lambda: _jit.kernel(build(*sizes)))
 
 
 def _geom(w_shape, stride, padding, dilation, out_size, in_size) -> tuple:

@@ -18,7 +18,7 @@ import numpy as np
 from numba import cuda
 
 from numbagrad.backends.cuda import _array
-from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch
+from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch, once
 from numbagrad.backends.layout import broadcast_strides, collapse
 
 
@@ -103,17 +103,13 @@ def _template_4x2(f, key):
 
 
 _TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 2): _template_4x2}
-_kernels: dict = {}
 
 
 def _kernel(fn, n_in: int, n_out: int):
-    key = (fn, n_in, n_out)
-    compiled = _kernels.get(key)
-    if compiled is None:
-        if (n_in, n_out) not in _TEMPLATES:
-            raise NotImplementedError(f"map: no loop template for {n_in} inputs and {n_out} outputs")
-        compiled = _kernels[key] = kernel(_TEMPLATES[n_in, n_out](device_function(fn), digest(fn)))
-    return compiled
+    if (n_in, n_out) not in _TEMPLATES:
+        raise NotImplementedError(f"map: no loop template for {n_in} inputs and {n_out} outputs")
+    template = _TEMPLATES[n_in, n_out]
+    return once((template, fn), lambda: kernel(template(device_function(fn), digest(fn))))
 
 
 def broadcast_shape(*shapes: tuple) -> tuple:
@@ -124,9 +120,7 @@ def broadcast_shape(*shapes: tuple) -> tuple:
 def _operand(x, shape: tuple) -> tuple:
     """``x`` as a 1-D view from its first element, and its element strides broadcast to
     ``shape``."""
-    strides = broadcast_strides(x.shape, _array.element_strides(x), shape)
-    span = 1 + sum((n - 1) * s for n, s in zip(x.shape, _array.element_strides(x))) if x.size else 1
-    return _array.view(x, (span,), (1,), 0), strides
+    return _array.spanned(x), broadcast_strides(x.shape, _array.element_strides(x), shape)
 
 
 def map(fn, inputs: list, out_dtype, n_out: int = 1, out=None):  # noqa: A001

@@ -32,7 +32,7 @@ import numpy as np
 from numba import cuda, from_dtype
 
 from numbagrad.backends.cuda import _array
-from numbagrad.backends.cuda._jit import MAX_BLOCKS, digest, kernel, launch
+from numbagrad.backends.cuda._jit import MAX_BLOCKS, digest, kernel, launch, once
 from numbagrad.backends.cuda.memory import zeros
 from numbagrad.backends.cuda.shape import basic_index
 from numbagrad.backends.layout import broadcast_strides, collapse
@@ -146,18 +146,18 @@ def _gemm_template(dtype, mac, key, bm: int, bn: int, bk: int, tm: int, tn: int)
     return gemm, nthreads
 
 
-_kernels: dict = {}
 
 
 def _gemm_kernel(dtype: np.dtype, tiles: tuple) -> tuple:
     """The compiled GEMM for ``dtype`` and ``tiles`` (built once), and its threads per block."""
-    key = (np.dtype(dtype), tiles)
-    found = _kernels.get(key)
-    if found is None:
-        mac = _fma if key[0].kind == "f" else _mul_add
-        fn, nthreads = _gemm_template(from_dtype(key[0]), mac, digest(mac.py_func), *tiles)
-        found = _kernels[key] = (kernel(fn), nthreads)
-    return found
+    dtype = np.dtype(dtype)
+
+    def build():
+        mac = _fma if dtype.kind == "f" else _mul_add
+        fn, nthreads = _gemm_template(from_dtype(dtype), mac, digest(mac.py_func), *tiles)
+        return kernel(fn), nthreads
+
+    return once((_gemm_template, dtype, tiles), build)
 
 
 def _flat(x) -> object:

@@ -315,15 +315,13 @@ def _prob_vjp_factory(threads: int, key: str):
 _FACTORIES = {"class_rows": _class_rows_factory, "prob_rows": _prob_rows_factory,
               "partial_sums": _partial_sums_factory, "final_sums": _final_sums_factory,
               "class_vjp": _class_vjp_factory, "prob_vjp": _prob_vjp_factory}
-_kernels: dict = {}
 
 
 def _launch(name: str, n: int, *args, threads: int, per_block: bool) -> None:
     """Launch kernel ``name`` built for ``threads``: ``per_block`` gives a block to each of
     ``n`` rows (grid-stride past MAX_BLOCKS), else a grid-stride launch over ``n`` items."""
-    compiled = _kernels.get((name, threads))
-    if compiled is None:
-        compiled = _kernels[name, threads] = _jit.kernel(_FACTORIES[name](threads, _KEY))
+    factory = _FACTORIES[name]
+    compiled = _jit.once((factory, threads), lambda: _jit.kernel(factory(threads, _KEY)))
     _jit.launch(compiled, n, *args, threads=threads,
                 grid=_jit.blocks(n, 1 if per_block else threads))
 

@@ -16,7 +16,7 @@ def empty(shape: tuple, dtype):
 def full(shape: tuple, value, dtype):
     """An array filled with ``value``."""
     out = _array.empty(shape, dtype)
-    _map(F.identity, [_array.to_device(np.full((), value, dtype).reshape(1))], out.dtype, out=out)
+    _map(F.identity, [_array.to_device(np.asarray(value, dtype))], out.dtype, out=out)
     return out
 
 
@@ -52,7 +52,6 @@ def from_host(x: np.ndarray):
 
 def assign(dst, src) -> None:
     """Write ``src`` (an array on this device or a host scalar, broadcast) into ``dst``."""
-    if not hasattr(src, "__cuda_array_interface__"):
-        src = _array.to_device(np.asarray(src, dst.dtype).reshape(-1)[:1]) if np.ndim(src) == 0 \
-            else _array.to_device(np.asarray(src, dst.dtype))
+    if isinstance(src, (np.ndarray, np.generic, bool, int, float, list, tuple)):  # host values
+        src = _array.to_device(np.asarray(src, dst.dtype))
     _map(F.identity, [src], dst.dtype, out=dst)

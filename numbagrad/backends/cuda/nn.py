@@ -245,17 +245,15 @@ def _softmax_vjp_cols(g, y, out, log):
 _FACTORIES = {"softmax_rows": _softmax_rows_factory,
               "softmax_vjp_rows": _softmax_vjp_rows_factory}
 _PLAIN = {"softmax_cols": _softmax_cols, "softmax_vjp_cols": _softmax_vjp_cols}
-_kernels: dict = {}
 
 
 def _compiled(name: str, *sizes):
     """The kernel ``name``, built for closure values ``sizes``, compiled once per process."""
-    key = (name, *sizes)
-    compiled = _kernels.get(key)
-    if compiled is None:
+    def build():
         fn = _FACTORIES[name](*sizes, TREE_DIGEST) if name in _FACTORIES else _PLAIN[name]
-        compiled = _kernels[key] = _jit.kernel(fn)
-    return compiled
+        return _jit.kernel(fn)
+
+    return _jit.once((_compiled, name, *sizes), build)
 
 
 # ----------------------------------------------------------------------------- the twins

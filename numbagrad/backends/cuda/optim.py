@@ -24,7 +24,7 @@ from __future__ import annotations
 from numba import cuda
 
 from numbagrad.backends.cpu._jit import formulas
-from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch
+from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch, once
 from numbagrad.ops.optim_scalar import (
     adagrad_update,
     adam_update,
@@ -124,20 +124,19 @@ def _adagrad_template(update, key):
 _TEMPLATES = {"sgd": (_sgd_template, sgd_update), "adam": (_adam_template, adam_update),
               "rmsprop": (_rmsprop_template, rmsprop_update),
               "adagrad": (_adagrad_template, adagrad_update)}
-_kernels: dict = {}
 
 
 def _kernel(name: str):
     """The compiled kernel of optimizer ``name``, built on first use."""
-    compiled = _kernels.get(name)
-    if compiled is None:
-        template, update = _TEMPLATES[name]
+    template, update = _TEMPLATES[name]
+
+    def build():
         # The update formulas call lerp by name: registering it (once per process, with
         # register_jitable, which serves every Numba target) makes it callable from device code.
         formulas(lerp)
-        compiled = _kernels[name] = kernel(template(device_function(update),
-                                                    digest(update, lerp)))
-    return compiled
+        return kernel(template(device_function(update), digest(update, lerp)))
+
+    return once((template,), build)
 
 
 def _run(name: str, param, *args) -> None:

@@ -43,6 +43,7 @@ from numbagrad.backends.cuda._jit import (
     device_function,
     kernel,
     launch,
+    once,
 )
 
 DEFAULT_SEED = 67280421310721  # torch's default initial seed, as numbagrad.random uses
@@ -240,25 +241,21 @@ def mask_kernel(states, out, p, below, above):
         e += cuda.gridsize(1)
 
 
-_kernels: dict = {}
 
 
 def _kernel(name: str, dtype: np.dtype):
     """The compiled kernel ``name`` for outputs of ``dtype``, built on first use. The constants
     are closure values of that dtype, so float32 arithmetic stays float32; the mask kernel
     draws in float64 whatever the output, so one dispatcher serves both dtypes."""
-    key = (name, None if name == "mask" else dtype)
-    compiled = _kernels.get(key)
-    if compiled is None:
+    def build():
         if name == "uniform":
-            fn = _uniform_template(_UNIFORM[dtype])
-        elif name == "normal":
-            fn = _normal_template(_UNIFORM[dtype], dtype.type(1), dtype.type(-2),
-                                  dtype.type(2 * math.pi))
-        else:
-            fn = mask_kernel
-        compiled = _kernels[key] = kernel(fn)
-    return compiled
+            return kernel(_uniform_template(_UNIFORM[dtype]))
+        if name == "normal":
+            return kernel(_normal_template(_UNIFORM[dtype], dtype.type(1), dtype.type(-2),
+                                           dtype.type(2 * math.pi)))
+        return kernel(mask_kernel)
+
+    return once((_kernel, name, None if name == "mask" else dtype), build)
 
 
 def _float_dtype(dtype, name: str) -> np.dtype:

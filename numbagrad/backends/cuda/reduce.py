@@ -169,18 +169,14 @@ def _rows_template(combine, threads, acc_type, key):
     return reduce_rows
 
 
-_kernels: dict = {}
 
 
 def _rows_kernel(combine, acc_dtype):
     threads = _jit.THREADS
-    key = ("rows", combine, threads, acc_dtype)
-    compiled = _kernels.get(key)
-    if compiled is None:
-        compiled = _kernels[key] = _jit.kernel(_rows_template(
-            _jit.device_function(combine), threads, from_dtype(acc_dtype),
-            _jit.digest(combine)))
-    return compiled
+    return _jit.once((_rows_template, combine, threads, acc_dtype),
+                     lambda: _jit.kernel(_rows_template(
+                         _jit.device_function(combine), threads, from_dtype(acc_dtype),
+                         _jit.digest(combine))))
 
 
 def _fold(combine, x3, out3, start) -> None:
@@ -301,10 +297,7 @@ def _prod_vjp_cols(x, g, cp, chunks, out, chunk):
 
 
 def _vjp_kernel(fn):
-    compiled = _kernels.get(fn)
-    if compiled is None:
-        compiled = _kernels[fn] = _jit.kernel(fn)
-    return compiled
+    return _jit.once((fn,), lambda: _jit.kernel(fn))
 
 
 def prod_vjp(x, g, axes):
@@ -436,12 +429,9 @@ def _extreme_template(beats, threads, val_type, with_index):
 
 def _extreme_kernel(dtype, with_index: bool):
     threads = _jit.THREADS
-    key = ("extreme", threads, dtype, with_index)
-    compiled = _kernels.get(key)
-    if compiled is None:
-        compiled = _kernels[key] = _jit.kernel(_extreme_template(
-            _jit.device_function(_beats), threads, from_dtype(dtype), with_index))
-    return compiled
+    return _jit.once((_extreme_template, threads, dtype, with_index),
+                     lambda: _jit.kernel(_extreme_template(
+                         _jit.device_function(_beats), threads, from_dtype(dtype), with_index)))
 
 
 def _extreme(x, axes, keepdims: bool, largest: bool, name: str) -> tuple:

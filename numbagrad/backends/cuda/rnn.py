@@ -29,12 +29,10 @@ from __future__ import annotations
 from numba import cuda
 
 from numbagrad.backends.cuda import _array
-from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch
+from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch, once
 from numbagrad.backends.cuda.linalg import matmul
 from numbagrad.backends.cuda.memory import assign, contiguous, zeros
 from numbagrad.backends.cuda.shape import basic_index, reshape
-
-_kernels: dict = {}
 
 
 def _rnn_template(act, act_vjp, key):
@@ -158,12 +156,9 @@ _column_sum_kernel = kernel(_column_sum)
 
 def _cells(kind: str, fns: tuple):
     """The forward and backward cell kernels of ``kind`` inlining the scalar formulas ``fns``."""
-    key = (kind,) + fns
-    kernels = _kernels.get(key)
-    if kernels is None:
-        template = _rnn_template if kind == "rnn" else _lstm_template
-        kernels = _kernels[key] = template(*(device_function(f) for f in fns), digest(*fns))
-    return kernels
+    template = _rnn_template if kind == "rnn" else _lstm_template
+    return once((template,) + fns,
+                lambda: template(*(device_function(f) for f in fns), digest(*fns)))
 
 
 def _rows(x):
