@@ -11,6 +11,9 @@ a chain of any length backpropagates without touching Python's recursion limit.
 from __future__ import annotations
 
 import weakref
+from sys import getrefcount
+
+import numpy as np
 
 _FREED = "freed"
 
@@ -242,9 +245,10 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
         needed = _needed(parents, [node for node, _ in (capture or {})])
     ready = [n for n in buffers if deps[n] == 0]
     captured: dict = {}
+    pop, push = buffers.pop, ready.append
     while ready:
         node = ready.pop()
-        grads = buffers.pop(node)
+        grads = pop(node)
         if capture:
             for nr, g in enumerate(grads):
                 key = capture.get((node, nr))
@@ -256,9 +260,14 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
             _store_retained(node, grads)
         if type(node) is AccumulateGrad:
             if accumulate and grads[0] is not None:
-                _store_leaf_grad(node.leaf(), grads[0])
+                leaf = node.leaf()
+                if leaf is not None:
+                    grad = grads[0]
+                    grads = None  # the engine's last reference, unless the array is shared
+                    _add_into(leaf, grad, _STEALABLE_REFS)
             continue
         in_grads = node.apply(grads)
+        grads = None
         if not retain_graph:
             node.release()
         be = node.be
@@ -268,7 +277,7 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
             slot = buffers.get(child)
             if slot is None:
                 if child.n_outputs == 1:
-                    slot = buffers[child] = [g]
+                    buffers[child] = [g]
                     g = None
                 else:
                     slot = buffers[child] = [None] * child.n_outputs
@@ -277,7 +286,8 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
             count = deps[child] - 1
             deps[child] = count
             if count == 0:
-                ready.append(child)
+                push(child)
+        in_grads = g = None  # drop references, so that a leaf may take its array over
     return captured
 
 
@@ -286,8 +296,21 @@ def _fill_missing(node, grads: list) -> list:
     return [g if g is not None else node.be.zeros(*node.out_meta[i]) for i, g in enumerate(grads)]
 
 
-def _add_into(t, grad) -> None:
-    """``t.grad += grad``, in place once ``t.grad`` exists (a fresh copy the first time)."""
+# References to a gradient array held while ``_add_into`` runs from ``run_backward``: the
+# engine's slot list (dropped just before), ``_add_into``'s argument, its local name and
+# ``getrefcount``'s own argument. One more means someone else holds it.
+_STEALABLE_REFS = 3
+
+
+def _add_into(t, grad, stealable_refs: int = 0) -> None:
+    """``t.grad += grad``, in place once ``t.grad`` exists.
+
+    The first gradient becomes ``.grad``: a copy, since the array may be shared with other
+    gradients and ``.grad`` is updated in place; or, as torch does, the array itself when
+    nothing else refers to it (``stealable_refs``, counted by the caller): a C-contiguous NumPy
+    array that no view, node or other gradient holds, whose memory (its ``base``, if it is a
+    view) nothing else reaches.
+    """
     from numbagrad.tensor import _wrap
 
     be = t._backend()
@@ -295,16 +318,14 @@ def _add_into(t, grad) -> None:
     if grad.dtype != dtype:
         grad = be.astype(grad, dtype)
     if t.grad is None:
-        # A copy: the array may be shared with other gradients, and .grad is updated in place.
-        t.grad = _wrap(be.copy(grad), t._device)
+        if not (type(grad) is np.ndarray and grad.flags.c_contiguous
+                and getrefcount(grad) <= stealable_refs
+                and (grad.base is None or getrefcount(grad.base) == 2)):
+            grad = be.copy(grad)
+        t.grad = _wrap(grad, t._device)
     else:
         data = t.grad._data
         be.map(_add, [data, grad], data.dtype, out=data)
-
-
-def _store_leaf_grad(leaf, grad) -> None:
-    if leaf is not None:
-        _add_into(leaf, grad)
 
 
 def _store_retained(node, grads: list) -> None:

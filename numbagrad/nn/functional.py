@@ -12,7 +12,8 @@ from numbagrad.tensor import Tensor
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
     bias (out_features,) → (*, out_features)."""
-    if input.dim() == 0 or input.shape[-1] != weight.shape[-1]:
+    x, w = input._data, weight._data
+    if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
         raise RuntimeError(
             f"linear: mat1 and mat2 shapes cannot be multiplied "
             f"({'x'.join(map(str, input.shape)) or 'scalar'} and "

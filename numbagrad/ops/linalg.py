@@ -68,23 +68,35 @@ def _matmul_grads(be, g, a, b, a_shape: tuple, b_shape: tuple, need_a: bool, nee
     return grad_a, grad_b
 
 
-def _linear_forward(be, x, w, b):
-    """``x @ w^T + b``: the product as ``matmul(x, w.t())`` computes it, then the bias added
-    in place into that fresh result (the same roundings as the two ops one after the other)."""
-    out = _matmul_forward(be, x, be.permute(w, (1, 0)))
-    return be.map(F.add, [out, b], out.dtype, out=out)
+def _linear_forward(be, x, w, b=None):
+    """``x @ w^T + b``: one backend call, the bias added to the product's rows in the same
+    kernel (the roundings of ``matmul(x, w.t())`` then ``+ b``)."""
+    if b is not None:
+        b = be.contiguous(b)
+    if x.ndim == 1:
+        return be.matmul(x.reshape((1, x.shape[0])), w, transpose_b=True,
+                         bias=b).reshape((w.shape[0],))
+    return be.matmul(x, w, transpose_b=True, bias=b)
 
 
 def _linear_vjp(be, g, node):
-    """As ``matmul(x, w.t())`` then ``+ b``: ``grad_x = g w``, ``grad_w = (x^T g)^T`` (a
-    transposed view, as the transpose's vjp gives it), ``grad_b = g`` summed over the batch."""
-    x, w, _ = node.inputs
+    """``grad_x = g w``, ``grad_w = g^T x``, ``grad_b = g`` summed over the batch.
+
+    A 2-D input (a batch of vectors) takes three direct products, ``grad_w`` coming out
+    C-contiguous like the weight; other ranks go through matmul's rules."""
+    x, w = node.inputs[0], node.inputs[1]
     x_shape, (n, k) = node.in_shapes[0], node.in_shapes[1]
-    need_x, need_w, need_b = node.needs
-    grad_x, grad_wt = _matmul_grads(be, g, x, be.permute(w, (1, 0)), x_shape, (k, n), need_x,
-                                    need_w)
-    return (grad_x, None if grad_wt is None else be.permute(grad_wt, (1, 0)),
-            unbroadcast(be, g, (n,)) if need_b else None)
+    need_x, need_w = node.needs[0], node.needs[1]
+    if len(x_shape) == 2:
+        grad_x = be.matmul(g, w) if need_x else None
+        grad_w = be.matmul(g, x, transpose_a=True) if need_w else None
+    else:
+        grad_x, grad_wt = _matmul_grads(be, g, x, be.permute(w, (1, 0)), x_shape, (k, n),
+                                        need_x, need_w)
+        grad_w = None if grad_wt is None else be.permute(grad_wt, (1, 0))
+    if len(node.needs) == 2:
+        return grad_x, grad_w
+    return grad_x, grad_w, unbroadcast(be, g, (n,)) if node.needs[2] else None
 
 
 MATMUL = register(OpDef("matmul", _matmul_forward, _matmul_vjp, kernels=("matmul", "sum"),
@@ -99,8 +111,9 @@ LINEAR = register(OpDef("linear", _linear_forward, _linear_vjp,
 
 
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias`` for checked operands: one fused node when ``bias`` is a
-    vector of ``weight``'s rows of the same dtype and device, else ``matmul`` then ``add``.
+    """``input @ weight.T + bias`` for checked operands: one fused node when the operands are
+    floating point of one dtype and device, ``weight`` a matrix that ``input``'s last dimension
+    fits and ``bias`` (if any) a vector of its rows; else ``matmul`` then ``add``.
 
     The fused node gives the same values and gradients as the two ops; it saves one node,
     one transposed view and one elementwise pass per layer.
@@ -109,12 +122,16 @@ def linear(input, weight, bias=None):
     from numbagrad.ops import shape
     from numbagrad.tensor import Tensor
 
-    if (isinstance(bias, Tensor) and weight.ndim == 2 and bias.ndim == 1
-            and bias._data.shape[0] == weight._data.shape[0] and input.ndim >= 1
-            and input._data.dtype == weight._data.dtype == bias._data.dtype
-            and input._data.dtype.kind == "f"
-            and input._device == weight._device == bias._device):
-        return apply(LINEAR, (input, weight, bias))
+    x, w = input._data, weight._data
+    dtype = x.dtype
+    if (w.ndim == 2 and x.ndim >= 1 and x.shape[-1] == w.shape[1] and dtype.kind == "f"
+            and w.dtype == dtype and input._device == weight._device):
+        if bias is None:
+            return apply(LINEAR, (input, weight))
+        if (isinstance(bias, Tensor) and bias._data.ndim == 1
+                and bias._data.shape[0] == w.shape[0] and bias._data.dtype == dtype
+                and bias._device == input._device):
+            return apply(LINEAR, (input, weight, bias))
     out = matmul(input, shape.t(weight))
     return out if bias is None else ew.add(out, bias)
 

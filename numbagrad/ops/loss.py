@@ -6,7 +6,10 @@ row's log-sum-exp and its weighted loss, and one kernel writes the input's gradi
 ``w[t] (softmax(x) - onehot(t))``, without materialising the log-probabilities. ``nll_loss``
 runs the same kernels with the log-sum-exp left out. Binary cross-entropy and its logits form
 are elementwise formulas (below, each with its derivative) compiled by the backend's ``map``,
-because a composite would lose the clamped logs (torch's -100) and the stable softplus.
+because a composite would lose the clamped logs (torch's -100) and the stable softplus. The
+mean squared error of same-shaped tensors is one primitive too (it ends the regression
+tutorials, where its three composite nodes were most of the step); with a weight or a broadcast
+target it is the composite, as the absolute error always is.
 
 Every argument is checked here, before a kernel runs: in particular class labels, which the
 kernels use as indices without bounds checks.
@@ -19,6 +22,7 @@ import warnings
 from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import reduce as red
+from numbagrad.ops import scalar as F
 from numbagrad.ops.elementwise import _binary, cast
 from numbagrad.ops.registry import OpDef, apply, register
 
@@ -493,6 +497,42 @@ def _ones_like(t):
 # ---------------------------------------------------------------------------- regression losses
 
 
+def squared_error(x, y):
+    d = x - y
+    return d * d
+
+
+def scaled_difference(x, y, c):
+    """``c (x - y)``: the squared error's input gradient, with ``c = 2 g`` (``2 g / n`` for a
+    mean), as torch's ``norm * (input - target) * grad``."""
+    return c * (x - y)
+
+
+def _mse_forward(be, x, y, reduction):
+    dtype = x.dtype
+    loss = be.map(squared_error, [x, y], dtype)
+    if reduction == "none":
+        return loss
+    total = be.sum(loss, None, False, dtype)
+    if reduction == "sum":
+        return total
+    return be.map(F.div, [total, be.full((), loss.size, dtype)], dtype, out=total)
+
+
+def _mse_vjp(be, g, node):
+    x, y = node.inputs
+    dtype = x.dtype
+    reduction = node.attrs["reduction"]
+    norm = 2 / max(x.size, 1) if reduction == "mean" else 2
+    c = be.map(F.mul, [g, be.full((), norm, dtype)], dtype)
+    gx = be.map(scaled_difference, [x, y, c], dtype)
+    return gx, be.map(F.neg, [gx], dtype) if node.needs[1] else None
+
+
+MSE_LOSS = register(OpDef("mse_loss", _mse_forward, _mse_vjp, kernels=("map", "sum", "full"),
+                          saves_inputs=True))
+
+
 def _pointwise(op: str, input, target, weight, reduction, size_average, reduce, error):
     """Shared body of mse_loss and l1_loss, in torch's order of checks."""
     _tensor_arg(op, "input", 1, input)
@@ -524,9 +564,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
              weight=None):
     """Mean squared error: ``(x - y) ** 2`` elementwise, then reduced.
 
-    A composite: its gradient, ``2 (x - y)`` (divided by the count for ``"mean"``), comes from
-    ``sub`` and ``mul``. With ``weight`` the loss is ``w (x - y) ** 2`` and ``"mean"`` divides by
-    ``sum(w)``.
+    One primitive (``MseLossBackward0``) for same-shaped floating tensors of one dtype without a
+    weight: its gradient is ``2 (x - y)``, divided by the count for ``"mean"``. Otherwise a
+    composite of ``sub`` and ``mul`` (broadcast shapes, mixed dtypes). With ``weight`` the loss
+    is ``w (x - y) ** 2`` and ``"mean"`` divides by ``sum(w)``.
 
     Parameters
     ----------
@@ -556,8 +597,19 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     >>> torch.nn.functional.mse_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0])).item()
     5.0
     """
+    from numbagrad.tensor import Tensor
+
+    if (weight is None and size_average is None and reduce is None
+            and isinstance(input, Tensor) and isinstance(target, Tensor)):
+        x, y = input._data, target._data
+        if x.shape == y.shape and x.dtype == y.dtype and x.dtype.kind == "f":
+            return apply(MSE_LOSS, (input, target), reduction=reduction_arg(reduction))
     return _pointwise("mse_loss", input, target, weight, reduction, size_average, reduce,
-                      lambda d: ew.mul(d, d))
+                      _square)
+
+
+def _square(d):
+    return ew.mul(d, d)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",

@@ -3,7 +3,8 @@
 Primitives: ``sum``; ``prod`` (its vjp multiplies the other elements, so zeros are handled);
 ``amax``/``amin`` (tied elements share the gradient evenly; ``max()`` without a dim is one of
 them); ``max``/``min`` along one dim, which return ``(values, indices)`` and send the gradient
-to the returned index only. ``mean``, ``var`` and ``std`` are composites of ``sum``;
+to the returned index only; ``mean``, the sum divided by the count in one node (it ends most
+losses, so it is worth one record rather than two). ``var`` and ``std`` are composites of ``sum``;
 ``argmax``/``argmin`` return indices and record nothing.
 
 Dims follow torch: an int or a tuple of ints (an empty tuple means every dim), negative values
@@ -167,6 +168,22 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
 # ---------------------------------------------------------------------------- mean, var, std
 
 
+def _mean_forward(be, x, axes, keepdim, dtype, count):
+    """The sum over ``axes`` divided by ``count`` (nan for an empty slice, as 0 / 0)."""
+    total = be.sum(x, axes, keepdim, dtype)
+    return be.map(F.div, [total, be.full((), count, dtype)], dtype, out=total)
+
+
+def _mean_vjp(be, g, node):
+    """Every input element receives ``g / count`` of the mean it fed, in one broadcasting pass."""
+    dtype = node.in_dtypes[0]
+    return (be.map(F.div, [_keep(g, node), be.full((), node.attrs["count"], g.dtype)], dtype,
+                   out=be.empty(node.in_shapes[0], dtype)),)
+
+
+MEAN = register(OpDef("mean", _mean_forward, _mean_vjp, kernels=("sum", "map", "full", "empty")))
+
+
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Mean of the elements over ``dim`` (all dimensions when None). d/dx_i = 1/n.
 
@@ -206,7 +223,10 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
             f"point or complex dtype. Got: {_TORCH_NAMES[out.name]}"
         )
     axes = _axes("mean", input, dim)
-    return ew.div(_sum(input, axes, keepdim, out), _count(input, axes))
+    if out is not input.dtype:
+        input = ew.cast(input, out)
+    return apply(MEAN, (input,), axes=axes, keepdim=keepdim, dtype=out.np_type,
+                 count=_count(input, axes))
 
 
 def _correction(op: str, dim, unbiased, correction) -> tuple:

@@ -310,51 +310,48 @@ class Optimizer:
         float32 inside the kernel. ``None`` buffers (options that are off) become empty arrays.
         Bumps the version counters of everything written.
         """
-        grad = p.grad
         data = p._data
-        shape = data.shape
-        if grad._data.shape != shape:
+        g = p.grad._data
+        shape, np_type = data.shape, data.dtype
+        if g.shape != shape:
             raise RuntimeError(
-                f"optim: the gradient has shape {list(grad.shape)} but the parameter has shape "
-                f"{list(p.shape)}"
+                f"optim: the gradient has shape {list(g.shape)} but the parameter has shape "
+                f"{list(shape)}"
             )
-        if not p.dtype.is_floating_point:
+        if np_type.kind != "f":
             raise RuntimeError(f"optim: cannot optimize a tensor of dtype {p.dtype}")
         be = p._backend()
-        np_type = data.dtype
-        g = grad._data if grad._data.dtype == np_type else be.astype(grad._data, np_type)
-        g = be.contiguous(g).reshape(-1)
-        written = [p] + [b for b in buffers if b is not None]
-        for t in written:
-            if t._data.shape != shape or t._data.dtype != np_type:
-                raise RuntimeError(
-                    f"optim: a state buffer has shape {list(t.shape)} and dtype {t.dtype}, but "
-                    f"its parameter has shape {list(p.shape)} and dtype {p.dtype}"
-                )
-        flats, copies = [], []
-        for t in written:
-            if t.is_contiguous():
-                flats.append(t._data.reshape(-1))
-            else:
-                flat = be.contiguous(t._data).reshape(-1)
-                flats.append(flat)
-                copies.append((t, flat))
-        arrays, it = [], iter(flats[1:])
-        empty = None
+        if g.dtype != np_type:
+            g = be.astype(g, np_type)
+        # contiguous() returns a contiguous array itself: the kernel then writes in place;
+        # a copy is written back after.
+        flat = be.contiguous(data)
+        copies = [] if flat is data else [(p, flat)]
+        arrays = []
         for b in buffers:
             if b is None:
-                if empty is None:
-                    empty = be.empty((0,), np_type)
-                arrays.append(empty)
-            else:
-                arrays.append(next(it))
+                arrays.append(be.empty((0,), np_type))
+                continue
+            a = b._data
+            if a.shape != shape or a.dtype != np_type:
+                raise RuntimeError(
+                    f"optim: a state buffer has shape {list(b.shape)} and dtype {b.dtype}, but "
+                    f"its parameter has shape {list(p.shape)} and dtype {p.dtype}"
+                )
+            c = be.contiguous(a)
+            if c is not a:
+                copies.append((b, c))
+            arrays.append(c.reshape(-1))
         kernel = getattr(_kernels(p._device), kernel_name)
         scalar_type = np_type.type
-        kernel(flats[0], g, *arrays, *[scalar_type(s) for s in scalars], *flags)
-        for t, flat in copies:
-            be.assign(t._data, flat.reshape(t._data.shape))
-        for t in written:
-            t._version.value += 1
+        kernel(flat.reshape(-1), be.contiguous(g).reshape(-1), *arrays,
+               *[scalar_type(s) for s in scalars], *flags)
+        for t, c in copies:
+            be.assign(t._data, c)
+        p._version.value += 1
+        for b in buffers:
+            if b is not None:
+                b._version.value += 1
 
     # ----------------------------------------------------------------- state dict
     def state_dict(self) -> dict[str, Any]:

@@ -71,5 +71,7 @@ SPECS = [
     Spec("bmm", ng.bmm, np.matmul, 2, shapes=_bmm_shapes, **_F32),
     Spec("linear", ng.nn.functional.linear, lambda x, w, b: np.matmul(x, w.T) + b, 3,
          shapes=_linear_shapes, **_F32),
+    Spec("linear_no_bias", ng.nn.functional.linear, lambda x, w: np.matmul(x, w.T), 2,
+         shapes=lambda draw: _linear_shapes(draw)[:2], covers=("linear",), **_F32),
 ]
 

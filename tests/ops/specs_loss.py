@@ -171,7 +171,7 @@ def _specs():
                  shapes=_scores_shapes(2, 3), covers=("nll_loss",)),
             Spec(f"mse_loss_{r}", lambda x, y, r=r: F.mse_loss(x, y, reduction=r),
                  lambda x, y, r=r: _reduce((x - y) ** 2, r), n_inputs=2, broadcast=False,
-                 covers=("sub", "mul")),
+                 covers=("mse_loss",)),
             Spec(f"l1_loss_{r}", lambda x, y, r=r: F.l1_loss(x, y, reduction=r),
                  lambda x, y, r=r: _reduce(np.abs(x - y), r), n_inputs=2, broadcast=False,
                  fix=_apart, covers=("sub", "abs")),

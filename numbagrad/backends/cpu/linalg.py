@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from numbagrad.backends.cpu._jit import jit
+from numbagrad.backends.cpu.elementwise import map as map_
+from numbagrad.ops.scalar import add
 
 
 def _gemm(a, b, out):
@@ -28,6 +30,16 @@ def _gemm(a, b, out):
     flags.
     """
     np.dot(a, b, out)
+
+
+def _gemm_bias(a, b, bias, out):
+    """``out = a @ b + bias``, the bias (n,) added to every row right after the product, while
+    ``out`` is still in cache: one call where a product and a broadcast add were two."""
+    np.dot(a, b, out)
+    m, n = out.shape
+    for i in range(m):
+        for j in range(n):
+            out[i, j] += bias[j]
 
 
 def _gemm_batched(a, ta, b, tb, ia, ib, out):
@@ -70,6 +82,7 @@ def _matmul_int(a, b, ia, ib, out):
 
 
 _gemm_kernel = jit(_gemm)
+_gemm_bias_kernel = jit(_gemm_bias)
 _gemm_batched_kernel = jit(_gemm_batched)
 _matmul_int_kernel = jit(_matmul_int)
 
@@ -104,7 +117,7 @@ def _batch_index(batch: tuple, full: tuple) -> np.ndarray:
 
 
 def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
-           transpose_b: bool = False) -> np.ndarray:
+           transpose_b: bool = False, bias: np.ndarray | None = None) -> np.ndarray:
     """Matrix product ``op(a) @ op(b)`` with batch dimensions broadcast.
 
     Parameters
@@ -115,6 +128,9 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
         the caller.
     transpose_a, transpose_b : bool
         Use the operand with its last two dimensions swapped (a view: nothing is copied).
+    bias : numpy.ndarray, optional
+        A C-contiguous vector of ``n`` elements of the same dtype, added to every row of the
+        product (``nn.Linear``'s bias), in the same kernel when the product is one GEMM.
 
     Returns
     -------
@@ -136,15 +152,19 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
     if k == 0 or not floating:
         out = np.zeros(shape, a.dtype)
         if k == 0 or out.size == 0:
-            return out
+            return out if bias is None else _add_bias(out, bias)
     else:
         out = np.empty(shape, a.dtype)
         if out.size == 0:
             return out
     if floating and (not batch or _folds(a, b)):
         # One GEMM: a's batch and row dimensions fold into rows when b is a single matrix.
-        _gemm_kernel(_blas_ready(a.reshape(-1, k) if a.ndim > 2 else a),
-                     _blas_ready(b.reshape(k, n) if b.ndim > 2 else b), out.reshape(-1, n))
+        a2 = _blas_ready(a.reshape(-1, k) if a.ndim > 2 else a)
+        b2 = _blas_ready(b.reshape(k, n) if b.ndim > 2 else b)
+        if bias is None:
+            _gemm_kernel(a2, b2, out.reshape(-1, n))
+        else:
+            _gemm_bias_kernel(a2, b2, bias, out.reshape(-1, n))
         return out
     ia = _batch_index(a.shape[:-2], batch)
     ib = _batch_index(b.shape[:-2], batch)
@@ -157,7 +177,12 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
         # The loop reads any strides; the copy makes one layout, hence one compiled version.
         _matmul_int_kernel(np.ascontiguousarray(a).reshape(-1, m, k),
                            np.ascontiguousarray(b).reshape(-1, k, n), ia, ib, out3)
-    return out
+    return out if bias is None else _add_bias(out, bias)
+
+
+def _add_bias(out: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``out += bias`` over the rows, for the products that are not one GEMM."""
+    return map_(add, [out, bias], out.dtype, out=out)
 
 
 def _folds(a: np.ndarray, b: np.ndarray) -> bool:

@@ -33,9 +33,11 @@ from numba import cuda, from_dtype
 
 from numbagrad.backends.cuda import _array
 from numbagrad.backends.cuda._jit import MAX_BLOCKS, digest, kernel, launch, once
+from numbagrad.backends.cuda.elementwise import map as map_
 from numbagrad.backends.cuda.memory import zeros
 from numbagrad.backends.cuda.shape import basic_index
 from numbagrad.backends.layout import broadcast_strides, collapse
+from numbagrad.ops.scalar import add
 
 # (BM, BN, BK, TM, TN): a 64x64 output tile per block, 4x4 outputs per thread, 256 threads.
 # Under the simulator every CUDA thread is a Python thread: an 8x8 tile of 16 threads keeps the
@@ -182,7 +184,7 @@ def _swap_last(x):
     return _array.view(x, tuple(shape), tuple(strides), 0)
 
 
-def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
+def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, bias=None):
     """Matrix product ``op(a) @ op(b)`` with batch dimensions broadcast.
 
     Parameters
@@ -194,6 +196,8 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
     transpose_a, transpose_b : bool
         Use the operand with its last two dimensions swapped (read through swapped strides:
         nothing is copied).
+    bias : device array, optional
+        A contiguous vector of ``n`` elements of the same dtype, added to every row.
 
     Returns
     -------
@@ -210,10 +214,14 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
     shape = batch + (m, n)
     if k == 0:
-        return zeros(shape, a.dtype)
-    out = _array.empty(shape, a.dtype)
-    if out.size:
-        _product(a, b, out)
+        out = zeros(shape, a.dtype)
+    else:
+        out = _array.empty(shape, a.dtype)
+        if out.size:
+            _product(a, b, out)
+    if bias is not None and out.size:
+        # A second launch; an epilogue in the GEMM kernel would save it.
+        map_(add, [out, bias], out.dtype, out=out)
     return out
 
 
