@@ -290,8 +290,9 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __hash__(self) -> int:
-        return id(self)
+    # Identity hashing, as torch (tensors key optimizer state); object's C slot, since
+    # __eq__ is elementwise and would otherwise leave the class unhashable.
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         from numbagrad._tensor_str import tensor_repr

@@ -74,6 +74,21 @@ def _new_buffer(p: Tensor, fill: float | None = 0.0) -> Tensor:
     return Tensor._make(data, p.device)
 
 
+_TYPED_SCALARS: dict = {}
+
+
+def _typed_scalars(scalars: tuple, np_type) -> tuple:
+    """``scalars`` as NumPy scalars of ``np_type``, so that float32 stays float32 inside the
+    kernels. Memoised: the same hyper-parameters recur for every parameter and step."""
+    key = (scalars, np_type)
+    typed = _TYPED_SCALARS.get(key)
+    if typed is None:
+        if len(_TYPED_SCALARS) > 4096:  # bias corrections change every step: keep it bounded
+            _TYPED_SCALARS.clear()
+        typed = _TYPED_SCALARS[key] = tuple([np_type.type(s) for s in scalars])
+    return typed
+
+
 def _no_grad_step(step: Callable) -> Callable:
     """Run an optimizer's ``step`` with grad mode off, as torch does: the update is not recorded."""
 
@@ -296,7 +311,8 @@ class Optimizer:
     @staticmethod
     def _advance(step_t: Tensor) -> float:
         """``step_t += 1`` in place; the new count as a Python float."""
-        step_t._data[...] += 1
+        count = float(step_t._data) + 1
+        step_t._data.fill(count)  # rounded to the counter's dtype, as += 1 would be
         step_t._version.value += 1
         return float(step_t._data)
 
@@ -343,9 +359,8 @@ class Optimizer:
                 copies.append((b, c))
             arrays.append(c.reshape(-1))
         kernel = getattr(_kernels(p._device), kernel_name)
-        scalar_type = np_type.type
         kernel(flat.reshape(-1), be.contiguous(g).reshape(-1), *arrays,
-               *[scalar_type(s) for s in scalars], *flags)
+               *_typed_scalars(scalars, np_type), *flags)
         for t, c in copies:
             be.assign(t._data, c)
         p._version.value += 1
