@@ -12,8 +12,8 @@ from numbagrad.tensor import Tensor
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
     bias (out_features,) → (*, out_features)."""
-    x, w = input._data, weight._data
-    if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
+    x, w = input._data, weight._data  # shapes read with positive indices (device arrays)
+    if x.ndim == 0 or w.ndim == 0 or x.shape[x.ndim - 1] != w.shape[w.ndim - 1]:
         raise RuntimeError(
             f"linear: mat1 and mat2 shapes cannot be multiplied "
             f"({'x'.join(map(str, input.shape)) or 'scalar'} and "

@@ -124,7 +124,7 @@ def linear(input, weight, bias=None):
 
     x, w = input._data, weight._data
     dtype = x.dtype
-    if (w.ndim == 2 and x.ndim >= 1 and x.shape[-1] == w.shape[1] and dtype.kind == "f"
+    if (w.ndim == 2 and x.ndim >= 1 and x.shape[x.ndim - 1] == w.shape[1] and dtype.kind == "f"
             and w.dtype == dtype and input._device == weight._device):
         if bias is None:
             return apply(LINEAR, (input, weight))

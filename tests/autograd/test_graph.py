@@ -247,3 +247,50 @@ def test_grad_fn_next_functions_reach_accumulate_grad():
 def test_integer_leaf_cannot_require_grad():
     with pytest.raises(RuntimeError, match="only Tensors of floating point"):
         numbagrad.tensor([1, 2], requires_grad=True)
+
+
+# ---------------------------------------------------------------- first gradients taken over
+
+
+def test_one_array_sent_to_two_leaves_is_not_shared():
+    # add's vjp sends the same array to both inputs: at most one leaf may keep it.
+    a, b = numbagrad.randn(3, requires_grad=True), numbagrad.randn(3, requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad.add_(1.0)
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(3, np.float32))
+
+
+def test_views_of_one_gradient_sent_to_two_leaves_are_not_shared():
+    v, q = numbagrad.randn(6, requires_grad=True), numbagrad.randn(6, requires_grad=True)
+    (v.reshape(2, 3) + q.reshape(2, 3)).sum().backward()
+    assert not np.shares_memory(v.grad._data, q.grad._data)
+
+
+def test_a_leafs_grad_does_not_alias_the_gradient_passed_to_backward():
+    x, g = numbagrad.randn(3, requires_grad=True), numbagrad.ones(3)
+    x.backward(g)
+    x.grad.mul_(5.0)
+    np.testing.assert_array_equal(g.numpy(), np.ones(3, np.float32))
+
+
+def test_retained_grad_and_leaf_grad_are_separate_arrays():
+    x = numbagrad.randn(3, requires_grad=True)
+    y = x * 1.0
+    y.retain_grad()
+    (y + 0.0).sum().backward()
+    assert not np.shares_memory(x.grad._data, y.grad._data)
+
+
+def test_a_fresh_gradient_array_becomes_grad_without_a_copy(monkeypatch):
+    # Nothing else holds the weight's gradient (a fresh product): .grad takes it over, as
+    # torch steals a gradient buffer whose use count is one.
+    from numbagrad.backends import cpu
+
+    layer = numbagrad.nn.Linear(3, 2)
+    copies = []
+    original = cpu.copy
+    monkeypatch.setattr(cpu, "copy", lambda x: copies.append(x) or original(x))
+    numbagrad.nn.functional.mse_loss(layer(numbagrad.randn(5, 3)), numbagrad.randn(5, 2)).backward()
+    assert copies == []
+    assert layer.weight.grad._data.flags.c_contiguous

@@ -137,3 +137,12 @@ def test_other_tile_shapes(monkeypatch, rng):
     bt = np.ascontiguousarray(b.transpose(0, 2, 1))
     _check(gpu.matmul(_array.to_device(a), _array.to_device(bt), transpose_b=True),
            cpu.matmul(a, bt, transpose_b=True))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shapes", [((9, 5), (5, 11)), ((2, 3, 5), (5, 4)), ((3, 0), (0, 4))])
+def test_bias_is_added_to_every_row_like_the_cpu(shapes, dtype, rng):
+    a, b = _draw(rng, shapes[0], dtype), _draw(rng, shapes[1], dtype)
+    bias = _draw(rng, (shapes[1][-1],), dtype)
+    got = gpu.matmul(_array.to_device(a), _array.to_device(b), bias=_array.to_device(bias))
+    _check(got, cpu.matmul(a, b, bias=bias))

@@ -247,3 +247,25 @@ def test_a_t_view_of_a_weight_is_not_copied(monkeypatch):
     stored = w.detach().numpy()
     assert np.shares_memory(gemm.calls[0][1], stored)  # forward: x @ w.t()
     assert any(np.shares_memory(c[1], stored) for c in gemm.calls[1:])  # grad of x: g @ w
+
+
+@pytest.mark.parametrize("a_shape", [(5, 4), (2, 3, 4), (4,)])
+@pytest.mark.parametrize("transposed_weight", [False, True])
+def test_backend_bias_epilogue_adds_the_bias_to_every_row(a_shape, transposed_weight):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(a_shape).astype(np.float32)
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    w = rng.standard_normal((3, 4) if transposed_weight else (4, 3)).astype(np.float32)
+    bias = rng.standard_normal(3).astype(np.float32)
+    got = cpu_linalg.matmul(a2, w, transpose_b=transposed_weight, bias=bias)
+    expected = cpu_linalg.matmul(a2, w, transpose_b=transposed_weight) + bias
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_linear_is_one_node_with_or_without_bias():
+    x = ng.randn(4, 3, requires_grad=True)
+    w = ng.randn(2, 3, requires_grad=True)
+    assert ng.nn.functional.linear(x, w).grad_fn.name() == "LinearBackward0"
+    y = ng.nn.functional.linear(x, w, ng.randn(2, requires_grad=True))
+    assert y.grad_fn.name() == "LinearBackward0"
+    assert y.grad_fn.next_functions[0][0].name() == "AccumulateGrad"
