@@ -191,7 +191,7 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
     else:
         shape = inputs[0].shape
         for x in inputs:
-            if x.shape != shape:
+            if x.shape != shape and x.ndim:  # a 0-d operand broadcasts to any shape
                 shape = np.broadcast_shapes(*(x.shape for x in inputs))
                 break
         outs = [np.empty(shape, out_dtype)] if n_out == 1 else [
