@@ -498,6 +498,7 @@ def _ones_like(t):
 
 
 def squared_error(x, y):
+    """``(x - y) ** 2`` of one element, as torch: the difference times itself."""
     d = x - y
     return d * d
 
@@ -520,6 +521,7 @@ def _mse_forward(be, x, y, reduction):
 
 
 def _mse_vjp(be, g, node):
+    """``grad_x = c (x - y)`` with ``c = 2 g`` (``/ n`` for a mean), ``grad_y = -grad_x``."""
     x, y = node.inputs
     dtype = x.dtype
     reduction = node.attrs["reduction"]
