@@ -128,6 +128,11 @@ def _overwrite(self: Tensor, value: Tensor) -> Tensor:
 
 def _replaced_by(old: Tensor, value: Tensor) -> Tensor:
     """``value`` broadcast to ``old``'s shape, recorded so that ``old`` gets a zero gradient."""
+    if (tuple(value.shape) == tuple(old.shape) and not (
+            _enabled.get() and (old.requires_grad or value.requires_grad))):
+        # Nothing is recorded (initialisation, copy_ under no_grad): the values themselves,
+        # without a pass over them (a first parallel kernel costs a second of loading).
+        return value
     keep_none = Tensor._make(old._backend().zeros((), np.bool_), old._device)
     return ew.where(keep_none, old, value)
 
