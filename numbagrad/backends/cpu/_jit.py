@@ -9,8 +9,8 @@ Every CPU kernel is made with :func:`jit`, which
   ``workqueue``, aborts the process when two Python threads enter parallel code at once, so when
   neither OpenMP nor TBB can be loaded the parallel kernels run under a lock;
 * makes OpenMP's idle threads sleep almost at once (``GOMP_SPINCOUNT``, unless set already).
-  By default they spin for about 0.3 ms after each parallel region, on the cores where the BLAS
-  threads of the next matmul then have to run: on 2 cores, a training step that alternates
+  By default they spin 300,000 times (libgomp's documented default) after each parallel region,
+  on the cores where the BLAS threads of the next matmul then have to run: on 2 cores, a training step that alternates
   parallel kernels and BLAS calls ran 2-3x slower (MLP batch 1024: 25-45 ms per step against
   11-12 ms with a spin count of 1000; CNN: 19-36 ms against 8 ms).
 """
