@@ -11,8 +11,9 @@ data from the same initial parameters. After a warm-up, rounds alternate between
 libraries; the table gives medians in microseconds per step and the ratio torch/numbagrad
 (above 1: numbagrad is faster). A warning is printed when other processes kept the CPUs busy
 (``/proc/stat``), since a 2-core machine shared with a busy process measures the noise.
-``GOMP_SPINCOUNT`` is set to 1000 (unless set already) before either library loads OpenMP:
-the same setting for both, and the faster one for both on 2 cores.
+numbagrad's CPU backend is imported first, so that its ``GOMP_SPINCOUNT`` (1000, unless set
+already) is in place before either library loads OpenMP: the same setting for both, and the
+faster one for both on 2 cores.
 
 Needs torch (``pip install torch==2.13.0``). Importing this module does nothing (asv imports
 every module in this folder).
@@ -140,11 +141,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="time budget per workload")
     args = parser.parse_args()
     sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
-    # Both libraries run on the one libgomp that the first import loads, which reads this once:
-    # set it as numbagrad does (backends/cpu/_jit.py) before torch loads it, so that idle
-    # OpenMP threads of either library stop spinning on the cores the BLAS threads need. With
-    # libgomp's default, both libraries' compute-bound steps ran 1.1-3x slower here.
-    os.environ.setdefault("GOMP_SPINCOUNT", "1000")
+    # Both libraries run on the one libgomp that the first import loads, which reads
+    # GOMP_SPINCOUNT once: numbagrad's CPU backend sets it (unless set), so it is imported
+    # before torch, and idle OpenMP threads of either library stop spinning on the cores the
+    # BLAS threads need. With libgomp's default, both libraries' compute-bound steps ran
+    # 1.1-3x slower here.
+    import numbagrad.backends.cpu  # noqa: F401 - for its GOMP_SPINCOUNT, see above
     import numba
     import torch
 

@@ -105,12 +105,21 @@ def _sum_forward(be, x, axes, keepdim, dtype):
     return be.sum(x, axes, keepdim, dtype)
 
 
+def _spread(be, fn, g, node, *scalars):
+    """``fn(g, *scalars)`` broadcast back to the input's shape: the gradient of a reduction
+    whose every input element counts alike.
+
+    It is written into a buffer of the input's shape (map reads ``g`` with stride 0 along the
+    reduced axes): no expanded view to build.
+    """
+    dtype = node.in_dtypes[0]
+    return (be.map(fn, [_keep(g, node), *scalars], dtype,
+                   out=be.empty(node.in_shapes[0], dtype)),)
+
+
 def _sum_vjp(be, g, node):
     """Every input element receives the gradient of the sum it fed: a broadcast of ``g``."""
-    # Broadcast into a buffer of the input's shape (map reads g with stride 0 along the
-    # reduced axes): no expanded view to build.
-    return (be.map(F.identity, [_keep(g, node)], node.in_dtypes[0],
-                   out=be.empty(node.in_shapes[0], node.in_dtypes[0])),)
+    return _spread(be, F.identity, g, node)
 
 
 SUM = register(OpDef("sum", _sum_forward, _sum_vjp, kernels=("sum", "map", "empty")))
@@ -176,9 +185,7 @@ def _mean_forward(be, x, axes, keepdim, dtype, count):
 
 def _mean_vjp(be, g, node):
     """Every input element receives ``g / count`` of the mean it fed, in one broadcasting pass."""
-    dtype = node.in_dtypes[0]
-    return (be.map(F.div, [_keep(g, node), be.full((), node.attrs["count"], g.dtype)], dtype,
-                   out=be.empty(node.in_shapes[0], dtype)),)
+    return _spread(be, F.div, g, node, be.full((), node.attrs["count"], g.dtype))
 
 
 MEAN = register(OpDef("mean", _mean_forward, _mean_vjp, kernels=("sum", "map", "full", "empty")))

@@ -344,9 +344,12 @@ class Optimizer:
         flat = be.contiguous(data)
         copies = [] if flat is data else [(p, flat)]
         arrays = []
+        empty = None  # one stand-in for every option that is off
         for b in buffers:
             if b is None:
-                arrays.append(be.empty((0,), np_type))
+                if empty is None:
+                    empty = be.empty((0,), np_type)
+                arrays.append(empty)
                 continue
             a = b._data
             if a.shape != shape or a.dtype != np_type:
