@@ -10,7 +10,7 @@ import numpy as np
 
 from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import _enabled
-from numbagrad.autograd.graph import VersionCounter
+from numbagrad.autograd.graph import VersionCounter, run_backward
 from numbagrad.backends import get as _get_backend
 from numbagrad.backends.layout import is_c_contiguous
 from numbagrad.device import CPU, as_device
@@ -351,6 +351,13 @@ class Tensor:
         inputs : sequence of Tensor, optional
             Accumulate only into these tensors' ``.grad``.
         """
+        if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
+                and self._data.size == 1):
+            # loss.backward(): seeded with one, straight to the engine (every training step).
+            be = self._backend()
+            seed = be.full(self._data.shape, 1, self._data.dtype)
+            run_backward([((self.grad_fn, self._output_nr), seed, be)], bool(retain_graph))
+            return
         from numbagrad.autograd.functional import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph,

@@ -311,8 +311,6 @@ def _add_into(t, grad, stealable_refs: int = 0) -> None:
     array that no view, node or other gradient holds, whose memory (its ``base``, if it is a
     view) nothing else reaches.
     """
-    from numbagrad.tensor import _wrap
-
     be = t._backend()
     dtype = t._data.dtype
     if grad.dtype != dtype:
@@ -322,7 +320,7 @@ def _add_into(t, grad, stealable_refs: int = 0) -> None:
                 and getrefcount(grad) <= stealable_refs
                 and (grad.base is None or getrefcount(grad.base) == 2)):
             grad = be.copy(grad)
-        t.grad = _wrap(grad, t._device)
+        t.grad = _tensor._wrap(grad, t._device)
     else:
         data = t.grad._data
         be.map(_add, [data, grad], data.dtype, out=data)
@@ -333,3 +331,7 @@ def _store_retained(node, grads: list) -> None:
         t = ref()
         if t is not None and grads[nr] is not None:
             _add_into(t, grads[nr])
+
+
+# Imported last: numbagrad.tensor imports this module (a tensor's version counter).
+from numbagrad import tensor as _tensor  # noqa: E402

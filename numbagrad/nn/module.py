@@ -62,6 +62,8 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)  # no hooks: torch's fast path too
         for hook in self._forward_pre_hooks.values():
             result = hook(self, args)
             if result is not None:

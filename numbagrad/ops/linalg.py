@@ -12,8 +12,11 @@ from __future__ import annotations
 from math import prod
 
 from numbagrad import dtypes
+from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar as F
+from numbagrad.ops import shape as shape_ops
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
+from numbagrad.tensor import Tensor
 
 # torch's C++ type names, used in its dtype-mismatch messages.
 _CPP_NAMES = {"float32": "float", "float64": "double", "int32": "int", "int64": "long int",
@@ -118,10 +121,6 @@ def linear(input, weight, bias=None):
     The fused node gives the same values and gradients as the two ops; it saves one node,
     one transposed view and one elementwise pass per layer.
     """
-    from numbagrad.ops import elementwise as ew
-    from numbagrad.ops import shape
-    from numbagrad.tensor import Tensor
-
     x, w = input._data, weight._data
     dtype = x.dtype
     if (w.ndim == 2 and x.ndim >= 1 and x.shape[x.ndim - 1] == w.shape[1] and dtype.kind == "f"
@@ -132,13 +131,11 @@ def linear(input, weight, bias=None):
                 and bias._data.shape[0] == w.shape[0] and bias._data.dtype == dtype
                 and bias._device == input._device):
             return apply(LINEAR, (input, weight, bias))
-    out = matmul(input, shape.t(weight))
+    out = matmul(input, shape_ops.t(weight))
     return out if bias is None else ew.add(out, bias)
 
 
 def _check_tensors(op: str, names: tuple, *xs) -> None:
-    from numbagrad.tensor import Tensor
-
     for pos, (name, x) in enumerate(zip(names, xs), 1):
         if not isinstance(x, Tensor):
             raise TypeError(

@@ -510,14 +510,10 @@ def scaled_difference(x, y, c):
 
 
 def _mse_forward(be, x, y, reduction):
-    dtype = x.dtype
-    loss = be.map(squared_error, [x, y], dtype)
+    """The errors, or their sum or mean in one pass (``map_sum``: no array of errors)."""
     if reduction == "none":
-        return loss
-    total = be.sum(loss, None, False, dtype)
-    if reduction == "sum":
-        return total
-    return be.map(F.div, [total, be.full((), loss.size, dtype)], dtype, out=total)
+        return be.map(squared_error, [x, y], x.dtype)
+    return be.map_sum(squared_error, [x, y], x.dtype, x.size if reduction == "mean" else 1)
 
 
 def _mse_vjp(be, g, node):
@@ -531,7 +527,7 @@ def _mse_vjp(be, g, node):
     return gx, be.map(F.neg, [gx], dtype) if node.needs[1] else None
 
 
-MSE_LOSS = register(OpDef("mse_loss", _mse_forward, _mse_vjp, kernels=("map", "sum", "full"),
+MSE_LOSS = register(OpDef("mse_loss", _mse_forward, _mse_vjp, kernels=("map", "map_sum", "full"),
                           saves_inputs=True))
 
 

@@ -72,10 +72,13 @@ def _edge(t):
     """Where the gradient of tensor ``t`` goes: its node, or its leaf accumulator."""
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
-    acc = t._accumulator
-    if acc is None:
-        acc = t._accumulator = AccumulateGrad(t)
-    return (acc, 0)
+    return (t._accumulator or _accumulator(t), 0)
+
+
+def _accumulator(t) -> AccumulateGrad:
+    """The leaf's accumulator, made on first use."""
+    acc = t._accumulator = AccumulateGrad(t)
+    return acc
 
 
 def apply(op: OpDef, inputs: tuple, **attrs):
@@ -118,28 +121,34 @@ def apply(op: OpDef, inputs: tuple, **attrs):
         return out
     if result.dtype.kind != "f":
         return out  # integer and bool results never require grad (torch's rule)
+    # One pass over the inputs (this runs for every recorded op): which need a gradient, the
+    # edge each sends it along, their shapes and dtypes, and the versions of saved inputs.
     nondiff = op.nondiff
-    if nondiff:
-        needs = tuple([t._requires_grad and i not in nondiff for i, t in enumerate(inputs)])
-        if True not in needs:
-            return out
-    else:
-        needs = tuple([t._requires_grad for t in inputs])
-    edges = tuple([_edge(t) if need else _NO_EDGE for t, need in zip(inputs, needs)])
-    # Versions of the saved tensors (their arrays name them in error messages).
-    versions = ()
-    saved_in = None
     saves = op.saves_inputs
-    if saves:
-        saved_in = arrays
-        versions = tuple([(t._version, t._version.value, t._data) for i, t in enumerate(inputs)
-                          if saves is True or i in saves])
+    needs, edges, shapes, types, versions = [], [], [], [], []
+    for i, t in enumerate(inputs):
+        a = t._data
+        shapes.append(a.shape)
+        types.append(a.dtype)
+        if t._requires_grad and not (nondiff and i in nondiff):
+            needs.append(True)
+            if t.grad_fn is not None:
+                edges.append((t.grad_fn, t._output_nr))
+            else:
+                edges.append((t._accumulator or _accumulator(t), 0))
+        else:
+            needs.append(False)
+            edges.append(_NO_EDGE)
+        if saves is True or saves and i in saves:
+            versions.append((t._version, t._version.value, a))
+    if True not in needs:
+        return out
     if op.saves_output:
-        versions += ((out._version, 0, result),)
+        versions.append((out._version, 0, result))
     out._requires_grad = True
-    out.grad_fn = Node(op, be, edges, needs, saved_in, result if op.saves_output else None,
-                       attrs, extra, tuple([a.shape for a in arrays]),
-                       tuple([a.dtype for a in arrays]), versions, ((result.shape, result.dtype),))
+    out.grad_fn = Node(op, be, tuple(edges), tuple(needs), arrays if saves else None,
+                       result if op.saves_output else None, attrs, extra, tuple(shapes),
+                       tuple(types), tuple(versions), ((result.shape, result.dtype),))
     return out
 
 

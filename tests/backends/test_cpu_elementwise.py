@@ -102,6 +102,30 @@ def test_out_may_alias_an_input():
     np.testing.assert_array_equal(x, expected)
 
 
+@pytest.mark.parametrize("n_in", [1, 2, 3])
+def test_dense_scalar_operands_in_every_position(n_in):
+    # Each operand in turn is one element (read once) while the others are full arrays.
+    rng = _rng()
+    fn = {1: F.neg, 2: F.sub, 3: F.where}[n_in]
+    for scalar_at in range(n_in):
+        arrays = [rng.standard_normal((6, 7)) for _ in range(n_in)]
+        if n_in == 3:
+            arrays[0] = arrays[0] > 0
+        arrays[scalar_at] = arrays[scalar_at][:1, :1].copy().reshape(())
+        expected = _ref(fn, *arrays)
+        np.testing.assert_array_equal(ew.map(fn, arrays, np.float64), expected)
+
+
+def test_a_scalar_operand_is_read_before_the_op_writes():
+    # torch's meaning of x.mul_(x[0]): every element is scaled by the value x[0] had before.
+    x = np.arange(1.0, 9.0)
+    ew.map(F.mul, [x, x[:1]], np.float64, out=x)
+    np.testing.assert_array_equal(x, np.arange(1.0, 9.0))
+    y = np.arange(2.0, 10.0)
+    ew.map(F.mul, [y, y[:1]], np.float64, out=y)
+    np.testing.assert_array_equal(y, np.arange(2.0, 10.0) * 2)
+
+
 def test_two_output_template():
     rng = _rng()
     a, b = rng.standard_normal((4, 5)), rng.standard_normal((1, 5))

@@ -194,3 +194,14 @@ def test_layout_helpers_round_trip(rng):
     np.testing.assert_array_equal(_host(x3), cpu.as_3d(x, (0, 2)))
     back = gpu.from_3d(gpu_shape.reshape(x3, x3.shape), x.shape, (0, 2))
     np.testing.assert_array_equal(_host(back), x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("divisor", [1, 30, 0])
+def test_map_sum_matches_cpu(dtype, divisor, rng):
+    from numbagrad.ops.loss import squared_error
+
+    x = rng.standard_normal((5, 6)).astype(dtype)
+    y = rng.standard_normal((5, 6)).astype(dtype)
+    got = _host(gpu.map_sum(squared_error, [_device(x), _device(y)], dtype, divisor))
+    _close(got, cpu.map_sum(squared_error, [x, y], dtype, divisor), dtype)

@@ -14,7 +14,8 @@ from numbagrad.backends.cpu.memory import (assign, astype, contiguous, copy, emp
                                            full, to_host, zeros)
 from numbagrad.backends.cpu.nn import log_softmax, log_softmax_vjp, softmax, softmax_vjp
 from numbagrad.backends.cpu.rnn import lstm_layer, lstm_layer_vjp, rnn_layer, rnn_layer_vjp
-from numbagrad.backends.cpu.reduce import max, max_vjp, min, prod, prod_vjp, sum  # noqa: A004
+from numbagrad.backends.cpu.reduce import (max, map_sum, max_vjp, min, prod,  # noqa: A004
+                                            prod_vjp, sum)
 from numbagrad.backends.cpu.index import gather, put, put_add, scatter_add, take
 from numbagrad.backends.cpu.shape import basic_index, cat, expand, permute, reshape
 
@@ -24,7 +25,7 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "log_softmax", "log_softmax_vjp", "map", "matmul", "softmax", "softmax_vjp",
            "sum", "to_host", "zeros",
-           "max", "max_vjp", "min", "prod", "prod_vjp",
+           "map_sum", "max", "max_vjp", "min", "prod", "prod_vjp",
            "avg_pool2d", "avg_pool2d_backward", "conv2d", "conv2d_backward_bias",
            "conv2d_backward_input", "conv2d_backward_weight", "max_pool2d",
            "max_pool2d_backward",

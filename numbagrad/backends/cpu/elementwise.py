@@ -4,8 +4,11 @@ The formulas live in :mod:`numbagrad.ops.elementwise` as plain Python scalar fun
 only). :func:`map` compiles one into a kernel the first time it is used, for the arity it has
 (1, 2 or 3 inputs, 1 or 2 outputs), and runs it.
 
-Layout. Every operand reaches a kernel as a flat 1-D buffer plus four element strides: the
-operand broadcast to the output's shape, collapsed to at most four dimensions. A broadcast
+Layout. In the common case every operand is a C-contiguous array of the output's shape or a
+single element (a scalar, a 0-d gradient): the dense kernels walk flat buffers with unit strides
+and read each single element once, which one closure flag per operand fixes at compile time.
+Otherwise every operand reaches a strided kernel as a flat 1-D buffer plus four element strides:
+the operand broadcast to the output's shape, collapsed to at most four dimensions. A broadcast
 dimension has stride 0, a transposed or sliced view keeps its own strides, so nothing is copied
 and each kernel has one signature per dtype whatever the rank. Shapes that cannot be collapsed to
 four dimensions (rare) are copied contiguous first.
@@ -119,16 +122,108 @@ def _template_4x2(f, digest, parallel):
 
 
 _TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 2): _template_4x2}
+
+
+# Dense kernels: every operand a flat C-contiguous buffer of the output's size, or one element
+# (``scalars[i]`` is True) read once before the loop. Which operands are scalars is fixed when
+# the kernel is compiled, so the loop has unit strides only and LLVM vectorises it; in the strided
+# kernels a stride-0 operand keeps the loop scalar (x * 0.5 ran 2.2x slower than x - y). Reading
+# a scalar once is also torch's meaning of ``x.mul_(x[0])``: the value from before the op.
+
+
+@register_jitable(inline="always")
+def _span(blk, n):
+    start = np.uint64(blk) * np.uint64(BLOCK)
+    return start, min(start + np.uint64(BLOCK), np.uint64(n))
+
+
+def _dense_1(f, digest, parallel, scalars):
+    (sx,) = scalars
+
+    @jit(parallel=parallel)
+    def dense_1(x, out):
+        """out = f(x), flat; a scalar ``x`` (closure flag: a fill) is read once."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        n = out.size
+        x0 = x[0]
+        for blk in prange((n + BLOCK - 1) // BLOCK):
+            start, stop = _span(blk, n)
+            for m in range(start, stop):
+                out[m] = f(x0 if sx else x[m])
+
+    return dense_1
+
+
+def _dense_2(f, digest, parallel, scalars):
+    sa, sb = scalars
+
+    @jit(parallel=parallel)
+    def dense_2(a, b, out):
+        """out = f(a, b), flat; a scalar operand (closure flag) is read once."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        n = out.size
+        a0, b0 = a[0], b[0]
+        for blk in prange((n + BLOCK - 1) // BLOCK):
+            start, stop = _span(blk, n)
+            for m in range(start, stop):
+                out[m] = f(a0 if sa else a[m], b0 if sb else b[m])
+
+    return dense_2
+
+
+def _dense_3(f, digest, parallel, scalars):
+    sa, sb, sc = scalars
+
+    @jit(parallel=parallel)
+    def dense_3(a, b, c, out):
+        """out = f(a, b, c), flat; a scalar operand (closure flag) is read once."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        n = out.size
+        a0, b0, c0 = a[0], b[0], c[0]
+        for blk in prange((n + BLOCK - 1) // BLOCK):
+            start, stop = _span(blk, n)
+            for m in range(start, stop):
+                out[m] = f(a0 if sa else a[m], b0 if sb else b[m], c0 if sc else c[m])
+
+    return dense_3
+
+
+def _dense_4x2(f, digest, parallel, scalars):
+    sa, sb, sc, sd = scalars
+
+    @jit(parallel=parallel)
+    def dense_4x2(a, b, c, d, out0, out1):
+        """(out0, out1) = f(a, b, c, d), flat; a scalar operand (closure flag) is read once."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        n = out0.size
+        a0, b0, c0, d0 = a[0], b[0], c[0], d[0]
+        for blk in prange((n + BLOCK - 1) // BLOCK):
+            start, stop = _span(blk, n)
+            for m in range(start, stop):
+                r0, r1 = f(a0 if sa else a[m], b0 if sb else b[m], c0 if sc else c[m],
+                           d0 if sd else d[m])
+                out0[m] = r0
+                out1[m] = r1
+
+    return dense_4x2
+
+
+_DENSE_TEMPLATES = {(1, 1): _dense_1, (2, 1): _dense_2, (3, 1): _dense_3, (4, 2): _dense_4x2}
 _kernels: dict = {}
 
 
-def _kernel(fn, n_in: int, n_out: int, parallel: bool):
-    key = (fn, n_in, n_out, parallel)
+def _kernel(fn, n_in: int, n_out: int, parallel: bool, scalars: tuple | None = None):
+    """The compiled loop for formula ``fn``: strided, or dense with ``scalars`` flags."""
+    key = (fn, n_in, n_out, parallel, scalars)
     kernel = _kernels.get(key)
     if kernel is None:
         if (n_in, n_out) not in _TEMPLATES:
             raise NotImplementedError(f"map: no loop template for {n_in} inputs and {n_out} outputs")
-        kernel = _kernels[key] = _TEMPLATES[n_in, n_out](fn, formulas(fn), parallel)
+        if scalars is None:
+            kernel = _TEMPLATES[n_in, n_out](fn, formulas(fn), parallel)
+        else:
+            kernel = _DENSE_TEMPLATES[n_in, n_out](fn, formulas(fn), parallel, scalars)
+        _kernels[key] = kernel
     return kernel
 
 
@@ -200,9 +295,7 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
     size = outs[0].size
     if size == 0:
         return result
-    args = _dense_args(inputs, outs, shape, size)
-    if args is not None:
-        _launch(fn, len(inputs), n_out, size, args)
+    if _dense(fn, inputs, outs, shape, size):
         return result
     flats = [_flat(x, shape) for x in inputs]
     out_flats = [_flat(o, shape) for o in outs]
@@ -223,36 +316,38 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
     return result
 
 
-_DENSE = (0, 0, 0, 1)
-_SCALAR = (0, 0, 0, 0)
-
-
-def _dense_args(inputs: list, outs: list, shape: tuple, size: int) -> list | None:
-    """Kernel arguments for the common case, same-shape contiguous operands and scalars, which
-    needs no stride analysis; None otherwise."""
+def _dense(fn, inputs: list, outs: list, shape: tuple, size: int) -> bool:
+    """Run the dense kernel when every operand is a same-shape C-contiguous array or a single
+    element, the common case, which needs no stride analysis; False (nothing run) otherwise."""
     args = []
-    append = args.append
+    scalars = []
     for x in inputs:
         if x.size == 1:
-            append(x.reshape(-1))
-            append(_SCALAR)
+            scalars.append(True)
         elif x.shape == shape and x.flags.c_contiguous:
-            append(x.reshape(-1))
-            append(_DENSE)
+            scalars.append(False)
         else:
-            return None
+            return False
+        args.append(x.reshape(-1))
     for o in outs:
         if not o.flags.c_contiguous:
-            return None
-        append(o.reshape(-1))
-    append(_DENSE)
-    append((1, 1, 1, size))
-    return args
+            return False
+        args.append(o.reshape(-1))
+    parallel = size >= PARALLEL_MIN_SIZE
+    scalars = tuple(scalars)
+    key = (fn, len(inputs), len(outs), parallel, scalars)
+    kernel = _kernels.get(key) or _kernel(*key)
+    if parallel:
+        run_parallel(kernel, *args)
+    else:
+        kernel(*args)
+    return True
 
 
 def _launch(fn, n_in: int, n_out: int, size: int, args: list) -> None:
     parallel = size >= PARALLEL_MIN_SIZE
-    kernel = _kernels.get((fn, n_in, n_out, parallel)) or _kernel(fn, n_in, n_out, parallel)
+    key = (fn, n_in, n_out, parallel, None)
+    kernel = _kernels.get(key) or _kernel(*key)
     if parallel:
         run_parallel(kernel, *args)
     else:

@@ -137,6 +137,21 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
     numpy.ndarray
         C-contiguous, shape ``broadcast(batch_a, batch_b) + (m, n)``.
     """
+    if a.ndim == 2 and b.ndim == 2 and a.dtype.kind == "f":
+        # Two matrices (every nn.Linear, forward and backward): one GEMM, nothing to analyse.
+        if transpose_a:
+            a = a.T
+        if transpose_b:
+            b = b.T
+        (m, k), n = a.shape, b.shape[1]
+        if k and m and n:
+            out = np.empty((m, n), a.dtype)
+            if bias is None:
+                _gemm_kernel(_blas_ready(a), _blas_ready(b), out)
+            else:
+                _gemm_bias_kernel(_blas_ready(a), _blas_ready(b), bias, out)
+            return out
+        transpose_a = transpose_b = False  # done above; the general path handles empty shapes
     if transpose_a:
         a = a.swapaxes(-1, -2)
     if transpose_b:

@@ -18,7 +18,8 @@ import builtins
 import numpy as np
 from numba import prange
 
-from numbagrad.backends.cpu._jit import jit, run_parallel
+from numbagrad.backends.cpu._jit import formulas, jit, run_parallel
+from numbagrad.ops.scalar import ieee_div
 
 # Reductions reading at least this many elements run in parallel. Measured on the 2-core dev
 # machine (float32, contiguous, best of interleaved runs, other processes busy): parallel is
@@ -202,6 +203,97 @@ def sum(x: np.ndarray, axes=None, keepdims: bool = False, dtype=None) -> np.ndar
         dtype = np.int64 if x.dtype == np.bool_ else x.dtype
     acc = _accumulate(_sum_serial, _sum_parallel, as_3d(x, axes), 0)
     return acc.astype(dtype, copy=False).reshape(reduced_shape(x.shape, axes, keepdims))
+
+
+# ------------------------------------------------------------------------ sum of a formula
+
+
+def _map_sum_1(f, digest, parallel):
+    @jit(parallel=parallel, reassoc=True)
+    def map_sum_1(x, partial):
+        """partial[p] = the float64 sum of f(x[m]) over the p-th of ``partial.size`` pieces."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        n = x.size
+        pieces = partial.size
+        step = (n + pieces - 1) // pieces
+        for p in prange(pieces):
+            s = 0.0
+            stop = (p + 1) * step
+            for m in range(np.uint64(p * step), np.uint64(stop if stop < n else n)):
+                s += f(x[m])
+            partial[p] = s
+
+    return map_sum_1
+
+
+def _map_sum_2(f, digest, parallel):
+    @jit(parallel=parallel, reassoc=True)
+    def map_sum_2(a, b, partial):
+        """partial[p] = the float64 sum of f(a[m], b[m]) over the p-th of ``partial.size``
+        pieces."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        n = a.size
+        pieces = partial.size
+        step = (n + pieces - 1) // pieces
+        for p in prange(pieces):
+            s = 0.0
+            stop = (p + 1) * step
+            for m in range(np.uint64(p * step), np.uint64(stop if stop < n else n)):
+                s += f(a[m], b[m])
+            partial[p] = s
+
+    return map_sum_2
+
+
+_MAP_SUM_TEMPLATES = {1: _map_sum_1, 2: _map_sum_2}
+_map_sum_kernels: dict = {}
+
+
+def map_sum(fn, inputs: list, out_dtype, divisor=1) -> np.ndarray:
+    """``sum(map(fn, inputs)) / divisor`` in one pass, nothing stored per element.
+
+    Parameters
+    ----------
+    fn : callable
+        A plain scalar formula of one or two arguments (as for ``map``).
+    inputs : list of numpy.ndarray
+        One or two floating operands of one shape and dtype.
+    out_dtype : numpy.dtype
+        Floating type of the result.
+    divisor : int or float
+        The total is divided by it (the element count for a mean).
+
+    Returns
+    -------
+    numpy.ndarray
+        0-d. The values of ``fn`` are rounded to ``out_dtype`` as ``map`` would store them, then
+        summed in float64 and divided before the one final rounding.
+    """
+    from numbagrad.backends.cpu.elementwise import map as map_
+
+    n_in = len(inputs)
+    if n_in not in _MAP_SUM_TEMPLATES:
+        raise NotImplementedError(f"map_sum: no loop template for {n_in} inputs")
+    shape = inputs[0].shape
+    if not all(x.shape == shape and x.flags.c_contiguous for x in inputs):
+        # Views and broadcasts: the general map, then the sum (rare on this path).
+        total = sum(map_(fn, inputs, out_dtype), None, False, np.float64)
+        return np.array(ieee_div(float(total), divisor), out_dtype)
+    size = inputs[0].size
+    parallel = size >= PARALLEL_MIN_SIZE
+    key = (fn, n_in, parallel)
+    kernel = _map_sum_kernels.get(key)
+    if kernel is None:
+        kernel = _map_sum_kernels[key] = _MAP_SUM_TEMPLATES[n_in](fn, formulas(fn), parallel)
+    partial = np.zeros(CHUNKS if parallel else 1, np.float64)
+    flat = [x.reshape(-1) for x in inputs]
+    if size:
+        if parallel:
+            run_parallel(kernel, *flat, partial)
+        else:
+            kernel(*flat, partial)
+    total = partial[0] if not parallel else builtins.sum(partial.tolist())
+    return np.array(ieee_div(float(total), divisor), out_dtype)
 
 
 def prod(x: np.ndarray, axes=None, keepdims: bool = False, dtype=None) -> np.ndarray:

@@ -35,7 +35,8 @@ from numbagrad.backends.cuda.nn import (
                                           softmax,
                                           softmax_vjp,
 )
-from numbagrad.backends.cuda.reduce import max, max_vjp, min, prod, prod_vjp, sum  # noqa: A004
+from numbagrad.backends.cuda.reduce import (max, map_sum, max_vjp, min, prod,  # noqa: A004
+                                             prod_vjp, sum)
 from numbagrad.backends.cuda.rnn import (
                                           lstm_layer,
                                           lstm_layer_vjp,
@@ -50,7 +51,7 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "log_softmax", "log_softmax_vjp", "map", "matmul", "softmax", "softmax_vjp",
            "sum", "to_host", "zeros",
-           "max", "max_vjp", "min", "prod", "prod_vjp",
+           "map_sum", "max", "max_vjp", "min", "prod", "prod_vjp",
            "avg_pool2d", "avg_pool2d_backward", "conv2d", "conv2d_backward_bias",
            "conv2d_backward_input", "conv2d_backward_weight", "max_pool2d",
            "max_pool2d_backward",

@@ -34,6 +34,7 @@ from numbagrad.backends.cpu.reduce import (
     reduced_shape,
 )
 from numbagrad.backends.cuda import _array, _jit
+from numbagrad.backends.cuda.elementwise import map as map_
 from numbagrad.backends.cuda.memory import full
 from numbagrad.backends.cuda.shape import permute, reshape
 from numbagrad.ops import scalar as F
@@ -235,6 +236,21 @@ def sum(x, axes=None, keepdims: bool = False, dtype=None):  # noqa: A001
     dtype = np.dtype(np.int64 if x.dtype == np.bool_ else x.dtype) if dtype is None \
         else np.dtype(dtype)
     return _accumulate(F.add, x, axes, 0, reduced_shape(x.shape, axes, keepdims), dtype)
+
+
+def map_sum(fn, inputs: list, out_dtype, divisor=1):
+    """``sum(map(fn, inputs)) / divisor``; see ``backends.cpu.reduce.map_sum``.
+
+    Composed of the map and sum kernels (each a launch): the values of ``fn`` are stored in
+    ``out_dtype``, summed in float64 and divided before the final rounding, as on the CPU.
+
+    Returns
+    -------
+    device array
+        0-d, of ``out_dtype``.
+    """
+    total = sum(map_(fn, inputs, out_dtype), None, False, np.float64)
+    return map_(F.ieee_div, [total, full((), divisor, np.float64)], np.dtype(out_dtype))
 
 
 def prod(x, axes=None, keepdims: bool = False, dtype=None):
