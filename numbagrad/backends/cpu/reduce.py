@@ -17,6 +17,7 @@ import builtins
 
 import numpy as np
 from numba import prange
+from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import formulas, jit, run_parallel
 from numbagrad.ops.scalar import ieee_div
@@ -208,18 +209,22 @@ def sum(x: np.ndarray, axes=None, keepdims: bool = False, dtype=None) -> np.ndar
 # ------------------------------------------------------------------------ sum of a formula
 
 
+@register_jitable(inline="always")
+def _piece(p, pieces, n):
+    """The range of elements of piece ``p`` when ``n`` are cut into ``pieces``."""
+    step = (n + pieces - 1) // pieces
+    stop = (p + 1) * step
+    return np.uint64(p * step), np.uint64(stop if stop < n else n)
+
+
 def _map_sum_1(f, digest, parallel):
     @jit(parallel=parallel, reassoc=True)
     def map_sum_1(x, partial):
-        """partial[p] = the float64 sum of f(x[m]) over the p-th of ``partial.size`` pieces."""
+        """partial[p] = the float64 sum of f(x[m]) over piece p."""
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
-        n = x.size
-        pieces = partial.size
-        step = (n + pieces - 1) // pieces
-        for p in prange(pieces):
+        for p in prange(partial.size):
             s = 0.0
-            stop = (p + 1) * step
-            for m in range(np.uint64(p * step), np.uint64(stop if stop < n else n)):
+            for m in range(*_piece(p, partial.size, x.size)):
                 s += f(x[m])
             partial[p] = s
 
@@ -229,16 +234,11 @@ def _map_sum_1(f, digest, parallel):
 def _map_sum_2(f, digest, parallel):
     @jit(parallel=parallel, reassoc=True)
     def map_sum_2(a, b, partial):
-        """partial[p] = the float64 sum of f(a[m], b[m]) over the p-th of ``partial.size``
-        pieces."""
+        """partial[p] = the float64 sum of f(a[m], b[m]) over piece p."""
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
-        n = a.size
-        pieces = partial.size
-        step = (n + pieces - 1) // pieces
-        for p in prange(pieces):
+        for p in prange(partial.size):
             s = 0.0
-            stop = (p + 1) * step
-            for m in range(np.uint64(p * step), np.uint64(stop if stop < n else n)):
+            for m in range(*_piece(p, partial.size, a.size)):
                 s += f(a[m], b[m])
             partial[p] = s
 
