@@ -199,11 +199,35 @@ def sum(x: np.ndarray, axes=None, keepdims: bool = False, dtype=None) -> np.ndar
     -------
     numpy.ndarray
     """
-    axes = normalize_axes(x.ndim, axes)
     if dtype is None:
         dtype = np.int64 if x.dtype == np.bool_ else x.dtype
-    acc = _accumulate(_sum_serial, _sum_parallel, as_3d(x, axes), 0)
-    return acc.astype(dtype, copy=False).reshape(reduced_shape(x.shape, axes, keepdims))
+    memo = axes is None or type(axes) in _HASHABLE_AXES
+    layout = _sum_layouts.get((x.shape, axes, keepdims)) if memo else None
+    if layout is None:
+        layout = _sum_layout(x.shape, axes, keepdims, memo)
+    axes, shape3, out_shape, adjacent = layout
+    # A contiguous input reduced over adjacent axes is viewed as (outer, n, inner) as it is.
+    x3 = x.reshape(shape3) if adjacent and x.flags.c_contiguous else as_3d(x, axes)
+    acc = _accumulate(_sum_serial, _sum_parallel, x3, 0)
+    return acc.astype(dtype, copy=False).reshape(out_shape)
+
+
+_sum_layouts: dict = {}
+_HASHABLE_AXES = (int, tuple)
+
+
+def _sum_layout(shape: tuple, axes, keepdims: bool, memo: bool) -> tuple:
+    """Normalised axes, ``(outer, n, inner)``, the result's shape and whether the axes are
+    adjacent, for a sum of ``shape`` over ``axes``: remembered per call signature, since a
+    training loop sums the same shapes every step and working this out cost more than the sum
+    of a bias gradient."""
+    norm = normalize_axes(len(shape), axes)
+    layout = (norm, layout_3d(shape, norm), reduced_shape(shape, norm, keepdims), _adjacent(norm))
+    if memo:
+        if len(_sum_layouts) > 4096:
+            _sum_layouts.clear()
+        _sum_layouts[shape, axes, keepdims] = layout
+    return layout
 
 
 # ------------------------------------------------------------------------ sum of a formula
