@@ -132,10 +132,7 @@ def apply(op: OpDef, inputs: tuple, **attrs):
         types.append(a.dtype)
         if t._requires_grad and not (nondiff and i in nondiff):
             needs.append(True)
-            if t.grad_fn is not None:
-                edges.append((t.grad_fn, t._output_nr))
-            else:
-                edges.append((t._accumulator or _accumulator(t), 0))
+            edges.append(_edge(t))
         else:
             needs.append(False)
             edges.append(_NO_EDGE)

@@ -20,6 +20,7 @@ from numba import prange
 from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import formulas, jit, run_parallel
+from numbagrad.backends.cpu.elementwise import map as map_
 from numbagrad.ops.scalar import ieee_div
 
 # Reductions reading at least this many elements run in parallel. Measured on the 2-core dev
@@ -293,8 +294,6 @@ def map_sum(fn, inputs: list, out_dtype, divisor=1) -> np.ndarray:
         0-d. The values of ``fn`` are rounded to ``out_dtype`` as ``map`` would store them, then
         summed in float64 and divided before the one final rounding.
     """
-    from numbagrad.backends.cpu.elementwise import map as map_
-
     n_in = len(inputs)
     if n_in not in _MAP_SUM_TEMPLATES:
         raise NotImplementedError(f"map_sum: no loop template for {n_in} inputs")
