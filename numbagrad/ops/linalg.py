@@ -85,21 +85,20 @@ def _linear_forward(be, x, w, b=None):
 def _linear_vjp(be, g, node):
     """``grad_x = g w``, ``grad_w = g^T x``, ``grad_b = g`` summed over the batch.
 
-    A 2-D input (a batch of vectors) takes three direct products, ``grad_w`` coming out
-    C-contiguous like the weight; other ranks go through matmul's rules."""
+    A 2-D input (a batch of vectors) takes one backend call for all three, ``grad_w`` coming
+    out C-contiguous like the weight; other ranks go through matmul's rules."""
     x, w = node.inputs[0], node.inputs[1]
     x_shape, (n, k) = node.in_shapes[0], node.in_shapes[1]
-    need_x, need_w = node.needs[0], node.needs[1]
+    needs = node.needs
+    need_b = len(needs) == 3 and needs[2]
     if len(x_shape) == 2:
-        grad_x = be.matmul(g, w) if need_x else None
-        grad_w = be.matmul(g, x, transpose_a=True) if need_w else None
-    else:
-        grad_x, grad_wt = _matmul_grads(be, g, x, be.permute(w, (1, 0)), x_shape, (k, n),
-                                        need_x, need_w)
-        grad_w = None if grad_wt is None else be.permute(grad_wt, (1, 0))
-    if len(node.needs) == 2:
+        return be.linear_backward(g, x, w, needs[0], needs[1], need_b)[:len(needs)]
+    grad_x, grad_wt = _matmul_grads(be, g, x, be.permute(w, (1, 0)), x_shape, (k, n), needs[0],
+                                    needs[1])
+    grad_w = None if grad_wt is None else be.permute(grad_wt, (1, 0))
+    if len(needs) == 2:
         return grad_x, grad_w
-    return grad_x, grad_w, unbroadcast(be, g, (n,)) if node.needs[2] else None
+    return grad_x, grad_w, unbroadcast(be, g, (n,)) if need_b else None
 
 
 MATMUL = register(OpDef("matmul", _matmul_forward, _matmul_vjp, kernels=("matmul", "sum"),
@@ -110,7 +109,8 @@ BMM = register(OpDef("bmm", _matmul_forward, _matmul_vjp, kernels=("matmul",),
 
 
 LINEAR = register(OpDef("linear", _linear_forward, _linear_vjp,
-                        kernels=("matmul", "map", "permute", "sum"), saves_inputs=(0, 1)))
+                        kernels=("matmul", "linear_backward", "map", "permute", "sum"),
+                        saves_inputs=(0, 1)))
 
 
 def linear(input, weight, bias=None):

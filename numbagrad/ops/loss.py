@@ -25,6 +25,7 @@ from numbagrad.ops import reduce as red
 from numbagrad.ops import scalar as F
 from numbagrad.ops.elementwise import _binary, cast
 from numbagrad.ops.registry import OpDef, apply, register
+from numbagrad.tensor import Tensor
 
 _TORCH_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long", "float32": "Float",
                 "float64": "Double"}
@@ -62,8 +63,6 @@ NLL_LOSS = register(OpDef("nll_loss", _cross_entropy_forward, _cross_entropy_vjp
 
 
 def _tensor_arg(op: str, name: str, position: int, value) -> None:
-    from numbagrad.tensor import Tensor
-
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, "
                         f"not {type(value).__name__}")
@@ -488,8 +487,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def _ones_like(t):
-    from numbagrad.tensor import Tensor
-
     be = t._backend()
     return Tensor._make(be.full(tuple(t.shape), 1, t._data.dtype), t._device)
 
@@ -503,10 +500,10 @@ def squared_error(x, y):
     return d * d
 
 
-def scaled_difference(x, y, c):
-    """``c (x - y)``: the squared error's input gradient, with ``c = 2 g`` (``2 g / n`` for a
-    mean), as torch's ``norm * (input - target) * grad``."""
-    return c * (x - y)
+def squared_error_grad(x, y, g, norm):
+    """The squared error's input gradient ``norm (x - y) g`` (``norm`` is 2, or ``2 / n`` for a
+    mean), rounded step by step in the order of torch's ``mse_backward`` kernel."""
+    return norm * (x - y) * g
 
 
 def _mse_forward(be, x, y, reduction):
@@ -517,13 +514,12 @@ def _mse_forward(be, x, y, reduction):
 
 
 def _mse_vjp(be, g, node):
-    """``grad_x = c (x - y)`` with ``c = 2 g`` (``/ n`` for a mean), ``grad_y = -grad_x``."""
+    """``grad_x = (x - y) norm g`` with ``norm = 2`` (``2 / n`` for a mean), in one pass;
+    ``grad_y = -grad_x``."""
     x, y = node.inputs
     dtype = x.dtype
-    reduction = node.attrs["reduction"]
-    norm = 2 / max(x.size, 1) if reduction == "mean" else 2
-    c = be.map(F.mul, [g, be.full((), norm, dtype)], dtype)
-    gx = be.map(scaled_difference, [x, y, c], dtype)
+    norm = 2 / max(x.size, 1) if node.attrs["reduction"] == "mean" else 2
+    gx = be.map(squared_error_grad, [x, y, g, be.full((), norm, dtype)], dtype)
     return gx, be.map(F.neg, [gx], dtype) if node.needs[1] else None
 
 
@@ -595,8 +591,6 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     >>> torch.nn.functional.mse_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0])).item()
     5.0
     """
-    from numbagrad.tensor import Tensor
-
     if (weight is None and size_average is None and reduce is None
             and isinstance(input, Tensor) and isinstance(target, Tensor)):
         x, y = input._data, target._data

@@ -97,12 +97,12 @@ class Adagrad(Optimizer):
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
         lr, lr_decay = _scalar(group["lr"]), _scalar(group["lr_decay"])
+        flags = (bool(group["maximize"]),)
+        jobs = []
         for p in params:
             state = self._init_state(p)
             step = self._advance(state["step"])
             clr = lr / (1 + (step - 1) * lr_decay)
-            self._update(
-                "adagrad_step", p, [state["sum"]],
-                (-clr, _scalar(group["weight_decay"]), group["eps"]),
-                (bool(group["maximize"]),),
-            )
+            jobs.append((p, [state["sum"]], (-clr, _scalar(group["weight_decay"]), group["eps"]),
+                         flags))
+        self._update_all("adagrad_step", jobs)

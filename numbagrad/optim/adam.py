@@ -93,6 +93,8 @@ class Adam(Optimizer):
         beta1, beta2 = (_scalar(b) for b in group["betas"])
         lr, wd = _scalar(group["lr"]), _scalar(group["weight_decay"])
         amsgrad = bool(group["amsgrad"])
+        flags = (amsgrad, bool(group["maximize"]), bool(group["decoupled_weight_decay"]))
+        jobs = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -106,14 +108,14 @@ class Adam(Optimizer):
             bias_correction1 = 1 - beta1 ** step
             bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
             weight = p._data.dtype.type(1 - beta1)
-            self._update(
-                "adam_step", p,
-                [state["exp_avg"], state["exp_avg_sq"],
-                 state["max_exp_avg_sq"] if amsgrad else None],
+            jobs.append((
+                p, [state["exp_avg"], state["exp_avg_sq"],
+                    state["max_exp_avg_sq"] if amsgrad else None],
                 (1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2,
                  bias_correction2_sqrt, group["eps"], -(lr / bias_correction1)),
-                (amsgrad, bool(group["maximize"]), bool(group["decoupled_weight_decay"])),
-            )
+                flags,
+            ))
+        self._update_all("adam_step", jobs)
 
 
 class AdamW(Adam):

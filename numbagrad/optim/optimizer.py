@@ -1,9 +1,10 @@
 """``Optimizer``: parameter groups, per-parameter state, and torch's state-dict format.
 
 Subclasses (SGD, Adam, ...) check their hyper-parameters, list them in ``defaults`` and write
-``step``. Each ``step`` walks the parameters that have a gradient and hands the parameter, its
-gradient and its state buffers to one fused kernel of the parameter's backend
-(``backends/<device>/optim.py``) through :meth:`Optimizer._update`.
+``step``. Each ``step`` walks the parameters that have a gradient and hands each parameter, its
+gradient and its state buffers to a fused kernel of the parameter's backend
+(``backends/<device>/optim.py``) through :meth:`Optimizer._update_all`, which updates up to
+eight parameters per kernel call.
 """
 from __future__ import annotations
 
@@ -89,15 +90,80 @@ def _typed_scalars(scalars: tuple, np_type) -> tuple:
     return typed
 
 
+def _dense(be, a) -> bool:
+    """Whether array ``a`` is C-contiguous (a NumPy array answers without a backend call)."""
+    return a.flags.c_contiguous if type(a) is np.ndarray else be.contiguous(a) is a
+
+
+_EMPTY: dict = {}
+
+
+def _empty(be, device, np_type):
+    """The empty stand-in for a state buffer whose option is off (one per device and dtype)."""
+    key = (device.type, device.index, np_type)
+    empty = _EMPTY.get(key)
+    if empty is None:
+        empty = _EMPTY[key] = be.empty((0,), np_type)
+    return empty
+
+
+def _flat_item(be, data, grad, buffers: list, empty) -> tuple | None:
+    """``(param, grad, buffers...)`` as flat arrays for a several-parameter kernel (``empty``
+    for a buffer that is None), or None when one of them is not a C-contiguous floating array
+    of the parameter's shape and dtype."""
+    shape, np_type = data.shape, data.dtype
+    if (np_type.kind != "f" or grad.shape != shape or grad.dtype != np_type
+            or not (_dense(be, data) and _dense(be, grad))):
+        return None
+    item = [data.ravel(), grad.ravel()]  # views: both are C-contiguous
+    for b in buffers:
+        if b is None:
+            item.append(empty)
+            continue
+        a = b._data
+        if a.shape != shape or a.dtype != np_type or not _dense(be, a):
+            return None
+        item.append(a.ravel())
+    return tuple(item)
+
+
+# Parameters per several-parameter call, and the tuple length each count is padded to (with
+# empty items): a kernel compiles one version per length, so at most four per dtype and options.
+_CHUNK = 8
+_PADDED = (0, 1, 2, 4, 4, 8, 8, 8, 8)
+_foreach_kernels: dict = {}
+
+
+def _update_run(kernel_name: str, run: list, key) -> None:
+    """Update the parameters of ``run`` (``(p, buffers, item)``, sharing ``key``: device, dtype,
+    scalars, flags) with ``<kernel_name>_foreach``, and bump their version counters."""
+    if not run:
+        return
+    device, np_type, scalars, flags = key
+    kernel = _foreach_kernels.get((device.type, kernel_name))
+    if kernel is None:
+        kernel = _foreach_kernels[device.type, kernel_name] = getattr(
+            _kernels(device), kernel_name.replace("_step", "_foreach"))
+    args = (*_typed_scalars(scalars, np_type), *flags)
+    items = [item for _, _, item in run]
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start:start + _CHUNK]
+        pad = _PADDED[len(chunk)] - len(chunk)
+        if pad:
+            empty = _empty(run[0][0]._backend(), device, np_type)
+            chunk += [(empty,) * len(chunk[0])] * pad
+        kernel(tuple(chunk), *args)
+    for p, buffers, _ in run:
+        p._version.value += 1
+        for b in buffers:
+            if b is not None:
+                b._version.value += 1
+
+
 def _no_grad_step(step: Callable) -> Callable:
-    """Run an optimizer's ``step`` with grad mode off, as torch does: the update is not recorded."""
-
-    @functools.wraps(step)
-    def wrapper(self, *args, **kwargs):
-        with no_grad():
-            return step(self, *args, **kwargs)
-
-    return wrapper
+    """Run an optimizer's ``step`` with grad mode off, as torch does: the update is not recorded.
+    (``no_grad`` as a decorator: it sets the mode directly, without a context manager.)"""
+    return no_grad()(step)
 
 
 class Optimizer:
@@ -315,6 +381,33 @@ class Optimizer:
         step_t._data.fill(count)  # rounded to the counter's dtype, as += 1 would be
         step_t._version.value += 1
         return float(step_t._data)
+
+    def _update_all(self, kernel_name: str, jobs: list) -> None:
+        """Run the update ``kernel_name`` for every ``(p, buffers, scalars, flags)`` of ``jobs``.
+
+        Consecutive parameters that share a device, a dtype, the scalars and the flags, and whose
+        parameter, gradient and buffers are C-contiguous arrays of the parameter's shape and
+        dtype, go to the backend's ``<kernel_name>_foreach`` together, up to eight per call. Any
+        other parameter goes through :meth:`_update` alone, which copies what is not contiguous
+        and raises for what does not fit.
+        """
+        run: list = []
+        key = be = empty = None
+        for p, buffers, scalars, flags in jobs:
+            data, dev = p._data, p._device
+            if key is None or not (data.dtype == key[1] and scalars == key[2] and flags == key[3]
+                                   and (dev is key[0] or (dev.type == key[0].type
+                                                          and dev.index == key[0].index))):
+                _update_run(kernel_name, run, key)
+                run, key = [], (dev, data.dtype, scalars, flags)
+                be = p._backend()
+                empty = _empty(be, dev, data.dtype)
+            item = _flat_item(be, data, p.grad._data, buffers, empty)
+            if item is None:
+                self._update(kernel_name, p, buffers, scalars, flags)
+            else:
+                run.append((p, buffers, item))
+        _update_run(kernel_name, run, key)
 
     @staticmethod
     def _update(kernel_name: str, p: Tensor, buffers: list[Tensor | None], scalars: tuple,

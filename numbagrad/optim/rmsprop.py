@@ -84,6 +84,8 @@ class RMSprop(Optimizer):
         """Update ``params`` (the group's parameters that have a gradient)."""
         momentum, alpha = _scalar(group["momentum"]), _scalar(group["alpha"])
         centered = bool(group["centered"])
+        flags = (centered, bool(group["maximize"]), momentum > 0)
+        jobs = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -95,11 +97,11 @@ class RMSprop(Optimizer):
                     state["grad_avg"] = _new_buffer(p)
             self._advance(state["step"])
             weight = p._data.dtype.type(1 - alpha)
-            self._update(
-                "rmsprop_step", p,
-                [state["square_avg"], state["grad_avg"] if centered else None,
-                 state["momentum_buffer"] if momentum > 0 else None],
+            jobs.append((
+                p, [state["square_avg"], state["grad_avg"] if centered else None,
+                    state["momentum_buffer"] if momentum > 0 else None],
                 (-_scalar(group["lr"]), _scalar(group["weight_decay"]), alpha, weight,
                  1 - weight, group["eps"], momentum),
-                (centered, bool(group["maximize"]), momentum > 0),
-            )
+                flags,
+            ))
+        self._update_all("rmsprop_step", jobs)

@@ -37,8 +37,8 @@ class SGD(Optimizer):
     maximize : bool
         Maximize the objective instead of minimizing it (default False).
     foreach, differentiable, fused : optional
-        Accepted for torch compatibility and recorded in the groups; numbagrad always runs one
-        fused kernel per parameter.
+        Accepted for torch compatibility and recorded in the groups; numbagrad always runs
+        fused kernels, each updating up to eight parameters.
 
     Raises
     ------
@@ -81,19 +81,20 @@ class SGD(Optimizer):
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
         momentum = _scalar(group["momentum"])
+        scalars = (-_scalar(group["lr"]), _scalar(group["weight_decay"]), momentum,
+                   1 - _scalar(group["dampening"]))
+        nesterov, maximize = bool(group["nesterov"]), bool(group["maximize"])
+        plain = (nesterov, maximize, False, False)
+        jobs = []
         for p in params:
-            buf = None
-            first = False
-            if momentum != 0:
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    # torch starts the buffer as a copy of the first gradient.
-                    buf = state["momentum_buffer"] = _new_buffer(p, None)
-                    first = True
-            self._update(
-                "sgd_step", p, [buf],
-                (-_scalar(group["lr"]), _scalar(group["weight_decay"]), momentum,
-                 1 - _scalar(group["dampening"])),
-                (bool(group["nesterov"]), bool(group["maximize"]), buf is not None, first),
-            )
+            if momentum == 0:
+                jobs.append((p, [None], scalars, plain))
+                continue
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            first = buf is None
+            if first:
+                # torch starts the buffer as a copy of the first gradient.
+                buf = state["momentum_buffer"] = _new_buffer(p, None)
+            jobs.append((p, [buf], scalars, (nesterov, maximize, True, first)))
+        self._update_all("sgd_step", jobs)

@@ -102,11 +102,15 @@ def test_out_may_alias_an_input():
     np.testing.assert_array_equal(x, expected)
 
 
-@pytest.mark.parametrize("n_in", [1, 2, 3])
+def _four(a, b, c, d):
+    return (a - b) * (c - d)  # no multiply-add, which the kernels may fuse into one rounding
+
+
+@pytest.mark.parametrize("n_in", [1, 2, 3, 4])
 def test_dense_scalar_operands_in_every_position(n_in):
     # Each operand in turn is one element (read once) while the others are full arrays.
     rng = _rng()
-    fn = {1: F.neg, 2: F.sub, 3: F.where}[n_in]
+    fn = {1: F.neg, 2: F.sub, 3: F.where, 4: _four}[n_in]
     for scalar_at in range(n_in):
         arrays = [rng.standard_normal((6, 7)) for _ in range(n_in)]
         if n_in == 3:
@@ -124,6 +128,20 @@ def test_a_scalar_operand_is_read_before_the_op_writes():
     y = np.arange(2.0, 10.0)
     ew.map(F.mul, [y, y[:1]], np.float64, out=y)
     np.testing.assert_array_equal(y, np.arange(2.0, 10.0) * 2)
+
+
+def test_four_input_template_on_broadcast_and_strided_operands():
+    rng = _rng()
+    a = rng.standard_normal((4, 1, 5))
+    b = rng.standard_normal((6, 10))[::2, ::2]  # a strided view, (3, 5)
+    c = rng.standard_normal((5, 3)).T  # transposed, (3, 5)
+    d = np.array(0.5)
+    expected = _ref(_four, *np.broadcast_arrays(a, b, c, d))
+    out = ew.map(_four, [a, b, c, d], np.float64)
+    assert out.shape == (4, 3, 5)
+    np.testing.assert_allclose(out, expected, rtol=1e-15)
+    dense = [rng.standard_normal((3, 4)) for _ in range(4)]
+    np.testing.assert_allclose(ew.map(_four, dense, np.float64), _ref(_four, *dense), rtol=1e-15)
 
 
 def test_two_output_template():

@@ -33,6 +33,14 @@ def test_unary_and_ternary_and_two_outputs(rng):
     _both(F.mul_vjp, [x, x.T.copy().T, x, x], np.float64, n_out=2)
 
 
+def test_four_inputs(rng):
+    from numbagrad.ops.loss import squared_error_grad
+
+    x, y = rng.standard_normal((5, 6)).astype(np.float32), rng.standard_normal((1, 6))
+    _both(squared_error_grad, [x, y.astype(np.float32), np.array(0.5, np.float32),
+                               np.array(2 / 30, np.float32)], np.float32)
+
+
 def test_strided_views_are_read_at_their_strides(rng):
     a = rng.standard_normal((4, 5, 6))
     d = _array.to_device(a)

@@ -146,3 +146,20 @@ def test_bias_is_added_to_every_row_like_the_cpu(shapes, dtype, rng):
     bias = _draw(rng, (shapes[1][-1],), dtype)
     got = gpu.matmul(_array.to_device(a), _array.to_device(b), bias=_array.to_device(bias))
     _check(got, cpu.matmul(a, b, bias=bias))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("needs", [(True, True, True), (False, True, True), (True, False, False)])
+def test_linear_backward_matches_cpu(needs, dtype, rng):
+    g = _draw(rng, (19, 11), dtype)
+    x = _draw(rng, (13, 19), dtype).T  # a transposed input, read through its strides
+    w = _draw(rng, (11, 13), dtype)
+    expected = cpu.linear_backward(g, x, w, *needs)
+    got = gpu.linear_backward(_array.to_device(g), gpu_shape.permute(_array.to_device(x.T),
+                                                                     (1, 0)),
+                              _array.to_device(w), *needs)
+    for e, r in zip(expected, got, strict=True):
+        if e is None:
+            assert r is None
+        else:
+            _check(r, e)

@@ -142,3 +142,16 @@ def test_updates_a_parameter_in_place_and_leaves_unused_buffers_alone(rng):
     gpu.sgd_step(d_param, d_grad, empty, -1.0, 0.0, 0.0, 1.0, False, False, False, False)
     np.testing.assert_array_equal(_array.to_host(d_param), param - 0.5 - 1.0)
     assert empty.shape == (0,)
+
+
+def test_foreach_updates_each_parameter_as_the_cpu(rng):
+    f32 = np.float32
+    items = [_arrays(rng, f32, n, [True]) for n in (SIZE, 7, 0)]
+    host = tuple(tuple(a.copy() for a in item) for item in items)
+    device = tuple(tuple(_array.to_device(a) for a in item) for item in items)
+    scalars = (f32(-0.1), f32(0.01), f32(0.9), f32(1.0), False, False, True, False)
+    cpu.sgd_foreach(host, *scalars)
+    gpu.sgd_foreach(device, *scalars)
+    for h_item, d_item in zip(host, device, strict=True):
+        for h, d in zip(h_item, d_item, strict=True):
+            _close(_array.to_host(d), h)

@@ -8,7 +8,7 @@ from numbagrad.backends.cpu.conv import (avg_pool2d, avg_pool2d_backward, conv2d
                                          conv2d_backward_bias, conv2d_backward_input,
                                          conv2d_backward_weight, max_pool2d,
                                          max_pool2d_backward)
-from numbagrad.backends.cpu.linalg import matmul
+from numbagrad.backends.cpu.linalg import linear_backward, matmul
 from numbagrad.backends.cpu.loss import cross_entropy, cross_entropy_vjp
 from numbagrad.backends.cpu.memory import (assign, astype, contiguous, copy, empty, from_host,
                                            full, to_host, zeros)
@@ -23,7 +23,8 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
            "reshape", "scatter_add", "take",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
-           "full", "log_softmax", "log_softmax_vjp", "map", "matmul", "softmax", "softmax_vjp",
+           "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
+           "softmax", "softmax_vjp",
            "sum", "to_host", "zeros",
            "map_sum", "max", "max_vjp", "min", "prod", "prod_vjp",
            "avg_pool2d", "avg_pool2d_backward", "conv2d", "conv2d_backward_bias",

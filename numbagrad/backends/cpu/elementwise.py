@@ -2,7 +2,7 @@
 
 The formulas live in :mod:`numbagrad.ops.elementwise` as plain Python scalar functions (``math.*``
 only). :func:`map` compiles one into a kernel the first time it is used, for the arity it has
-(1, 2 or 3 inputs, 1 or 2 outputs), and runs it.
+(1 to 4 inputs, 1 output; or 4 inputs, 2 outputs), and runs it.
 
 Layout. In the common case every operand is a C-contiguous array of the output's shape or a
 single element (a scalar, a 0-d gradient): the dense kernels walk flat buffers with unit strides
@@ -104,6 +104,22 @@ def _template_3(f, digest, parallel):
     return map_3
 
 
+def _template_4(f, digest, parallel):
+    @jit(parallel=parallel)
+    def map_4(a, sa, b, sb, c, sc, d, sd, out, so, shape):
+        """out = f(a, b, c, d), broadcast: each block owns up to BLOCK elements of one row."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        for blk in prange(_n_blocks(shape)):
+            i, j, k, start, stop = _block(blk, shape)
+            (pa, da), (pb, db), (pc, dc) = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k)
+            (pd, dd), (po, do) = _at(sd, i, j, k), _at(so, i, j, k)
+            for m in range(start, stop):
+                out[po + m * do] = f(a[pa + m * da], b[pb + m * db], c[pc + m * dc],
+                                     d[pd + m * dd])
+
+    return map_4
+
+
 def _template_4x2(f, digest, parallel):
     @jit(parallel=parallel)
     def map_4x2(a, sa, b, sb, c, sc, d, sd, out0, out1, so, shape):
@@ -121,7 +137,8 @@ def _template_4x2(f, digest, parallel):
     return map_4x2
 
 
-_TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 2): _template_4x2}
+_TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 1): _template_4,
+              (4, 2): _template_4x2}
 
 
 # Dense kernels: every operand a flat C-contiguous buffer of the output's size, or one element
@@ -188,6 +205,24 @@ def _dense_3(f, digest, parallel, scalars):
     return dense_3
 
 
+def _dense_4(f, digest, parallel, scalars):
+    sa, sb, sc, sd = scalars
+
+    @jit(parallel=parallel)
+    def dense_4(a, b, c, d, out):
+        """out = f(a, b, c, d), flat; a scalar operand (closure flag) is read once."""
+        digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
+        n = out.size
+        a0, b0, c0, d0 = a[0], b[0], c[0], d[0]
+        for blk in prange((n + BLOCK - 1) // BLOCK):
+            start, stop = _span(blk, n)
+            for m in range(start, stop):
+                out[m] = f(a0 if sa else a[m], b0 if sb else b[m], c0 if sc else c[m],
+                           d0 if sd else d[m])
+
+    return dense_4
+
+
 def _dense_4x2(f, digest, parallel, scalars):
     sa, sb, sc, sd = scalars
 
@@ -208,7 +243,8 @@ def _dense_4x2(f, digest, parallel, scalars):
     return dense_4x2
 
 
-_DENSE_TEMPLATES = {(1, 1): _dense_1, (2, 1): _dense_2, (3, 1): _dense_3, (4, 2): _dense_4x2}
+_DENSE_TEMPLATES = {(1, 1): _dense_1, (2, 1): _dense_2, (3, 1): _dense_3, (4, 1): _dense_4,
+                    (4, 2): _dense_4x2}
 _kernels: dict = {}
 
 
@@ -235,9 +271,9 @@ def _flat(x: np.ndarray, shape: tuple) -> tuple[np.ndarray, tuple]:
         for d in range(ndim - 1, -1, -1):
             strides[d] = acc if shape[d] != 1 else 0
             acc *= shape[d]
-        return x.reshape(-1), tuple(strides)
+        return x.ravel(), tuple(strides)
     if x.size == 1:
-        return x.reshape(-1), (0,) * ndim
+        return x.ravel(), (0,) * ndim
     item = x.itemsize
     if any(s < 0 or s % item for s in x.strides):
         x = np.ascontiguousarray(x)
@@ -247,7 +283,7 @@ def _flat(x: np.ndarray, shape: tuple) -> tuple[np.ndarray, tuple]:
         if x.shape[d] != 1:
             strides[lead + d] = x.strides[d] // item
     if x.flags.c_contiguous:
-        return x.reshape(-1), tuple(strides)  # broadcast only (a bias): its own buffer serves
+        return x.ravel(), tuple(strides)  # broadcast only (a bias): its own buffer serves
     span = 1 + sum((n - 1) * s for n, s in zip(x.shape, (s // item for s in x.strides)))
     base = np.lib.stride_tricks.as_strided(x, shape=(span,), strides=(item,))
     return base, tuple(strides)
@@ -328,11 +364,11 @@ def _dense(fn, inputs: list, outs: list, shape: tuple, size: int) -> bool:
             scalars.append(False)
         else:
             return False
-        args.append(x.reshape(-1))
+        args.append(x.ravel())
     for o in outs:
         if not o.flags.c_contiguous:
             return False
-        args.append(o.reshape(-1))
+        args.append(o.ravel())
     parallel = size >= PARALLEL_MIN_SIZE
     scalars = tuple(scalars)
     key = (fn, len(inputs), len(outs), parallel, scalars)

@@ -19,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from numbagrad.backends.cpu._jit import jit
+from numbagrad.backends.cpu.elementwise import PARALLEL_MIN_SIZE
 from numbagrad.backends.cpu.elementwise import map as map_
+from numbagrad.backends.cpu.reduce import sum as sum_
 from numbagrad.ops.scalar import add
 
 
@@ -40,6 +42,25 @@ def _gemm_bias(a, b, bias, out):
     for i in range(m):
         for j in range(n):
             out[i, j] += bias[j]
+
+
+def _linear_backward(g, x, w, grad_x, grad_w, grad_b, need_x, need_w, need_b):
+    """The gradients of ``x @ w^T + b`` for the output gradient ``g``, in one call:
+    ``grad_x = g w``, ``grad_w = g^T x`` (``g^T`` is a view: BLAS reads it transposed) and
+    ``grad_b`` the column sums of ``g``, accumulated in float64. Outputs not needed are not
+    written (they come in as empty stand-ins)."""
+    if need_x:
+        np.dot(g, w, grad_x)
+    if need_w:
+        np.dot(g.T, x, grad_w)
+    if need_b:
+        m, n = g.shape
+        acc = np.zeros(n, np.float64)
+        for i in range(m):
+            for j in range(n):
+                acc[j] += g[i, j]
+        for j in range(n):
+            grad_b[j] = acc[j]
 
 
 def _gemm_batched(a, ta, b, tb, ia, ib, out):
@@ -83,6 +104,7 @@ def _matmul_int(a, b, ia, ib, out):
 
 _gemm_kernel = jit(_gemm)
 _gemm_bias_kernel = jit(_gemm_bias)
+_linear_backward_kernel = jit(_linear_backward)
 _gemm_batched_kernel = jit(_gemm_batched)
 _matmul_int_kernel = jit(_matmul_int)
 
@@ -193,6 +215,57 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
         _matmul_int_kernel(np.ascontiguousarray(a).reshape(-1, m, k),
                            np.ascontiguousarray(b).reshape(-1, k, n), ia, ib, out3)
     return out if bias is None else _add_bias(out, bias)
+
+
+_NOT_NEEDED: dict = {}
+
+
+def _not_needed(dtype, ndim: int) -> np.ndarray:
+    """An empty stand-in for a gradient that is not computed (one per dtype and rank)."""
+    key = (dtype, ndim)
+    array = _NOT_NEEDED.get(key)
+    if array is None:
+        array = _NOT_NEEDED[key] = np.empty((0,) * ndim, dtype)
+    return array
+
+
+def linear_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool, need_w: bool,
+                    need_b: bool) -> tuple:
+    """The gradients of ``x @ w^T + b`` (``nn.Linear`` on a batch of vectors).
+
+    Parameters
+    ----------
+    g : numpy.ndarray
+        The output's gradient, ``(m, n)``.
+    x, w : numpy.ndarray
+        The input ``(m, k)`` and the weight ``(n, k)``, floating, of ``g``'s dtype, any
+        strides. Checked by the caller.
+    need_x, need_w, need_b : bool
+        Which gradients to compute.
+
+    Returns
+    -------
+    tuple
+        ``(grad_x, grad_w, grad_b)``, C-contiguous, ``None`` where not needed. One kernel
+        computes all three (two GEMMs and the bias gradient's column sums); a large ``g`` has
+        its column sums taken by the parallel ``sum`` instead.
+    """
+    (m, n), k = g.shape, x.shape[1]
+    dtype = g.dtype
+    if not (m and n and k):  # empty products: the general path gives their zeros
+        return (matmul(g, w) if need_x else None,
+                matmul(g, x, transpose_a=True) if need_w else None,
+                sum_(g, 0) if need_b else None)
+    grad_x = np.empty((m, k), dtype) if need_x else _not_needed(dtype, 2)
+    grad_w = np.empty((n, k), dtype) if need_w else _not_needed(dtype, 2)
+    separate_b = need_b and g.size >= PARALLEL_MIN_SIZE
+    grad_b = np.empty(n, dtype) if need_b and not separate_b else _not_needed(dtype, 1)
+    g = _blas_ready(g)
+    _linear_backward_kernel(g, _blas_ready(x), _blas_ready(w), grad_x, grad_w, grad_b, need_x,
+                            need_w, need_b and not separate_b)
+    if separate_b:
+        grad_b = sum_(g, 0)
+    return grad_x if need_x else None, grad_w if need_w else None, grad_b if need_b else None
 
 
 def _add_bias(out: np.ndarray, bias: np.ndarray) -> np.ndarray:

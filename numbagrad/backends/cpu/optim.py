@@ -13,6 +13,11 @@ Scalars that torch derives in Python (``-lr``, bias corrections, ``1 - beta``) a
 caller in Python and passed in; the kernels hold no literals, since a Python number would promote
 float32 arithmetic to float64 under Numba's typing.
 
+Each ``<name>_step`` has a twin ``<name>_foreach`` that updates several parameters in one call
+(a tuple of per-parameter tuples of arrays, the same scalars): an optimizer step over a model
+then crosses from Python into compiled code once per group of parameters instead of once per
+parameter, which is most of its cost on small models.
+
 Kernels take arrays and scalars only, so other ``njit`` code (a compiled training step) can call
 them. Arguments are checked by the caller (``numbagrad.optim``): sizes must match, because Numba
 does not bounds-check. Each kernel is built by a template that closes over its formula and the
@@ -20,13 +25,14 @@ formulas' source hash, which enters Numba's cache key: editing a formula recompi
 """
 from __future__ import annotations
 
+from numba.extending import register_jitable
+
 from numbagrad.backends.cpu._jit import formulas, jit
 from numbagrad.ops.optim_scalar import (adagrad_update, adam_update, lerp, rmsprop_update,
                                         sgd_update)
 
 
 def _sgd_template(update, digest):
-    @jit
     def sgd_step(param, grad, momentum_buffer, neg_lr, weight_decay, momentum,
                  one_minus_dampening, nesterov, maximize, use_momentum, init_buffer):
         """SGD with optional weight decay, (Nesterov) momentum and maximisation, in place.
@@ -60,7 +66,6 @@ def _sgd_template(update, digest):
 
 
 def _adam_template(update, digest):
-    @jit
     def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr_weight_decay_keep,
                   weight_decay, beta1_weight, beta1_weight_complement, beta2, one_minus_beta2,
                   bias_correction2_sqrt, eps, neg_step_size, amsgrad, maximize, decoupled):
@@ -104,7 +109,6 @@ def _adam_template(update, digest):
 
 
 def _rmsprop_template(update, digest):
-    @jit
     def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, neg_lr, weight_decay,
                      alpha, one_minus_alpha, alpha_weight_complement, eps, momentum, centered,
                      maximize, use_momentum):
@@ -143,7 +147,6 @@ def _rmsprop_template(update, digest):
 
 
 def _adagrad_template(update, digest):
-    @jit
     def adagrad_step(param, grad, state_sum, neg_clr, weight_decay, eps, maximize):
         """Adagrad, in place.
 
@@ -165,8 +168,35 @@ def _adagrad_template(update, digest):
     return adagrad_step
 
 
+def _foreach_template(step):
+    @jit
+    def foreach(items, *scalars):
+        """``step(*items[t], *scalars)`` for every ``t``: several parameters in one call.
+
+        ``items`` is a tuple of per-parameter tuples of arrays, ``(param, grad, buffers...)``,
+        all of one dtype; Numba compiles one version per length of ``items``.
+        """
+        for t in range(len(items)):
+            step(*items[t], *scalars)
+
+    return foreach
+
+
+def _kernels(template, update, *helpers):
+    """The one-parameter kernel of ``template`` with formula ``update``, and its
+    several-parameter twin.
+
+    The template's loop is registered with ``register_jitable`` rather than compiled: the
+    several-parameter kernel then closes over a plain function, which pickles the same in every
+    process, so both kernels' entries in Numba's cache are found again (a compiled dispatcher
+    pickles with a per-process id and would miss the cache every time).
+    """
+    loop = register_jitable(template(update, formulas(*helpers, update)))
+    return jit(loop), _foreach_template(loop)
+
+
 # Registering the formulas compiles nothing: the kernels compile on their first call.
-sgd_step = _sgd_template(sgd_update, formulas(sgd_update))
-adam_step = _adam_template(adam_update, formulas(lerp, adam_update))
-rmsprop_step = _rmsprop_template(rmsprop_update, formulas(lerp, rmsprop_update))
-adagrad_step = _adagrad_template(adagrad_update, formulas(adagrad_update))
+sgd_step, sgd_foreach = _kernels(_sgd_template, sgd_update)
+adam_step, adam_foreach = _kernels(_adam_template, adam_update, lerp)
+rmsprop_step, rmsprop_foreach = _kernels(_rmsprop_template, rmsprop_update, lerp)
+adagrad_step, adagrad_foreach = _kernels(_adagrad_template, adagrad_update)

@@ -16,7 +16,7 @@ from numbagrad.backends.cuda.conv import (
 )
 from numbagrad.backends.cuda.elementwise import broadcast_shape, map  # noqa: A004
 from numbagrad.backends.cuda.index import gather, put, put_add, scatter_add, take
-from numbagrad.backends.cuda.linalg import matmul
+from numbagrad.backends.cuda.linalg import linear_backward, matmul
 from numbagrad.backends.cuda.loss import cross_entropy, cross_entropy_vjp
 from numbagrad.backends.cuda.memory import (
                                           assign,
@@ -49,7 +49,8 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
            "reshape", "scatter_add", "take",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
-           "full", "log_softmax", "log_softmax_vjp", "map", "matmul", "softmax", "softmax_vjp",
+           "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
+           "softmax", "softmax_vjp",
            "sum", "to_host", "zeros",
            "map_sum", "max", "max_vjp", "min", "prod", "prod_vjp",
            "avg_pool2d", "avg_pool2d_backward", "conv2d", "conv2d_backward_bias",

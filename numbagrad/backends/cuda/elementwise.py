@@ -79,6 +79,27 @@ def _template_3(f, key):
     return map_3
 
 
+def _template_4(f, key):
+    def map_4(n, shape, a, sa, b, sb, c3, sc, d4, sd, out, so):
+        """out = f(a, b, c, d), broadcast: one thread per output element, grid-stride."""
+        key  # noqa: B018 - the formula's source hash, in Numba's cache key
+        e = cuda.grid(1)
+        while e < n:
+            r, pa, pb, pc, pd, po = e, 0, 0, 0, 0, 0
+            for d in range(len(shape) - 1, -1, -1):
+                c = r % shape[d]
+                r //= shape[d]
+                pa += c * sa[d]
+                pb += c * sb[d]
+                pc += c * sc[d]
+                pd += c * sd[d]
+                po += c * so[d]
+            out[po] = f(a[pa], b[pb], c3[pc], d4[pd])
+            e += cuda.gridsize(1)
+
+    return map_4
+
+
 def _template_4x2(f, key):
     def map_4x2(n, shape, a, sa, b, sb, c3, sc, d4, sd, out0, out1, so):
         """(out0, out1) = f(a, b, c, d): a binary op's vector-Jacobian product in one pass."""
@@ -102,7 +123,8 @@ def _template_4x2(f, key):
     return map_4x2
 
 
-_TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 2): _template_4x2}
+_TEMPLATES = {(1, 1): _template_1, (2, 1): _template_2, (3, 1): _template_3, (4, 1): _template_4,
+              (4, 2): _template_4x2}
 
 
 def _kernel(fn, n_in: int, n_out: int):

@@ -35,6 +35,7 @@ from numbagrad.backends.cuda import _array
 from numbagrad.backends.cuda._jit import MAX_BLOCKS, digest, kernel, launch, once
 from numbagrad.backends.cuda.elementwise import map as map_
 from numbagrad.backends.cuda.memory import zeros
+from numbagrad.backends.cuda.reduce import sum as sum_
 from numbagrad.backends.cuda.shape import basic_index
 from numbagrad.backends.layout import broadcast_strides, collapse
 from numbagrad.ops.scalar import add
@@ -223,6 +224,16 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, bias=None
         # A second launch; an epilogue in the GEMM kernel would save it.
         map_(add, [out, bias], out.dtype, out=out)
     return out
+
+
+def linear_backward(g, x, w, need_x: bool, need_w: bool, need_b: bool) -> tuple:
+    """The gradients of ``x @ w^T + b`` for the output gradient ``g`` ``(m, n)``: ``grad_x = g w``,
+    ``grad_w = g^T x`` (``g^T`` read through swapped strides) and ``grad_b`` the column sums of
+    ``g``; ``None`` where not needed. Three launches (two products and a sum), where the CPU
+    makes one call."""
+    return (matmul(g, w) if need_x else None,
+            matmul(g, x, transpose_a=True) if need_w else None,
+            sum_(g, 0) if need_b else None)
 
 
 def _product(a, b, out) -> None:

@@ -1,6 +1,7 @@
 """Optimizer update kernels for the GPU: one fused pass over a parameter and its state.
 
-The twin of ``backends/cpu/optim.py``: the same four functions with the same arguments. Each
+The twin of ``backends/cpu/optim.py``: the same four functions with the same arguments, and
+their several-parameter forms ``<name>_foreach``, which here launch once per parameter. Each
 receives a parameter, its gradient and its state buffers as flat C-contiguous 1-D device arrays
 of one floating dtype, plus scalars already converted to that dtype (so float32 stays float32:
 a Python number would promote the arithmetic to float64), and updates the parameter and the
@@ -236,3 +237,23 @@ def adagrad_step(param, grad, state_sum, neg_clr, weight_decay, eps, maximize) -
     maximize : bool
     """
     _run("adagrad", param, grad, state_sum, neg_clr, weight_decay, eps, maximize)
+
+
+def _foreach(step):
+    """The several-parameter twin of ``step``: one launch per parameter, as the CPU's
+    ``<name>_foreach`` takes ``(items, *scalars)`` (a tuple of per-parameter tuples of arrays)."""
+
+    def foreach(items, *scalars) -> None:
+        for item in items:
+            step(*item, *scalars)
+
+    foreach.__name__ = foreach.__qualname__ = step.__name__.replace("_step", "_foreach")
+    foreach.__doc__ = (f"``{step.__name__}(*item, *scalars)`` for every item of ``items``: "
+                       "several parameters, one launch each.")
+    return foreach
+
+
+sgd_foreach = _foreach(sgd_step)
+adam_foreach = _foreach(adam_step)
+rmsprop_foreach = _foreach(rmsprop_step)
+adagrad_foreach = _foreach(adagrad_step)
