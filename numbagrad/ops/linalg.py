@@ -13,7 +13,6 @@ from math import prod
 
 from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
-from numbagrad.ops import scalar as F
 from numbagrad.ops import shape as shape_ops
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 from numbagrad.tensor import Tensor

@@ -514,7 +514,7 @@ def _mse_forward(be, x, y, reduction):
 
 
 def _mse_vjp(be, g, node):
-    """``grad_x = (x - y) norm g`` with ``norm = 2`` (``2 / n`` for a mean), in one pass;
+    """``grad_x = norm (x - y) g`` with ``norm = 2`` (``2 / n`` for a mean), in one pass;
     ``grad_y = -grad_x``."""
     x, y = node.inputs
     dtype = x.dtype

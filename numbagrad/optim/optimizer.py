@@ -9,7 +9,6 @@ eight parameters per kernel call.
 from __future__ import annotations
 
 import copy
-import functools
 import importlib
 import warnings
 from collections import defaultdict

@@ -61,6 +61,12 @@ def _at(s, i, j, k):
     return np.uint64(i * s[0] + j * s[1] + k * s[2]), np.uint64(s[3])
 
 
+@register_jitable(inline="always")
+def _at4(sa, sb, sc, sd, so, i, j, k):
+    """``_at`` of four operands and the output: the 4-input templates' row offsets and steps."""
+    return _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k), _at(sd, i, j, k), _at(so, i, j, k)
+
+
 def _template_1(f, digest, parallel):
     @jit(parallel=parallel)
     def map_1(x, sx, out, so, shape):
@@ -111,8 +117,7 @@ def _template_4(f, digest, parallel):
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            (pa, da), (pb, db), (pc, dc) = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k)
-            (pd, dd), (po, do) = _at(sd, i, j, k), _at(so, i, j, k)
+            (pa, da), (pb, db), (pc, dc), (pd, dd), (po, do) = _at4(sa, sb, sc, sd, so, i, j, k)
             for m in range(start, stop):
                 out[po + m * do] = f(a[pa + m * da], b[pb + m * db], c[pc + m * dc],
                                      d[pd + m * dd])
@@ -127,8 +132,7 @@ def _template_4x2(f, digest, parallel):
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            (pa, da), (pb, db), (pc, dc) = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k)
-            (pd, dd), (po, do) = _at(sd, i, j, k), _at(so, i, j, k)
+            (pa, da), (pb, db), (pc, dc), (pd, dd), (po, do) = _at4(sa, sb, sc, sd, so, i, j, k)
             for m in range(start, stop):
                 r0, r1 = f(a[pa + m * da], b[pb + m * db], c[pc + m * dc], d[pd + m * dd])
                 out0[po + m * do] = r0

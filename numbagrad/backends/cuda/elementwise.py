@@ -79,21 +79,28 @@ def _template_3(f, key):
     return map_3
 
 
+@cuda.jit(device=True)
+def _offsets4(e, shape, sa, sb, sc, sd, so):
+    """Element ``e``'s offsets in four operands and the output (the 4-input templates)."""
+    r, pa, pb, pc, pd, po = e, 0, 0, 0, 0, 0
+    for d in range(len(shape) - 1, -1, -1):
+        c = r % shape[d]
+        r //= shape[d]
+        pa += c * sa[d]
+        pb += c * sb[d]
+        pc += c * sc[d]
+        pd += c * sd[d]
+        po += c * so[d]
+    return pa, pb, pc, pd, po
+
+
 def _template_4(f, key):
     def map_4(n, shape, a, sa, b, sb, c3, sc, d4, sd, out, so):
         """out = f(a, b, c, d), broadcast: one thread per output element, grid-stride."""
         key  # noqa: B018 - the formula's source hash, in Numba's cache key
         e = cuda.grid(1)
         while e < n:
-            r, pa, pb, pc, pd, po = e, 0, 0, 0, 0, 0
-            for d in range(len(shape) - 1, -1, -1):
-                c = r % shape[d]
-                r //= shape[d]
-                pa += c * sa[d]
-                pb += c * sb[d]
-                pc += c * sc[d]
-                pd += c * sd[d]
-                po += c * so[d]
+            pa, pb, pc, pd, po = _offsets4(e, shape, sa, sb, sc, sd, so)
             out[po] = f(a[pa], b[pb], c3[pc], d4[pd])
             e += cuda.gridsize(1)
 
@@ -106,15 +113,7 @@ def _template_4x2(f, key):
         key  # noqa: B018 - the formula's source hash, in Numba's cache key
         e = cuda.grid(1)
         while e < n:
-            r, pa, pb, pc, pd, po = e, 0, 0, 0, 0, 0
-            for d in range(len(shape) - 1, -1, -1):
-                c = r % shape[d]
-                r //= shape[d]
-                pa += c * sa[d]
-                pb += c * sb[d]
-                pc += c * sc[d]
-                pd += c * sd[d]
-                po += c * so[d]
+            pa, pb, pc, pd, po = _offsets4(e, shape, sa, sb, sc, sd, so)
             r0, r1 = f(a[pa], b[pb], c3[pc], d4[pd])
             out0[po] = r0
             out1[po] = r1
