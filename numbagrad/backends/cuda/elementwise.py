@@ -59,29 +59,10 @@ def _template_2(f, key):
     return map_2
 
 
-def _template_3(f, key):
-    def map_3(n, shape, a, sa, b, sb, c3, sc, out, so):
-        """out = f(a, b, c), broadcast: one thread per output element, grid-stride."""
-        key  # noqa: B018 - the formula's source hash, in Numba's cache key
-        e = cuda.grid(1)
-        while e < n:
-            r, pa, pb, pc, po = e, 0, 0, 0, 0
-            for d in range(len(shape) - 1, -1, -1):
-                c = r % shape[d]
-                r //= shape[d]
-                pa += c * sa[d]
-                pb += c * sb[d]
-                pc += c * sc[d]
-                po += c * so[d]
-            out[po] = f(a[pa], b[pb], c3[pc])
-            e += cuda.gridsize(1)
-
-    return map_3
-
-
 @cuda.jit(device=True)
 def _offsets4(e, shape, sa, sb, sc, sd, so):
-    """Element ``e``'s offsets in four operands and the output (the 4-input templates)."""
+    """Element ``e``'s offsets in four operands and the output: the 3- and 4-input templates'
+    index walk (the 3-input one passes its third operand's strides twice)."""
     r, pa, pb, pc, pd, po = e, 0, 0, 0, 0, 0
     for d in range(len(shape) - 1, -1, -1):
         c = r % shape[d]
@@ -92,6 +73,19 @@ def _offsets4(e, shape, sa, sb, sc, sd, so):
         pd += c * sd[d]
         po += c * so[d]
     return pa, pb, pc, pd, po
+
+
+def _template_3(f, key):
+    def map_3(n, shape, a, sa, b, sb, c3, sc, out, so):
+        """out = f(a, b, c), broadcast: one thread per output element, grid-stride."""
+        key  # noqa: B018 - the formula's source hash, in Numba's cache key
+        e = cuda.grid(1)
+        while e < n:
+            pa, pb, pc, _, po = _offsets4(e, shape, sa, sb, sc, sc, so)
+            out[po] = f(a[pa], b[pb], c3[pc])
+            e += cuda.gridsize(1)
+
+    return map_3
 
 
 def _template_4(f, key):
