@@ -133,9 +133,10 @@ _PADDED = (0, 1, 2, 4, 4, 8, 8, 8, 8)
 _foreach_kernels: dict = {}
 
 
-def _update_run(kernel_name: str, run: list, key) -> None:
+def _update_run(kernel_name: str, run: list, key, empty) -> None:
     """Update the parameters of ``run`` (``(p, buffers, item)``, sharing ``key``: device, dtype,
-    scalars, flags) with ``<kernel_name>_foreach``, and bump their version counters."""
+    scalars, flags) with ``<kernel_name>_foreach``, and bump their version counters. ``empty``
+    is the run's stand-in array, which also pads the last call."""
     if not run:
         return
     device, np_type, scalars, flags = key
@@ -149,7 +150,6 @@ def _update_run(kernel_name: str, run: list, key) -> None:
         chunk = items[start:start + _CHUNK]
         pad = _PADDED[len(chunk)] - len(chunk)
         if pad:
-            empty = _empty(run[0][0]._backend(), device, np_type)
             chunk += [(empty,) * len(chunk[0])] * pad
         kernel(tuple(chunk), *args)
     for p, buffers, _ in run:
@@ -395,9 +395,8 @@ class Optimizer:
         for p, buffers, scalars, flags in jobs:
             data, dev = p._data, p._device
             if key is None or not (data.dtype == key[1] and scalars == key[2] and flags == key[3]
-                                   and (dev is key[0] or (dev.type == key[0].type
-                                                          and dev.index == key[0].index))):
-                _update_run(kernel_name, run, key)
+                                   and (dev is key[0] or dev == key[0])):
+                _update_run(kernel_name, run, key, empty)
                 run, key = [], (dev, data.dtype, scalars, flags)
                 be = p._backend()
                 empty = _empty(be, dev, data.dtype)
@@ -406,7 +405,7 @@ class Optimizer:
                 self._update(kernel_name, p, buffers, scalars, flags)
             else:
                 run.append((p, buffers, item))
-        _update_run(kernel_name, run, key)
+        _update_run(kernel_name, run, key, empty)
 
     @staticmethod
     def _update(kernel_name: str, p: Tensor, buffers: list[Tensor | None], scalars: tuple,
@@ -436,12 +435,9 @@ class Optimizer:
         flat = be.contiguous(data)
         copies = [] if flat is data else [(p, flat)]
         arrays = []
-        empty = None  # one stand-in for every option that is off
         for b in buffers:
             if b is None:
-                if empty is None:
-                    empty = be.empty((0,), np_type)
-                arrays.append(empty)
+                arrays.append(_empty(be, p._device, np_type))
                 continue
             a = b._data
             if a.shape != shape or a.dtype != np_type:

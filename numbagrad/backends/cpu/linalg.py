@@ -168,10 +168,7 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
         (m, k), n = a.shape, b.shape[1]
         if k and m and n:
             out = np.empty((m, n), a.dtype)
-            if bias is None:
-                _gemm_kernel(_blas_ready(a), _blas_ready(b), out)
-            else:
-                _gemm_bias_kernel(_blas_ready(a), _blas_ready(b), bias, out)
+            _one_gemm(a, b, bias, out)
             return out
         transpose_a = transpose_b = False  # done above; the general path handles empty shapes
     if transpose_a:
@@ -196,12 +193,8 @@ def matmul(a: np.ndarray, b: np.ndarray, transpose_a: bool = False,
             return out
     if floating and (not batch or _folds(a, b)):
         # One GEMM: a's batch and row dimensions fold into rows when b is a single matrix.
-        a2 = _blas_ready(a.reshape(-1, k) if a.ndim > 2 else a)
-        b2 = _blas_ready(b.reshape(k, n) if b.ndim > 2 else b)
-        if bias is None:
-            _gemm_kernel(a2, b2, out.reshape(-1, n))
-        else:
-            _gemm_bias_kernel(a2, b2, bias, out.reshape(-1, n))
+        _one_gemm(a.reshape(-1, k) if a.ndim > 2 else a, b.reshape(k, n) if b.ndim > 2 else b,
+                  bias, out.reshape(-1, n))
         return out
     ia = _batch_index(a.shape[:-2], batch)
     ib = _batch_index(b.shape[:-2], batch)
@@ -258,14 +251,22 @@ def linear_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray, need_x: bool, n
                 sum_(g, 0) if need_b else None)
     grad_x = np.empty((m, k), dtype) if need_x else _not_needed(dtype, 2)
     grad_w = np.empty((n, k), dtype) if need_w else _not_needed(dtype, 2)
-    separate_b = need_b and g.size >= PARALLEL_MIN_SIZE
-    grad_b = np.empty(n, dtype) if need_b and not separate_b else _not_needed(dtype, 1)
+    fused_b = need_b and g.size < PARALLEL_MIN_SIZE  # else the parallel sum, after
+    grad_b = np.empty(n, dtype) if fused_b else _not_needed(dtype, 1)
     g = _blas_ready(g)
     _linear_backward_kernel(g, _blas_ready(x), _blas_ready(w), grad_x, grad_w, grad_b, need_x,
-                            need_w, need_b and not separate_b)
-    if separate_b:
+                            need_w, fused_b)
+    if need_b and not fused_b:
         grad_b = sum_(g, 0)
     return grad_x if need_x else None, grad_w if need_w else None, grad_b if need_b else None
+
+
+def _one_gemm(a: np.ndarray, b: np.ndarray, bias, out: np.ndarray) -> None:
+    """``out = a @ b (+ bias)`` for two matrices, by one BLAS call."""
+    if bias is None:
+        _gemm_kernel(_blas_ready(a), _blas_ready(b), out)
+    else:
+        _gemm_bias_kernel(_blas_ready(a), _blas_ready(b), bias, out)
 
 
 def _add_bias(out: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -298,28 +298,27 @@ def map_sum(fn, inputs: list, out_dtype, divisor=1) -> np.ndarray:
     if n_in not in _MAP_SUM_TEMPLATES:
         raise NotImplementedError(f"map_sum: no loop template for {n_in} inputs")
     shape = inputs[0].shape
-    flat = []
-    for x in inputs:
-        if x.shape != shape or not x.flags.c_contiguous:
-            # Views and broadcasts: the general map, then the sum (rare on this path).
-            total = sum(map_(fn, inputs, out_dtype), None, False, np.float64)
-            return np.array(ieee_div(float(total), divisor), out_dtype)
-        flat.append(x.ravel())
-    size = inputs[0].size
-    parallel = size >= PARALLEL_MIN_SIZE
-    key = (fn, n_in, parallel)
+    if all(x.shape == shape and x.flags.c_contiguous for x in inputs):
+        total = _map_sum_dense(fn, [x.ravel() for x in inputs])
+    else:  # views and broadcasts: the general map, then the sum (rare on this path)
+        total = float(sum(map_(fn, inputs, out_dtype), None, False, np.float64))
+    return np.array(ieee_div(total, divisor), out_dtype)
+
+
+def _map_sum_dense(fn, flat: list) -> float:
+    """The float64 sum of ``fn`` over flat operands of one size, by the compiled loop."""
+    parallel = flat[0].size >= PARALLEL_MIN_SIZE
+    key = (fn, len(flat), parallel)
     kernel = _map_sum_kernels.get(key)
     if kernel is None:
-        kernel = _map_sum_kernels[key] = _MAP_SUM_TEMPLATES[n_in](fn, formulas(fn), parallel)
+        kernel = _map_sum_kernels[key] = _MAP_SUM_TEMPLATES[len(flat)](fn, formulas(fn), parallel)
     # Every piece writes its entry, an empty input included (a sum of 0).
     partial = np.empty(CHUNKS if parallel else 1, np.float64)
     if parallel:
         run_parallel(kernel, *flat, partial)
-        total = builtins.sum(partial.tolist())
     else:
         kernel(*flat, partial)
-        total = partial.item()
-    return np.array(ieee_div(total, divisor), out_dtype)
+    return builtins.sum(partial.tolist())
 
 
 def prod(x: np.ndarray, axes=None, keepdims: bool = False, dtype=None) -> np.ndarray:

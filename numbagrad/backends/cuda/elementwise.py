@@ -22,47 +22,11 @@ from numbagrad.backends.cuda._jit import device_function, digest, kernel, launch
 from numbagrad.backends.layout import broadcast_strides, collapse
 
 
-def _template_1(f, key):
-    def map_1(n, shape, x, sx, out, so):
-        """out = f(x), broadcast: one thread per output element, grid-stride."""
-        key  # noqa: B018 - the formula's source hash, in Numba's cache key
-        e = cuda.grid(1)
-        while e < n:
-            r, px, po = e, 0, 0
-            for d in range(len(shape) - 1, -1, -1):
-                c = r % shape[d]
-                r //= shape[d]
-                px += c * sx[d]
-                po += c * so[d]
-            out[po] = f(x[px])
-            e += cuda.gridsize(1)
-
-    return map_1
-
-
-def _template_2(f, key):
-    def map_2(n, shape, a, sa, b, sb, out, so):
-        """out = f(a, b), broadcast: one thread per output element, grid-stride."""
-        key  # noqa: B018 - the formula's source hash, in Numba's cache key
-        e = cuda.grid(1)
-        while e < n:
-            r, pa, pb, po = e, 0, 0, 0
-            for d in range(len(shape) - 1, -1, -1):
-                c = r % shape[d]
-                r //= shape[d]
-                pa += c * sa[d]
-                pb += c * sb[d]
-                po += c * so[d]
-            out[po] = f(a[pa], b[pb])
-            e += cuda.gridsize(1)
-
-    return map_2
-
-
 @cuda.jit(device=True)
-def _offsets4(e, shape, sa, sb, sc, sd, so):
-    """Element ``e``'s offsets in four operands and the output: the 3- and 4-input templates'
-    index walk (the 3-input one passes its third operand's strides twice)."""
+def _offsets(e, shape, sa, sb, sc, sd, so):
+    """Element ``e``'s offsets in up to four operands and the output: the index walk of every
+    template (one division per dimension). Templates with fewer operands pass an operand's
+    strides again for the missing ones; the compiler folds the repeated arithmetic."""
     r, pa, pb, pc, pd, po = e, 0, 0, 0, 0, 0
     for d in range(len(shape) - 1, -1, -1):
         c = r % shape[d]
@@ -75,13 +39,39 @@ def _offsets4(e, shape, sa, sb, sc, sd, so):
     return pa, pb, pc, pd, po
 
 
+def _template_1(f, key):
+    def map_1(n, shape, x, sx, out, so):
+        """out = f(x), broadcast: one thread per output element, grid-stride."""
+        key  # noqa: B018 - the formula's source hash, in Numba's cache key
+        e = cuda.grid(1)
+        while e < n:
+            px, _, _, _, po = _offsets(e, shape, sx, sx, sx, sx, so)
+            out[po] = f(x[px])
+            e += cuda.gridsize(1)
+
+    return map_1
+
+
+def _template_2(f, key):
+    def map_2(n, shape, a, sa, b, sb, out, so):
+        """out = f(a, b), broadcast: one thread per output element, grid-stride."""
+        key  # noqa: B018 - the formula's source hash, in Numba's cache key
+        e = cuda.grid(1)
+        while e < n:
+            pa, pb, _, _, po = _offsets(e, shape, sa, sb, sb, sb, so)
+            out[po] = f(a[pa], b[pb])
+            e += cuda.gridsize(1)
+
+    return map_2
+
+
 def _template_3(f, key):
     def map_3(n, shape, a, sa, b, sb, c3, sc, out, so):
         """out = f(a, b, c), broadcast: one thread per output element, grid-stride."""
         key  # noqa: B018 - the formula's source hash, in Numba's cache key
         e = cuda.grid(1)
         while e < n:
-            pa, pb, pc, _, po = _offsets4(e, shape, sa, sb, sc, sc, so)
+            pa, pb, pc, _, po = _offsets(e, shape, sa, sb, sc, sc, so)
             out[po] = f(a[pa], b[pb], c3[pc])
             e += cuda.gridsize(1)
 
@@ -94,7 +84,7 @@ def _template_4(f, key):
         key  # noqa: B018 - the formula's source hash, in Numba's cache key
         e = cuda.grid(1)
         while e < n:
-            pa, pb, pc, pd, po = _offsets4(e, shape, sa, sb, sc, sd, so)
+            pa, pb, pc, pd, po = _offsets(e, shape, sa, sb, sc, sd, so)
             out[po] = f(a[pa], b[pb], c3[pc], d4[pd])
             e += cuda.gridsize(1)
 
@@ -107,7 +97,7 @@ def _template_4x2(f, key):
         key  # noqa: B018 - the formula's source hash, in Numba's cache key
         e = cuda.grid(1)
         while e < n:
-            pa, pb, pc, pd, po = _offsets4(e, shape, sa, sb, sc, sd, so)
+            pa, pb, pc, pd, po = _offsets(e, shape, sa, sb, sc, sd, so)
             r0, r1 = f(a[pa], b[pb], c3[pc], d4[pd])
             out0[po] = r0
             out1[po] = r1
