@@ -99,6 +99,10 @@ def measure_startup(mlp_step: str, repeats: int) -> dict[str, float]:
     """Median wall seconds of fresh processes; the commands are interleaved in each repeat."""
     base_env = dict(os.environ)
     base_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), base_env.get("PYTHONPATH")]))
+    # Both libraries start from cached bytecode, as installed packages do: torch's comes with its
+    # wheel, numbagrad's is written by the first run below. Without this, a shell that sets
+    # PYTHONDONTWRITEBYTECODE would time numbagrad compiling its sources in every process.
+    base_env.pop("PYTHONDONTWRITEBYTECODE", None)
     numbagrad_step = mlp_step.format(module="numbagrad")
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="numbagrad-warm-") as warm_dir:

@@ -8,6 +8,8 @@ Every CPU kernel is made with :func:`jit`, which
 * picks a thread-safe threading layer for ``parallel=True`` kernels. Numba's default fallback,
   ``workqueue``, aborts the process when two Python threads enter parallel code at once, so when
   neither OpenMP nor TBB can be loaded the parallel kernels run under a lock;
+* loads SciPy's BLAS module for Numba without the rest of ``scipy.linalg`` (see
+  :mod:`numbagrad.backends.cpu._scipy_blas`);
 * makes OpenMP's idle threads sleep almost at once (``GOMP_SPINCOUNT``, unless set already).
   By default they spin 300,000 times (libgomp's documented default) after each parallel region,
   on the cores where the BLAS threads of the next matmul then have to run: on 2 cores, a training step that alternates
@@ -23,9 +25,14 @@ import threading
 import types
 import warnings
 
-import numba
-from numba import njit
-from numba.extending import register_jitable
+from numbagrad.backends.cpu import _scipy_blas
+
+# Before Numba's CPU target starts, which imports the BLAS module.
+_scipy_blas.load()
+
+import numba  # noqa: E402
+from numba import njit  # noqa: E402
+from numba.extending import register_jitable  # noqa: E402
 
 _cache_warning_given = False
 # Set when only the workqueue layer exists: parallel kernels then must not run concurrently.
