@@ -30,9 +30,9 @@ from numbagrad.backends.cpu import _scipy_blas
 # Before Numba's CPU target starts, which imports the BLAS module.
 _scipy_blas.load()
 
-import numba  # noqa: E402
-from numba import njit  # noqa: E402
-from numba.extending import register_jitable  # noqa: E402
+import numba
+from numba import njit
+from numba.extending import register_jitable
 
 _cache_warning_given = False
 # Set when only the workqueue layer exists: parallel kernels then must not run concurrently.
