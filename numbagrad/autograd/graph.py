@@ -166,27 +166,39 @@ class AccumulateGrad:
         pass
 
 
-def _order(roots: list, with_parents: bool = True) -> tuple[dict, dict]:
-    """Dependency count of every node reachable from ``roots`` (how many edges reach it), and
-    the nodes that feed each node's gradient (its parents, for pruning; empty unless
-    ``with_parents``)."""
+def _dependencies(roots: list) -> dict:
+    """How many edges reach each node reachable from ``roots`` (0 for the roots themselves)."""
     deps: dict = dict.fromkeys(roots, 0)
+    get = deps.get
+    stack = list(roots)
+    push = stack.append
+    while stack:
+        for child, _ in stack.pop().next:
+            if child is not None:
+                count = get(child)
+                if count is None:
+                    deps[child] = 1
+                    push(child)
+                else:
+                    deps[child] = count + 1
+    return deps
+
+
+def _parents(roots: list) -> dict:
+    """The nodes that feed each node's gradient, over the nodes reachable from ``roots``."""
     parents: dict = {}
-    stack = list(deps)
+    seen = set(roots)
+    stack = list(roots)
     while stack:
         node = stack.pop()
         for child, _ in node.next:
             if child is None:
                 continue
-            count = deps.get(child)
-            if count is None:
-                deps[child] = 1
+            parents.setdefault(child, []).append(node)
+            if child not in seen:
+                seen.add(child)
                 stack.append(child)
-            else:
-                deps[child] = count + 1
-            if with_parents:
-                parents.setdefault(child, []).append(node)
-    return deps, parents
+    return parents
 
 
 def _needed(parents: dict, targets) -> set:
@@ -239,10 +251,10 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
     for (node, nr), grad, be in roots:
         slot = buffers.setdefault(node, [None] * node.n_outputs)
         _accumulate(slot, nr, grad, be)
-    deps, parents = _order(list(buffers), with_parents=not accumulate)
+    deps = _dependencies(list(buffers))
     needed = None
     if not accumulate:
-        needed = _needed(parents, [node for node, _ in (capture or {})])
+        needed = _needed(_parents(list(buffers)), [node for node, _ in (capture or {})])
     ready = [n for n in buffers if deps[n] == 0]
     captured: dict = {}
     pop, push = buffers.pop, ready.append

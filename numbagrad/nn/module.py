@@ -20,6 +20,64 @@ def _addindent(text: str, spaces: int) -> str:
     return first + "\n" + "\n".join(" " * spaces + line for line in lines)
 
 
+class _Members(OrderedDict):
+    """A module's parameters, buffers or children by name, each also an attribute of the module.
+
+    ``self.weight`` in a ``forward`` is then found by Python's ordinary attribute lookup (about
+    80 ns) instead of by ``Module.__getattr__`` after a failed lookup (about 700 ns on CPython
+    3.11), for every parameter and child that every ``forward`` reads. Every change to the
+    store, direct ones such as ``module._parameters["w"] = p`` included, is written to the
+    module's ``__dict__`` too, so the two never disagree. A store made without a module (by
+    pickle, before its state is restored) mirrors nothing; ``Module.__getattr__`` still finds
+    what is only in the stores.
+    """
+
+    def __init__(self, attributes: dict | None = None) -> None:
+        super().__init__()
+        self._attributes = attributes  # the owning module's __dict__
+
+    def __setitem__(self, name, value) -> None:
+        super().__setitem__(name, value)
+        if self._attributes is not None:
+            self._attributes[name] = value
+
+    def __delitem__(self, name) -> None:
+        super().__delitem__(name)
+        self._forget(name)
+
+    def pop(self, name, *default):
+        """Remove ``name`` and return its entry (``default`` when absent, if given)."""
+        value = super().pop(name, *default)
+        self._forget(name)
+        return value
+
+    def popitem(self, last: bool = True) -> tuple:
+        """Remove and return the last (or first) ``(name, entry)``."""
+        name, value = super().popitem(last)
+        self._forget(name)
+        return name, value
+
+    def clear(self) -> None:
+        """Remove every entry, and the attributes that mirror them."""
+        for name in list(self):
+            del self[name]
+
+    def _forget(self, name) -> None:
+        if self._attributes is not None:
+            self._attributes.pop(name, None)
+
+    def copy(self) -> OrderedDict:
+        """A plain ordered dict of the entries, tied to no module."""
+        return OrderedDict(self)
+
+    __copy__ = copy
+
+    def __reduce__(self):
+        # Copied or unpickled without the link: Module.__setstate__ links the new store to the
+        # new module (a link to the old module's __dict__ would mirror into the wrong object).
+        return type(self), (), None, None, iter(self.items())
+
+
 class Module:
     """Base class of every layer and model.
 
@@ -48,12 +106,21 @@ class Module:
         if args or kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() takes no arguments")
         object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
+        attributes = self.__dict__
+        object.__setattr__(self, "_parameters", _Members(attributes))
+        object.__setattr__(self, "_buffers", _Members(attributes))
         object.__setattr__(self, "_non_persistent_buffers", set())
-        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_modules", _Members(attributes))
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore a copied or unpickled module, its member stores mirroring into it again."""
+        self.__dict__.update(state)
+        for name in ("_parameters", "_buffers", "_modules"):
+            store = self.__dict__.get(name)
+            if isinstance(store, _Members):
+                store._attributes = self.__dict__
 
     def forward(self, *args, **kwargs):
         """The computation; every subclass defines it."""

@@ -96,28 +96,26 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     -------
     Tensor
     """
-    first = inputs[0]
-    device = first._device
-    if len(inputs) > 1:
-        for t in inputs:
-            if t._device is not device and t._device != device:
-                raise RuntimeError(
-                    f"{op.name}: expected all tensors to be on the same device, but found at "
-                    f"least two devices, {device} and {t._device}!"
-                )
+    device = inputs[0]._device
+    # One pass: the device check, the arrays, and whether any input asks to be recorded.
+    arrays = []
+    record = False
+    for t in inputs:
+        if t._device is not device and t._device != device:
+            raise RuntimeError(
+                f"{op.name}: expected all tensors to be on the same device, but found at "
+                f"least two devices, {device} and {t._device}!"
+            )
+        arrays.append(t._data)
+        if t._requires_grad:
+            record = True
     be = _BACKENDS.get(device.type) or _get_backend(device.type)
-    arrays = [t._data for t in inputs]
     result = op.forward(be, *arrays, **attrs)
     extra = None
     if isinstance(result, tuple):
         result, extra = result
     out = _wrap(result, device)
-    if not _enabled.get():
-        return out
-    for t in inputs:
-        if t._requires_grad:
-            break
-    else:
+    if not record or not _enabled.get():
         return out
     if result.dtype.kind != "f":
         return out  # integer and bool results never require grad (torch's rule)

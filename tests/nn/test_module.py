@@ -401,3 +401,59 @@ def test_reassigned_layers_keep_their_place_as_in_torch():
         orders.append(([n for n, _ in model.named_parameters()], list(model.state_dict()),
                        repr(model)))
     assert orders[0] == orders[1]
+
+
+def _members_agree(module) -> None:
+    """Every member is the attribute of its name, and nothing else is mirrored."""
+    for store in (module._parameters, module._buffers, module._modules):
+        for name, value in store.items():
+            assert getattr(module, name) is value
+            assert module.__dict__[name] is value
+
+
+def test_members_are_attributes_through_every_change_to_their_stores():
+    model = two_layer(numbagrad)
+    fc1 = model.fc1
+    _members_agree(model)
+    _members_agree(fc1)
+    p = nn.Parameter(numbagrad.zeros(4, 3))
+    fc1._parameters["weight"] = p  # direct writes to a store, as some torch code does
+    assert fc1.weight is p
+    assert fc1._parameters.pop("weight") is p
+    assert "weight" not in fc1.__dict__
+    with pytest.raises(AttributeError):
+        fc1.weight  # noqa: B018
+    assert fc1._parameters.pop("absent", 5) == 5
+    fc1._parameters.update(weight=p)
+    fc1._parameters.setdefault("extra", None)
+    assert fc1.weight is p and fc1.extra is None
+    assert fc1._parameters.popitem() == ("extra", None)
+    assert "extra" not in fc1.__dict__
+    fc1._parameters |= {"bias": None}
+    assert fc1.bias is None
+    model._buffers["steps"] = s = numbagrad.ones(1)
+    del model._modules["act"]
+    assert model.steps is s and "act" not in model.__dict__
+    model.fc2._parameters.clear()
+    assert "weight" not in model.fc2.__dict__ and list(model.fc2.parameters()) == []
+    for m in model.modules():
+        _members_agree(m)
+    assert type(fc1._parameters.copy()) is OrderedDict
+
+
+def test_copied_and_unpickled_modules_mirror_into_themselves():
+    import copy
+    import pickle
+
+    model = nn.Sequential(OrderedDict(fc1=nn.Linear(3, 4), act=nn.ReLU()))  # picklable
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        _members_agree(twin.fc1)
+        assert twin.fc1.weight is not model.fc1.weight
+        q = nn.Parameter(numbagrad.ones(4, 3))
+        twin.fc1._parameters["weight"] = q
+        assert twin.fc1.weight is q and model.fc1.weight is not q
+        twin._modules["act"] = act = nn.Tanh()
+        assert twin.act is act and type(model.act) is nn.ReLU
+    shallow = copy.copy(model)  # shares the stores, as in torch
+    assert shallow.fc1 is model.fc1
+    assert type(copy.copy(model._modules)) is OrderedDict

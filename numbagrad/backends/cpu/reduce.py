@@ -298,10 +298,15 @@ def map_sum(fn, inputs: list, out_dtype, divisor=1) -> np.ndarray:
     if n_in not in _MAP_SUM_TEMPLATES:
         raise NotImplementedError(f"map_sum: no loop template for {n_in} inputs")
     shape = inputs[0].shape
-    if all(x.shape == shape and x.flags.c_contiguous for x in inputs):
-        total = _map_sum_dense(fn, [x.ravel() for x in inputs])
-    else:  # views and broadcasts: the general map, then the sum (rare on this path)
-        total = float(sum(map_(fn, inputs, out_dtype), None, False, np.float64))
+    flat = []
+    for x in inputs:
+        if x.shape != shape or not x.flags.c_contiguous:
+            # views and broadcasts: the general map, then the sum (rare on this path)
+            total = float(sum(map_(fn, inputs, out_dtype), None, False, np.float64))
+            break
+        flat.append(x.ravel())
+    else:
+        total = _map_sum_dense(fn, flat)
     return np.array(ieee_div(total, divisor), out_dtype)
 
 
