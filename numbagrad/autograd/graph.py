@@ -79,10 +79,10 @@ class Node:
     """
 
     __slots__ = ("op", "be", "next", "needs", "inputs", "output", "attrs", "extra", "in_shapes",
-                 "in_dtypes", "_versions", "retained", "n_outputs", "out_meta", "__weakref__")
+                 "in_dtypes", "_versions", "retained", "n_outputs", "__weakref__")
 
     def __init__(self, op, be, next_edges, needs, inputs, output, attrs, extra, in_shapes,
-                 in_dtypes, versions, out_meta) -> None:
+                 in_dtypes, versions) -> None:
         self.op = op
         self.be = be
         self.next = next_edges
@@ -95,8 +95,7 @@ class Node:
         self.in_dtypes = in_dtypes
         self._versions = versions
         self.retained = None
-        self.n_outputs = 1
-        self.out_meta = out_meta
+        self.n_outputs = 1  # a primitive has one output (custom Functions may have several)
 
     def name(self) -> str:
         """torch's name for this node's class, e.g. ``MulBackward0``."""
@@ -120,12 +119,10 @@ class Node:
                                                  version, self.name()))
 
     def apply(self, grads: list) -> tuple:
-        """The gradients for each input, from the gradients of the outputs (None: none came)."""
-        if (grads[0] is None if len(grads) == 1 else all(g is None for g in grads)):
+        """The gradients for each input, from the gradient of the output (None: none came)."""
+        if grads[0] is None:
             # No gradient reached this node: none leaves it either (torch's undefined grads).
             return (None,) * len(self.next)
-        if self.n_outputs > 1:
-            grads = _fill_missing(self, grads)
         self.check_saved()
         return self.op.vjp(self.be, grads[0], self)
 
@@ -301,11 +298,6 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
                 push(child)
         in_grads = g = None  # drop references, so that a leaf may take its array over
     return captured
-
-
-def _fill_missing(node, grads: list) -> list:
-    """Zeros for outputs that received no gradient (torch materialises them)."""
-    return [g if g is not None else node.be.zeros(*node.out_meta[i]) for i, g in enumerate(grads)]
 
 
 # References to a gradient array held while ``_add_into`` runs from ``run_backward``: the

@@ -68,6 +68,5 @@ def move(input, device: Device):
         shape, dtype = tuple(input._data.shape), input._data.dtype
         out._requires_grad = True
         out.grad_fn = Node(MOVE, get_backend(target.type), (_edge(input),), (True,), None, None,
-                           {"source": source, "target": target}, None, (shape,), (dtype,), (),
-                           ((shape, dtype),))
+                           {"source": source, "target": target}, None, (shape,), (dtype,), ())
     return out

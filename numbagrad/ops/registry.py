@@ -143,7 +143,7 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     out._requires_grad = True
     out.grad_fn = Node(op, be, tuple(edges), tuple(needs), arrays if saves else None,
                        result if op.saves_output else None, attrs, extra, tuple(shapes),
-                       tuple(types), tuple(versions), ((result.shape, result.dtype),))
+                       tuple(types), tuple(versions))
     return out
 
 
