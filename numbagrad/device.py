@@ -41,7 +41,7 @@ class device:
         self.index = index if type == "cuda" else None
 
     def __eq__(self, other) -> bool:
-        if other is self:  # the common case in every op's device check: one shared CPU device
+        if other is self:  # the common case: tensors on the one shared CPU device
             return True
         if isinstance(other, str):
             other = device(other)
