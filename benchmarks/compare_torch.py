@@ -12,8 +12,10 @@ libraries; the table gives medians in microseconds per step and the ratio torch/
 (above 1: numbagrad is faster). A warning is printed when other processes kept the CPUs busy
 (``/proc/stat``), since a 2-core machine shared with a busy process measures the noise.
 numbagrad's CPU backend is imported first, so that its ``GOMP_SPINCOUNT`` (1000, unless set
-already) is in place before either library loads OpenMP: the same setting for both, and the
-faster one for both on 2 cores.
+already) is in place before either library loads OpenMP: the same setting for both. It is the
+faster one for compute-bound steps on 2 cores, but not always for torch's small steps, whose
+OpenMP threads then fall asleep between ops: ``--gomp-spincount 300000`` (libgomp's own
+default, which torch runs with when used alone) gives torch its usual setting instead.
 
 Needs torch (``pip install torch==2.13.0``). Importing this module does nothing (asv imports
 every module in this folder).
@@ -139,7 +141,11 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=list(WORKLOADS), help="workloads to run")
     parser.add_argument("--rounds", type=int, default=11, help="alternating rounds per workload")
     parser.add_argument("--seconds", type=float, default=4.0, help="time budget per workload")
+    parser.add_argument("--gomp-spincount", help="GOMP_SPINCOUNT for both libraries (default: "
+                        "numbagrad's 1000; 300000 is libgomp's own default)")
     args = parser.parse_args()
+    if args.gomp_spincount:
+        os.environ["GOMP_SPINCOUNT"] = args.gomp_spincount  # before libgomp loads, below
     sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
     # Both libraries run on the one libgomp that the first import loads, which reads
     # GOMP_SPINCOUNT once: numbagrad's CPU backend sets it (unless set), so it is imported

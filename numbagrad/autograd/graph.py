@@ -267,7 +267,8 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
             continue
         if node.retained:
             _store_retained(node, grads)
-        if type(node) is AccumulateGrad:
+        kind = type(node)
+        if kind is AccumulateGrad:
             if accumulate and grads[0] is not None:
                 leaf = node.leaf()
                 if leaf is not None:
@@ -275,7 +276,16 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
                     grads = None  # the engine's last reference, unless the array is shared
                     _add_into(leaf, grad, _STEALABLE_REFS)
             continue
-        in_grads = node.apply(grads)
+        if kind is Node and grads[0] is not None:
+            # Node.apply and Node.check_saved, inlined: this runs for every recorded op.
+            if node.inputs is _FREED:
+                raise RuntimeError(FREED_MESSAGE)
+            for counter, version, _ in node._versions:
+                if counter.value != version:
+                    node.check_saved()
+            in_grads = node.op.vjp(node.be, grads[0], node)
+        else:
+            in_grads = node.apply(grads)
         grads = None
         if not retain_graph:
             node.release()
@@ -315,19 +325,18 @@ def _add_into(t, grad, stealable_refs: int = 0) -> None:
     array that no view, node or other gradient holds, whose memory (its ``base``, if it is a
     view) nothing else reaches.
     """
-    be = t._backend()
     dtype = t._data.dtype
     if grad.dtype != dtype:
-        grad = be.astype(grad, dtype)
+        grad = t._backend().astype(grad, dtype)
     if t.grad is None:
         if not (type(grad) is np.ndarray and grad.flags.c_contiguous
                 and getrefcount(grad) <= stealable_refs
                 and (grad.base is None or getrefcount(grad.base) == 2)):
-            grad = be.copy(grad)
+            grad = t._backend().copy(grad)
         t.grad = _tensor._wrap(grad, t._device)
     else:
         data = t.grad._data
-        be.map(_add, [data, grad], data.dtype, out=data)
+        t._backend().map(_add, [data, grad], data.dtype, out=data)
 
 
 def _store_retained(node, grads: list) -> None:

@@ -111,8 +111,12 @@ def _flat_item(be, data, grad, buffers: list, empty) -> tuple | None:
     for a buffer that is None), or None when one of them is not a C-contiguous floating array
     of the parameter's shape and dtype."""
     shape, np_type = data.shape, data.dtype
-    if (np_type.kind != "f" or grad.shape != shape or grad.dtype != np_type
-            or not (_dense(be, data) and _dense(be, grad))):
+    if np_type.kind != "f" or grad.shape != shape or grad.dtype != np_type:
+        return None
+    if type(data) is np.ndarray and type(grad) is np.ndarray:  # the CPU, without calls
+        if not (data.flags.c_contiguous and grad.flags.c_contiguous):
+            return None
+    elif not (_dense(be, data) and _dense(be, grad)):
         return None
     item = [data.ravel(), grad.ravel()]  # views: both are C-contiguous
     for b in buffers:
@@ -133,30 +137,25 @@ _PADDED = (0, 1, 2, 4, 4, 8, 8, 8, 8)
 _foreach_kernels: dict = {}
 
 
-def _update_run(kernel_name: str, run: list, key, empty) -> None:
-    """Update the parameters of ``run`` (``(p, buffers, item)``, sharing ``key``: device, dtype,
-    scalars, flags) with ``<kernel_name>_foreach``, and bump their version counters. ``empty``
-    is the run's stand-in array, which also pads the last call."""
-    if not run:
-        return
+def _update_run(kernel_name: str, items: list, written: list, key, empty) -> None:
+    """Update the parameters whose flat arrays are ``items`` (sharing ``key``: device, dtype,
+    scalars, flags) with ``<kernel_name>_foreach``, then bump the version counters of
+    ``written``, the tensors the kernel wrote. ``empty`` is the run's stand-in array, which
+    also pads the last call."""
     device, np_type, scalars, flags = key
     kernel = _foreach_kernels.get((device.type, kernel_name))
     if kernel is None:
         kernel = _foreach_kernels[device.type, kernel_name] = getattr(
             _kernels(device), kernel_name.replace("_step", "_foreach"))
-    args = (*_typed_scalars(scalars, np_type), *flags)
-    items = [item for _, _, item in run]
+    args = _typed_scalars(scalars, np_type) + flags
     for start in range(0, len(items), _CHUNK):
         chunk = items[start:start + _CHUNK]
         pad = _PADDED[len(chunk)] - len(chunk)
         if pad:
             chunk += [(empty,) * len(chunk[0])] * pad
         kernel(tuple(chunk), *args)
-    for p, buffers, _ in run:
-        p._version.value += 1
-        for b in buffers:
-            if b is not None:
-                b._version.value += 1
+    for t in written:
+        t._version.value += 1
 
 
 def _no_grad_step(step: Callable) -> Callable:
@@ -390,22 +389,30 @@ class Optimizer:
         other parameter goes through :meth:`_update` alone, which copies what is not contiguous
         and raises for what does not fit.
         """
-        run: list = []
+        items: list = []
+        written: list = []
         key = be = empty = None
         for p, buffers, scalars, flags in jobs:
             data, dev = p._data, p._device
             if key is None or not (data.dtype == key[1] and scalars == key[2] and flags == key[3]
                                    and (dev is key[0] or dev == key[0])):
-                _update_run(kernel_name, run, key, empty)
-                run, key = [], (dev, data.dtype, scalars, flags)
+                if items:
+                    _update_run(kernel_name, items, written, key, empty)
+                    items, written = [], []
+                key = (dev, data.dtype, scalars, flags)
                 be = p._backend()
                 empty = _empty(be, dev, data.dtype)
             item = _flat_item(be, data, p.grad._data, buffers, empty)
             if item is None:
                 self._update(kernel_name, p, buffers, scalars, flags)
-            else:
-                run.append((p, buffers, item))
-        _update_run(kernel_name, run, key, empty)
+                continue
+            items.append(item)
+            written.append(p)
+            for b in buffers:
+                if b is not None:
+                    written.append(b)
+        if items:
+            _update_run(kernel_name, items, written, key, empty)
 
     @staticmethod
     def _update(kernel_name: str, p: Tensor, buffers: list[Tensor | None], scalars: tuple,
