@@ -130,9 +130,7 @@ def apply(op: OpDef, inputs: tuple, **attrs):
         types.append(a.dtype)
         if t._requires_grad and not (nondiff and i in nondiff):
             needs.append(True)
-            fn = t.grad_fn  # _edge(t), inlined
-            edges.append((fn, t._output_nr) if fn is not None else
-                         (t._accumulator or _accumulator(t), 0))
+            edges.append(_edge(t))
         else:
             needs.append(False)
             edges.append(_NO_EDGE)

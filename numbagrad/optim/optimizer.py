@@ -111,12 +111,8 @@ def _flat_item(be, data, grad, buffers: list, empty) -> tuple | None:
     for a buffer that is None), or None when one of them is not a C-contiguous floating array
     of the parameter's shape and dtype."""
     shape, np_type = data.shape, data.dtype
-    if np_type.kind != "f" or grad.shape != shape or grad.dtype != np_type:
-        return None
-    if type(data) is np.ndarray and type(grad) is np.ndarray:  # the CPU, without calls
-        if not (data.flags.c_contiguous and grad.flags.c_contiguous):
-            return None
-    elif not (_dense(be, data) and _dense(be, grad)):
+    if (np_type.kind != "f" or grad.shape != shape or grad.dtype != np_type
+            or not (_dense(be, data) and _dense(be, grad))):
         return None
     item = [data.ravel(), grad.ravel()]  # views: both are C-contiguous
     for b in buffers:
