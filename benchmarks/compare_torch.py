@@ -16,6 +16,9 @@ already) is in place before either library loads OpenMP: the same setting for bo
 faster one for compute-bound steps on 2 cores, but not always for torch's small steps, whose
 OpenMP threads then fall asleep between ops: ``--gomp-spincount 300000`` (libgomp's own
 default, which torch runs with when used alone) gives torch its usual setting instead.
+``--separate`` runs each library in a process of its own (spawned, so neither has the other
+loaded), each with its own OpenMP settings as when it is used alone; the two processes take
+turns in the same alternating rounds.
 
 Needs torch (``pip install torch==2.13.0``). Importing this module does nothing (asv imports
 every module in this folder).
@@ -23,6 +26,8 @@ every module in this folder).
 from __future__ import annotations
 
 import argparse
+import importlib
+import multiprocessing
 import os
 import statistics
 import sys
@@ -90,18 +95,23 @@ WORKLOADS = {
 }
 
 
-def _setup(lib, torch_model, name):
-    """Model, loss, optimizer and data for ``lib``, with the torch model's initial weights."""
+def _setup(lib, name, model=None, state=None):
+    """Model, loss, optimizer and data for ``lib``: ``model`` as it is, or a new one loaded with
+    ``state`` (the torch model's initial parameters, as NumPy arrays)."""
     _, build, data, loss_name, optimizer = WORKLOADS[name]
-    model = build(lib)
-    if lib.__name__ != "torch":
-        state = {k: lib.tensor(v.detach().numpy()) for k, v in torch_model.state_dict().items()}
-        model.load_state_dict(state)
-    else:
-        model = torch_model
+    if model is None:
+        model = build(lib)
+        model.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
     x, y = data(np.random.default_rng(0))
     return model, getattr(lib.nn, loss_name)(), optimizer(lib, model.parameters()), \
         lib.from_numpy(x), lib.from_numpy(y)
+
+
+def _initial(torch, name):
+    """A torch model of ``name`` from seed 0, and its parameters as NumPy arrays."""
+    torch.manual_seed(0)
+    model = WORKLOADS[name][1](torch)
+    return model, {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
 
 
 def _step(model, criterion, optimizer, x, y):
@@ -119,21 +129,80 @@ def _time(setup, steps: int) -> float:
     return (time.perf_counter() - start) / steps * 1e6
 
 
+def _rounds(time_ours, time_theirs, per_step: float, rounds: int, seconds: float):
+    """Medians of ``rounds`` alternating timings of both libraries, each about ``seconds`` /
+    ``rounds`` / 2 long."""
+    steps = max(1, int(seconds / rounds / 2 / (per_step * 1e-6)))
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(time_ours(steps))
+        b.append(time_theirs(steps))
+    return statistics.median(a), statistics.median(b)
+
+
 def compare(numbagrad, torch, name: str, rounds: int, seconds: float) -> tuple[float, float]:
-    """Median µs per step of ``name`` in numbagrad and in torch."""
-    torch.manual_seed(0)
-    torch_model = WORKLOADS[name][1](torch)
-    ours, theirs = _setup(numbagrad, torch_model, name), _setup(torch, torch_model, name)
+    """Median µs per step of ``name`` in numbagrad and in torch, both in this process."""
+    torch_model, state = _initial(torch, name)
+    ours, theirs = _setup(numbagrad, name, state=state), _setup(torch, name, model=torch_model)
     for _ in range(3):  # warm-up: compiles, caches, allocator
         _step(*ours)
         _step(*theirs)
     per_step = max(_time(ours, 1), _time(theirs, 1))
-    steps = max(1, int(seconds / rounds / 2 / (per_step * 1e-6)))
-    a, b = [], []
-    for _ in range(rounds):
-        a.append(_time(ours, steps))
-        b.append(_time(theirs, steps))
-    return statistics.median(a), statistics.median(b)
+    return _rounds(lambda n: _time(ours, n), lambda n: _time(theirs, n), per_step, rounds,
+                   seconds)
+
+
+# --separate: each library in a process of its own, driven over a pipe.
+
+
+def _worker(lib_name: str, conn) -> None:
+    """Run one library's training steps on request: ``("setup", name, state)`` builds a
+    workload (torch, given no state, makes the initial parameters and sends them back) and
+    warms it up, ``("time", steps)`` times steps, ``None`` ends."""
+    sys.path[:0] = [str(ROOT)]
+    lib = importlib.import_module(lib_name)
+    if lib_name == "torch":
+        lib.set_num_threads(2)
+        version = f"torch {lib.__version__} eager ({lib.get_num_threads()} threads)"
+    else:
+        import numba
+
+        import numbagrad.backends.cpu  # noqa: F401 - sets GOMP_SPINCOUNT, as a user's import does
+        version = f"numbagrad {lib.__version__} (numba {numba.__version__})"
+    conn.send(f"{version}, GOMP_SPINCOUNT={os.environ.get('GOMP_SPINCOUNT', 'unset')}")
+    setup = None
+    while (request := conn.recv()) is not None:
+        if request[0] == "setup":
+            _, name, state = request
+            if state is None:
+                model, state = _initial(lib, name)
+                setup = _setup(lib, name, model=model)
+            else:
+                setup = _setup(lib, name, state=state)
+            for _ in range(3):
+                _step(*setup)
+            conn.send((state, _time(setup, 1)))
+        else:
+            conn.send(_time(setup, request[1]))
+
+
+def _timed_in(conn):
+    def time_steps(steps: int) -> float:
+        conn.send(("time", steps))
+        return conn.recv()
+
+    return time_steps
+
+
+def compare_separate(ours, theirs, name: str, rounds: int, seconds: float):
+    """Median µs per step of ``name`` in the numbagrad and torch worker processes (pipes
+    ``ours`` and ``theirs``), which take turns: one runs while the other waits."""
+    theirs.send(("setup", name, None))
+    state, per_step_theirs = theirs.recv()
+    ours.send(("setup", name, state))
+    _, per_step_ours = ours.recv()
+    return _rounds(_timed_in(ours), _timed_in(theirs), max(per_step_ours, per_step_theirs),
+                   rounds, seconds)
 
 
 def main() -> None:
@@ -143,32 +212,59 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="time budget per workload")
     parser.add_argument("--gomp-spincount", help="GOMP_SPINCOUNT for both libraries (default: "
                         "numbagrad's 1000; 300000 is libgomp's own default)")
+    parser.add_argument("--separate", action="store_true",
+                        help="run each library in a process of its own, with its own OpenMP "
+                        "settings (torch: libgomp's default, unless --gomp-spincount is given)")
     args = parser.parse_args()
     if args.gomp_spincount:
         os.environ["GOMP_SPINCOUNT"] = args.gomp_spincount  # before libgomp loads, below
     sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
-    # Both libraries run on the one libgomp that the first import loads, which reads
-    # GOMP_SPINCOUNT once: numbagrad's CPU backend sets it (unless set), so it is imported
-    # before torch, and idle OpenMP threads of either library stop spinning on the cores the
-    # BLAS threads need. With libgomp's default, both libraries' compute-bound steps ran
-    # 1.1-3x slower here.
-    import numbagrad.backends.cpu  # noqa: F401 - for its GOMP_SPINCOUNT, see above
-    import numba
-    import torch
-
-    import numbagrad
     from contention import BUSY_WARNING_CORES, cpu_jiffies, others_load, own_cpu_seconds
 
-    torch.set_num_threads(2)
-    print(f"numbagrad {numbagrad.__version__} (numba {numba.__version__}) vs torch "
-          f"{torch.__version__} eager ({torch.get_num_threads()} threads), {os.cpu_count()} CPUs, "
-          f"GOMP_SPINCOUNT={os.environ['GOMP_SPINCOUNT']}, {time.strftime('%Y-%m-%d')}")
-    print(f"{'workload':<50}{'numbagrad µs':>14}{'torch µs':>11}{'torch/ng':>10}")
     before, cpu_before, wall_before = cpu_jiffies(), own_cpu_seconds(), time.perf_counter()
+    if args.separate:
+        # Fresh interpreters (spawn, not fork): neither process has the other library loaded.
+        context = multiprocessing.get_context("spawn")
+        pipes, workers = [], []
+        for lib_name in ("numbagrad", "torch"):
+            parent, child = context.Pipe()
+            workers.append(context.Process(target=_worker, args=(lib_name, child)))
+            workers[-1].start()
+            pipes.append(parent)
+        ours, theirs = pipes
+        header = f"{ours.recv()} vs {theirs.recv()}, in separate processes"
+
+        def run(name):
+            return compare_separate(ours, theirs, name, args.rounds, args.seconds)
+    else:
+        # Both libraries run on the one libgomp that the first import loads, which reads
+        # GOMP_SPINCOUNT once: numbagrad's CPU backend sets it (unless set), so it is imported
+        # before torch, and idle OpenMP threads of either library stop spinning on the cores
+        # the BLAS threads need. With libgomp's default, both libraries' compute-bound steps
+        # ran 1.1-3x slower here.
+        import numbagrad.backends.cpu  # noqa: F401 - for its GOMP_SPINCOUNT, see above
+        import numba
+        import torch
+
+        import numbagrad
+
+        torch.set_num_threads(2)
+        header = (f"numbagrad {numbagrad.__version__} (numba {numba.__version__}) vs torch "
+                  f"{torch.__version__} eager ({torch.get_num_threads()} threads), "
+                  f"GOMP_SPINCOUNT={os.environ['GOMP_SPINCOUNT']}, in one process")
+
+        def run(name):
+            return compare(numbagrad, torch, name, args.rounds, args.seconds)
+    print(f"{header}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}")
+    print(f"{'workload':<50}{'numbagrad µs':>14}{'torch µs':>11}{'torch/ng':>10}")
     for name in args.only or WORKLOADS:
-        ours, theirs = compare(numbagrad, torch, name, args.rounds, args.seconds)
-        print(f"{WORKLOADS[name][0]:<50}{ours:>14.1f}{theirs:>11.1f}{theirs / ours:>10.2f}",
-              flush=True)
+        ours_us, theirs_us = run(name)
+        print(f"{WORKLOADS[name][0]:<50}{ours_us:>14.1f}{theirs_us:>11.1f}"
+              f"{theirs_us / ours_us:>10.2f}", flush=True)
+    if args.separate:
+        for pipe, worker in zip(pipes, workers):
+            pipe.send(None)
+            worker.join()  # its CPU time then counts as this process's own (os.times)
     load = others_load(before, cpu_jiffies(), own_cpu_seconds() - cpu_before,
                        time.perf_counter() - wall_before)
     if load is not None and load > BUSY_WARNING_CORES:
