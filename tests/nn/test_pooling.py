@@ -82,6 +82,32 @@ def test_ties_pick_the_first_and_nan_wins_as_torch():
     np.testing.assert_array_equal(np.asarray(x.grad), tx.grad.numpy())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geometry", [dict(), dict(stride=1), dict(padding=1),
+                                      dict(stride=2, ceil_mode=True)],
+                         ids=["whole-windows", "overlapping", "padded", "ceil"])
+def test_2x2_windows_of_special_values_match_torch_exactly(geometry, dtype):
+    """The 2x2 windows find their maximum by arithmetic: ties, nans (several per window),
+    infinities of both signs in one window and signed zeros give torch's values, indices and
+    signs of zero."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    shape = (3, 2, 8, 9)
+    choices = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, 1.0, -1.0, 2.0], dtype)
+    inputs = [choices[rng.integers(0, len(choices), shape)],
+              rng.integers(-2, 3, shape).astype(dtype),  # many ties
+              rng.standard_normal(shape).astype(dtype)]
+    for values in inputs:
+        out, idx = F.max_pool2d(ng.from_numpy(values.copy()), 2, return_indices=True,
+                                **geometry)
+        tout, tidx = torch.nn.functional.max_pool2d(torch.from_numpy(values.copy()), 2,
+                                                    return_indices=True, **geometry)
+        np.testing.assert_array_equal(np.asarray(idx), tidx.numpy())
+        got, expected = np.asarray(out), tout.numpy()
+        np.testing.assert_array_equal(got, expected)  # nan where torch has nan
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
 def test_window_wholly_in_padding_is_minus_inf_without_gradient():
     # Width 2, taps 3 apart starting at -1: the window sees only padding. torch also gives
     # -inf; numbagrad marks the index -1 and sends that window no gradient.

@@ -23,6 +23,7 @@ import math
 import numba
 import numpy as np
 from numba import prange
+from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import jit, run_parallel
 
@@ -382,6 +383,15 @@ def _max_pool2d_forward(x, geom, out, idx):
     """
     kh, kw, sh, sw, ph, pw, dh, dw, ho, wo = geom
     planes, height, width = x.shape
+    if kh == 2 and kw == 2 and dh == 1 and dw == 1 and ph == 0 and pw == 0 \
+            and (ho - 1) * sh + 2 <= height and (wo - 1) * sw + 2 <= width:
+        # The common case, every window a whole 2x2 block of the input: no per-window tests
+        # (they took 40% of the time of this loop).
+        for p in prange(planes):
+            for y in range(ho):
+                for xo in range(wo):
+                    out[p, y, xo], idx[p, y, xo] = _max_2x2(x, p, y * sh, xo * sw)
+        return
     # The taps of each window row and column that fall inside the input, computed once for
     # all planes: the loops below need no bounds test (and no integer division).
     rows = np.empty((ho, 2), np.int64)
@@ -407,20 +417,7 @@ def _max_pool2d_forward(x, geom, out, idx):
                 arg = iy * width + ix
                 if kh == 2 and kw == 2 and dh == 1 and dw == 1 and i_hi - i_lo == 2 \
                         and j_hi - j_lo == 2:
-                    # The common 2x2 window, unrolled: loops of two iterations with a
-                    # data-dependent branch inside ran 4x slower.
-                    base = arg
-                    v = x[p, iy, ix + 1]
-                    if v > best or math.isnan(v):
-                        best, arg = v, base + 1
-                    v = x[p, iy + 1, ix]
-                    if v > best or math.isnan(v):
-                        best, arg = v, base + width
-                    v = x[p, iy + 1, ix + 1]
-                    if v > best or math.isnan(v):
-                        best, arg = v, base + width + 1
-                    out[p, y, xo] = best
-                    idx[p, y, xo] = arg
+                    out[p, y, xo], idx[p, y, xo] = _max_2x2(x, p, iy, ix)
                     continue
                 for i in range(i_lo, i_hi):
                     iy = y0 + i * dh
@@ -432,6 +429,33 @@ def _max_pool2d_forward(x, geom, out, idx):
                             arg = iy * width + ix
                 out[p, y, xo] = best
                 idx[p, y, xo] = arg
+
+
+@register_jitable(inline="always")
+def _max_2x2(x, p, iy, ix):
+    """The maximum of the 2x2 window of plane ``p`` of ``x`` whose first pixel is ``(iy, ix)``,
+    and its flat position in the plane, by torch's rule (see :func:`_max_pool2d_forward`).
+
+    Unrolled: loops of two iterations with a data-dependent branch inside ran 4x slower.
+    """
+    width = x.shape[2]
+    a, b = x[p, iy, ix], x[p, iy, ix + 1]
+    c, d = x[p, iy + 1, ix], x[p, iy + 1, ix + 1]
+    # The window's position (0 to 3, row-major) is found by arithmetic, without a branch:
+    # which pixel wins depends on the data, and branches on it, mispredicted half the time,
+    # made the pooling loop 4x slower. Without a nan: the first position that holds the
+    # maximum (torch's strict ">" keeps the first of equal values).
+    m = max(max(a, b), max(c, d))
+    later = np.int64(a != m)
+    second_row = later * np.int64(b != m)
+    first = 2 * second_row + later - second_row + second_row * np.int64(c != m)
+    # With a nan: the last nan (torch's "val > max || isnan(val)" lets each nan replace).
+    nan_b, nan_c, nan_d = np.int64(math.isnan(b)), np.int64(math.isnan(c)), np.int64(math.isnan(d))
+    last_nan = 3 * nan_d + (1 - nan_d) * (2 * nan_c + (1 - nan_c) * nan_b)
+    any_nan = np.int64(math.isnan(a)) | nan_b | nan_c | nan_d
+    pos = first + any_nan * (last_nan - first)
+    row, col = pos >> 1, pos & 1
+    return x[p, iy + row, ix + col], (iy + row) * width + ix + col
 
 
 def _max_pool2d_backward(g, idx, gx):
