@@ -3,6 +3,10 @@
 Each family module (``elementwise``, ``reduce``, ``linalg``, ``shape``, ``index``) has a twin of
 the same name in ``backends/cuda``; this namespace is what ops receive as ``be``.
 """
+from numbagrad.backends.cpu import _malloc
+
+_malloc.keep_freed_memory()  # before the first array of an op: see _malloc
+
 from numbagrad.backends.cpu.elementwise import broadcast_shape, map  # noqa: A004
 from numbagrad.backends.cpu.conv import (avg_pool2d, avg_pool2d_backward, conv2d,
                                          conv2d_backward_bias, conv2d_backward_input,
