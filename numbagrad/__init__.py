@@ -18,6 +18,10 @@ from numbagrad.ops.elementwise import (abs, add, clamp, clip, div, divide, eq, e
                                        leaky_relu, log, logical_not, lt, maximum, minimum, mul,
                                        multiply, ne, neg, negative, pow, relu, sigmoid, sign, sqrt,
                                        square, sub, subtract, tanh, true_divide, where)
+# unary math (numbagrad/ops/unary.py)
+# binary math (numbagrad/ops/binary.py)
+# bitwise, logical, predicates (numbagrad/ops/logic.py)
+# activations (numbagrad/ops/activation.py)
 from numbagrad.ops.index import gather
 from numbagrad.ops.linalg import bmm, matmul, mm
 from numbagrad.ops.nn_ops import log_softmax, softmax

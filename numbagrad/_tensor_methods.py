@@ -12,7 +12,10 @@ from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import _enabled, no_grad
 from numbagrad.device import as_device
 from numbagrad.ops import elementwise as ew
-from numbagrad.ops import index, linalg, nn_ops, reduce, shape
+from numbagrad.ops import activation, binary, index, linalg, logic, nn_ops, reduce, shape, unary
+from numbagrad.ops.inplace import inplace as _inplace
+from numbagrad.ops.inplace import inplace_operator as _iop
+from numbagrad.ops.inplace import operator_method as _operator
 from numbagrad.random import rng
 from numbagrad.tensor import Tensor
 
@@ -72,52 +75,6 @@ def type_as(self, other: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- in-place
-
-
-def _inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
-    """Compute ``op(self, *args)`` and write it into ``self``'s storage.
-
-    When the graph is being recorded, the result's node takes this tensor's place in the graph
-    and the old value (a copy) its old place; the version counter tells ``backward`` if a saved
-    value was overwritten.
-    """
-    recording = _enabled.get() and (
-        self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
-    )
-    if recording:
-        if self.is_leaf and self.requires_grad:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        if self._base is not None:
-            raise RuntimeError(
-                f"{op.__name__}_: numbagrad does not record in-place operations on a view "
-                "(a slice, transpose, reshape ...) while gradients are being recorded; use the "
-                "out-of-place form, or modify the base tensor"
-            )
-        old = Tensor._make(self._backend().copy(self._data), self._device)
-        old._requires_grad, old.grad_fn, old._output_nr = self._requires_grad, self.grad_fn, self._output_nr
-        result = op(old, *args, **kwargs)
-    else:
-        with no_grad():
-            result = op(self, *args, **kwargs)
-    if tuple(result.shape) != tuple(self.shape):
-        raise RuntimeError(
-            f"{op.__name__}_: output with shape {list(self.shape)} doesn't match the broadcast "
-            f"shape {list(result.shape)}"
-        )
-    if result.dtype.category > self.dtype.category:
-        raise RuntimeError(
-            f"{op.__name__}_: result type {dtypes.scalar_name(result.dtype)} can't be cast to the "
-            f"desired output type {dtypes.scalar_name(self.dtype)}"
-        )
-    if recording:
-        result = ew.cast(result, self.dtype)
-    self._backend().assign(self._data, result._data)
-    self._version.value += 1
-    if recording:
-        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
-    return self
 
 
 def _overwrite(self: Tensor, value: Tensor) -> Tensor:
@@ -255,31 +212,6 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Ten
 # ---------------------------------------------------------------------------- operators
 
 
-_OPERAND_TYPES = (Tensor, bool, int, float, np.number, np.bool_, np.ndarray)
-
-
-def _operator(fn, name: str, reflected: bool = False):
-    """A binary dunder: NotImplemented for operands that are not tensors or numbers, so that
-    Python raises its own TypeError (and ``t == None`` is False), as with torch tensors."""
-    def op(self, other):
-        if not isinstance(other, _OPERAND_TYPES):
-            return NotImplemented
-        return fn(other, self) if reflected else fn(self, other)
-
-    op.__name__ = name
-    return op
-
-
-def _iop(inplace, name: str):
-    def op(self, other):
-        if not isinstance(other, _OPERAND_TYPES):
-            return NotImplemented
-        return inplace(self, other)
-
-    op.__name__ = name
-    return op
-
-
 def _rsub(self, other):
     return ew.rsub(self, other)
 
@@ -341,6 +273,10 @@ _METHODS = {
     "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
     "normal_": normal_,
 }
+
+# Each op family lists its own methods, in-place forms and operators (``METHODS``).
+for _family in (unary, binary, logic, activation):
+    _METHODS.update(_family.METHODS)
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)

@@ -6,11 +6,13 @@ here, and a spec line in ``tests/ops/specs_elementwise.py``.
 """
 from __future__ import annotations
 
+import warnings
 from functools import partial
 
 import numpy as np
 
 from numbagrad import dtypes
+from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.ops import scalar as F
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 from numbagrad.tensor import Tensor
@@ -125,6 +127,59 @@ LE = _binary("le", F.le, None, out_bool=True)
 GT = _binary("gt", F.gt, None, out_bool=True)
 GE = _binary("ge", F.ge, None, out_bool=True)
 LOGICAL_NOT = _unary("logical_not", F.logical_not, None, out_bool=True)
+
+
+# ---------------------------------------------------------------------------- argument checks
+
+
+def check_tensor(op: str, value, arg: str = "input", position: int | None = 1) -> None:
+    """TypeError in torch's words when ``value`` is not a tensor:
+    ``sin(): argument 'input' (position 1) must be Tensor, not list``."""
+    if not isinstance(value, Tensor):
+        where = f" (position {position})" if position is not None else ""
+        raise TypeError(f"{op}(): argument '{arg}'{where} must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def write_out(op: str, result: Tensor, out) -> Tensor:
+    """``result`` itself, or, given torch's ``out=`` tensor, ``result`` written into it.
+
+    As torch: ``out`` is resized to the result's shape (with a warning unless it was empty),
+    the result must be castable to ``out``'s dtype, and nothing that requires grad may take
+    part while gradients are recorded (``out=`` is not differentiable).
+
+    Raises
+    ------
+    TypeError
+        If ``out`` is not a tensor.
+    RuntimeError
+        For a dtype ``out`` cannot hold, another device, or a graph being recorded.
+    """
+    if out is None:
+        return result
+    check_tensor(op, out, "out", None)
+    if _enabled.get() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if out.device != result.device:
+        raise RuntimeError(f"{op}(): expected out tensor to be on {result.device}, but found "
+                           f"it on {out.device}")
+    if result.dtype.category > out.dtype.category:
+        raise RuntimeError(f"result type {dtypes.scalar_name(result.dtype)} can't be cast to "
+                           f"the desired output type {dtypes.scalar_name(out.dtype)}")
+    be = out._backend()
+    if tuple(out.shape) != tuple(result.shape):
+        if out._data.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+                "release outputs will not be resized unless they have zero elements.",
+                UserWarning, stacklevel=3)
+        out._data = be.empty(tuple(result.shape), out._data.dtype)
+    be.assign(out._data, cast(result.detach(), out.dtype)._data)
+    out._version.value += 1
+    return out
 
 
 # ---------------------------------------------------------------------------- public functions

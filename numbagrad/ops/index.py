@@ -342,9 +342,9 @@ def setitem(input, index, value) -> None:
     _check_writable(input)
     if _enabled.get() and (input.requires_grad
                            or (isinstance(value, Tensor) and value.requires_grad)):
-        from numbagrad._tensor_methods import _inplace
+        from numbagrad.ops.inplace import inplace
 
-        _inplace(input, index_put, index, value)
+        inplace(input, index_put, index, value)
         return
     items, advanced = plan(tuple(input.shape), index)
     be = input._backend()

@@ -1,0 +1,9 @@
+"""Binary math: atan2, copysign, fmod, remainder, floor division, logaddexp, hypot, xlogy, lerp, addcmul, float_power.
+
+Formulas and their derivatives live in ``ops/scalar_binary.py``; each op is registered here in one
+line and its public function follows. ``METHODS`` lists the Tensor methods, in-place forms and
+operators of this family; ``numbagrad/_tensor_methods.py`` binds them.
+"""
+from __future__ import annotations
+
+METHODS: dict = {}
