@@ -8,20 +8,34 @@ from numbagrad import utils
 from numbagrad._tensor_str import get_printoptions, printoptions, set_printoptions
 from numbagrad.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from numbagrad.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
-                                full_like, linspace, normal, ones, ones_like, rand, randint,
-                                randn, randperm, tensor, zeros, zeros_like)
+                                full_like, linspace, logspace, normal, ones, ones_like, rand,
+                                rand_like, randint, randint_like, randn, randn_like, randperm,
+                                tensor, zeros, zeros_like)
 from numbagrad.device import device
-from numbagrad.dtypes import (bool_ as bool, double, dtype, float, float32, float64,  # noqa: A004
-                              get_default_dtype, int, int32, int64, long, promote_types,
-                              result_type, set_default_dtype)
-from numbagrad.ops.elementwise import (abs, add, clamp, clip, div, divide, eq, exp, ge, gt, le,
-                                       leaky_relu, log, logical_not, lt, maximum, minimum, mul,
-                                       multiply, ne, neg, negative, pow, relu, sigmoid, sign, sqrt,
-                                       square, sub, subtract, tanh, true_divide, where)
-# unary math (numbagrad/ops/unary.py)
-# binary math (numbagrad/ops/binary.py)
-# bitwise, logical, predicates (numbagrad/ops/logic.py)
-# activations (numbagrad/ops/activation.py)
+from numbagrad.dtypes import (bfloat16, bool_ as bool, can_cast, double, dtype,  # noqa: A004
+                              finfo, float, float16, float32, float64, get_default_dtype, half,
+                              iinfo, int, int8, int16, int32, int64, long, promote_types,
+                              result_type, set_default_dtype, short, uint8)
+from numbagrad.ops.elementwise import (abs, absolute, add, clamp, clip, div, divide, eq, exp, ge,
+                                       gt, le, leaky_relu, log, logical_not, lt, maximum, minimum,
+                                       mul, multiply, ne, neg, negative, pow, relu, sigmoid, sign,
+                                       sqrt, square, sub, subtract, tanh, true_divide, where)
+from numbagrad.ops.unary import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh,
+                                 asin, asinh, atan, atanh, ceil, cos, cosh, deg2rad, erf, erfc,
+                                 erfinv, exp2, expm1, fix, floor, frac, i0, log10, log1p, log2,
+                                 logit, nan_to_num, positive, rad2deg, reciprocal, round, rsqrt,
+                                 sgn, signbit, sin, sinh, tan, trunc)
+from numbagrad.ops.binary import (addcdiv, addcmul, arctan2, atan2, clamp_, clip_, copysign,
+                                  float_power, floor_divide, fmax, fmin, fmod, hypot, lerp,
+                                  logaddexp, logaddexp2, remainder, xlogy, xlogy_)
+from numbagrad.ops.logic import (allclose, bitwise_and, bitwise_left_shift, bitwise_not,
+                                 bitwise_or, bitwise_right_shift, bitwise_xor, equal, greater,
+                                 greater_equal, is_floating_point, is_nonzero, is_tensor, isclose,
+                                 isfinite, isinf, isnan, isneginf, isposinf, isreal, less,
+                                 less_equal, logical_and, logical_or, logical_xor, not_equal,
+                                 numel)
+from numbagrad.ops.activation import (celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_,
+                                      threshold, threshold_)
 from numbagrad.ops.index import gather
 from numbagrad.ops.linalg import bmm, matmul, mm
 from numbagrad.ops.nn_ops import log_softmax, softmax
@@ -30,7 +44,9 @@ from numbagrad.ops.shape import (cat, chunk, clone, flatten, permute, reshape, s
                                  stack, t, transpose, unsqueeze)
 from numbagrad.random import Generator, initial_seed, manual_seed, seed
 from numbagrad.serialization import load, save
-from numbagrad.tensor import Size, Tensor
+from numbagrad.tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                              HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor,
+                              is_floating_point)
 from numbagrad import cuda, datasets, nn, optim, transforms
 
 __version__ = "0.1.0"

@@ -17,7 +17,9 @@ from numbagrad.ops.inplace import inplace as _inplace
 from numbagrad.ops.inplace import inplace_operator as _iop
 from numbagrad.ops.inplace import operator_method as _operator
 from numbagrad.random import rng
-from numbagrad.tensor import Tensor
+from numbagrad.tensor import Tensor, _TensorType
+
+from numbagrad import creation  # noqa: E402 - after the ops: it imports tensor, which needs them
 
 # ---------------------------------------------------------------------------- conversions
 
@@ -57,6 +59,54 @@ def _caster(dtype: dtypes.dtype, name: str):
     convert.__name__ = name
     convert.__doc__ = f"``self.to({dtype})``."
     return convert
+
+
+def _type_name(d: dtypes.dtype) -> str:
+    return f"{dtypes.scalar_name(d)}Tensor"
+
+
+_BY_TYPE_NAME = {_type_name(d): d for d in dtypes._BY_NAME.values()}
+
+
+def type_or_convert(self, dtype=None, non_blocking: bool = False, **kwargs):
+    """Without ``dtype``: torch's type string (``'torch.FloatTensor'``,
+    ``'torch.cuda.LongTensor'``). With one (a dtype, a type string such as
+    ``'torch.DoubleTensor'``, or a class such as ``numbagrad.DoubleTensor``): ``self``
+    converted to it (``self`` when nothing changes).
+
+    Raises
+    ------
+    ValueError
+        For a string that names no tensor type.
+    TypeError
+        For anything else that is not a type.
+    """
+    if dtype is None:
+        return ("torch.cuda." if self.is_cuda else "torch.") + _type_name(self.dtype)
+    device = None
+    if isinstance(dtype, str):
+        name = dtype
+        for prefix in ("torch.", "numbagrad."):
+            if name.startswith(prefix):
+                rest = name[len(prefix):]
+                device = "cuda" if rest.startswith("cuda.") else "cpu"
+                target = _BY_TYPE_NAME.get(rest.removeprefix("cuda."))
+                break
+        else:
+            target = None
+        if target is None:
+            raise ValueError(f"invalid type: '{name}'")
+        dtype = target
+    elif isinstance(dtype, _TensorType):
+        dtype, device = dtype.dtype, "cpu"
+    elif not isinstance(dtype, dtypes.dtype):
+        if isinstance(dtype, type):
+            raise ValueError(f"invalid type: '{dtype.__name__}'")
+        raise TypeError("dtype must be a type, str, or dtype object")
+    return to(self, dtype) if device is None else to(self, device, dtype)
+
+
+type_or_convert.__name__ = "type"
 
 
 def cpu(self) -> Tensor:
@@ -112,11 +162,6 @@ def mul_(self, other) -> Tensor:
     return _inplace(self, ew.mul, other)
 
 
-def div_(self, other) -> Tensor:
-    """``self /= other`` in place."""
-    return _inplace(self, ew.div, other)
-
-
 def pow_(self, exponent) -> Tensor:
     """``self **= exponent`` in place."""
     return _inplace(self, ew.pow, exponent)
@@ -146,6 +191,8 @@ def fill_(self, value) -> Tensor:
                 f"{value.ndim} dimensions."
             )
         return _overwrite(self, value)
+    if self._data.dtype.kind in "iub" or self._data.dtype.itemsize == 2:
+        value = creation.scalar_to(value, self.dtype)  # torch's range check and wrapping
     if not (_enabled.get() and self.requires_grad):
         self._backend().assign(self._data, value)
         self._version.value += 1
@@ -233,18 +280,17 @@ _METHODS = {
     "__rtruediv__": _operator(ew.div, "__rtruediv__", True),
     "__pow__": _operator(ew.pow, "__pow__"), "__rpow__": _operator(ew.pow, "__rpow__", True),
     "__matmul__": linalg.matmul, "__rmatmul__": _operator(linalg.matmul, "__rmatmul__", True),
-    "__neg__": ew.neg, "__abs__": ew.abs, "__invert__": ew.bitwise_not,
+    "__neg__": ew.neg, "__abs__": ew.abs,
     "__iadd__": _iop(add_, "__iadd__"), "__isub__": _iop(sub_, "__isub__"),
-    "__imul__": _iop(mul_, "__imul__"), "__itruediv__": _iop(div_, "__itruediv__"),
+    "__imul__": _iop(mul_, "__imul__"),
     "__eq__": _operator(ew.eq, "__eq__"), "__ne__": _operator(ew.ne, "__ne__"),
     "__lt__": _operator(ew.lt, "__lt__"), "__le__": _operator(ew.le, "__le__"),
     "__gt__": _operator(ew.gt, "__gt__"), "__ge__": _operator(ew.ge, "__ge__"),
     "__getitem__": index.getitem, "__setitem__": index.setitem,
     "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul,
-    "div": ew.div, "divide": ew.div, "true_divide": ew.div, "pow": ew.pow, "neg": ew.neg,
+    "div": ew.div, "divide": ew.div, "pow": ew.pow, "neg": ew.neg,
     "negative": ew.neg, "square": ew.square,
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
-    "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not,
     # math and activations
     "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "abs": ew.abs, "sign": ew.sign,
     "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
@@ -267,9 +313,16 @@ _METHODS = {
     "to": to, "cpu": cpu, "cuda": cuda, "type_as": type_as,
     "float": _caster(dtypes.float32, "float"), "double": _caster(dtypes.float64, "double"),
     "long": _caster(dtypes.int64, "long"), "int": _caster(dtypes.int32, "int"),
-    "bool": _caster(dtypes.bool_, "bool"),
+    "bool": _caster(dtypes.bool_, "bool"), "half": _caster(dtypes.float16, "half"),
+    "bfloat16": _caster(dtypes.bfloat16, "bfloat16"), "short": _caster(dtypes.int16, "short"),
+    "char": _caster(dtypes.int8, "char"), "byte": _caster(dtypes.uint8, "byte"),
+    "type": type_or_convert,
+    # creation
+    "new_tensor": creation.new_tensor, "new_zeros": creation.new_zeros,
+    "new_ones": creation.new_ones, "new_empty": creation.new_empty,
+    "new_full": creation.new_full,
     # in place
-    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "clamp_": clamp_,
+    "add_": add_, "sub_": sub_, "mul_": mul_, "pow_": pow_, "clamp_": clamp_,
     "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
     "normal_": normal_,
 }

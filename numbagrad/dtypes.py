@@ -1,7 +1,8 @@
 """Tensor element types and torch's type-promotion rules.
 
 numbagrad stores tensors as NumPy (or Numba device) arrays, so each ``dtype`` wraps the NumPy
-type that holds its elements. The names and the promotion rules are torch's.
+type that holds its elements. The names and the promotion rules are torch's. ``bfloat16`` exists
+as a dtype (for promotion and ``finfo``) but has no storage: NumPy has no bfloat16 type.
 """
 from __future__ import annotations
 
@@ -25,27 +26,33 @@ class dtype:
     Examples
     --------
     >>> import numbagrad as torch
-    >>> torch.float32.is_floating_point
-    True
+    >>> torch.float16.is_floating_point, torch.uint8.is_signed, torch.int16.itemsize
+    (True, False, 2)
     """
 
-    __slots__ = ("name", "np_type", "category", "itemsize")
+    __slots__ = ("name", "np_type", "category", "itemsize", "_signed")
 
-    def __init__(self, name: str, np_type: np.dtype, category: int) -> None:
+    def __init__(self, name: str, np_type, category: int) -> None:
         self.name = name
         self.np_type = np.dtype(np_type)
         self.category = category
         self.itemsize = self.np_type.itemsize
+        self._signed = category > 0 and self.np_type.kind != "u"
 
     @property
     def is_floating_point(self) -> bool:
-        """True for float32 and float64."""
+        """True for float16, bfloat16, float32 and float64."""
         return self.category == 2
 
     @property
     def is_signed(self) -> bool:
-        """True for every type but bool."""
-        return self.category > 0
+        """True for every type but bool and uint8 (as torch)."""
+        return self._signed
+
+    @property
+    def is_complex(self) -> bool:
+        """False: numbagrad has no complex types."""
+        return False
 
     def __repr__(self) -> str:
         return f"numbagrad.{self.name}"
@@ -54,20 +61,48 @@ class dtype:
         return (from_name, (self.name,))
 
 
+class _UnstoredDtype(dtype):
+    """A dtype with a name and promotion rules but no NumPy storage (bfloat16)."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, itemsize: int, category: int) -> None:
+        self.name = name
+        self.category = category
+        self.itemsize = itemsize
+        self._signed = True
+
+    @property
+    def np_type(self):
+        raise TypeError(
+            f"numbagrad has no {self.name} storage (NumPy has no {self.name} type), so no "
+            f"tensor can be made or converted to {self!r}; use numbagrad.float16 or "
+            "numbagrad.float32 instead"
+        )
+
+
+float16 = dtype("float16", np.float16, 2)
 float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 2)
+bfloat16 = _UnstoredDtype("bfloat16", 2, 2)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
 int32 = dtype("int32", np.int32, 1)
 int64 = dtype("int64", np.int64, 1)
 bool_ = dtype("bool", np.bool_, 0)
 
 # torch's aliases
+half = float16
 float = float32  # noqa: A001 - torch.float is float32
 double = float64
-long = int64
+short = int16
 int = int32  # noqa: A001 - torch.int is int32
+long = int64
 
-_BY_NP = {d.np_type: d for d in (float32, float64, int32, int64, bool_)}
-_BY_NAME = {d.name: d for d in (float32, float64, int32, int64, bool_)}
+_STORED = (float64, float32, float16, int64, int32, int16, int8, uint8, bool_)
+_BY_NP = {d.np_type: d for d in _STORED}
+_BY_NAME = {d.name: d for d in (*_STORED, bfloat16)}
 
 _default_float = float32
 
@@ -89,10 +124,10 @@ def from_numpy_dtype(np_type) -> dtype:
     if d is None:
         d = _BY_NP.get(np.dtype(np_type))
     if d is None:
-        supported = ", ".join(str(t) for t in _BY_NP)
+        supported = ", ".join(d.name for d in _STORED[:-1]) + ", and bool"
         raise TypeError(
-            f"can't convert np.ndarray of type numpy.{np.dtype(np_type)}; "
-            f"the only supported types are: {supported}"
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_type)}. "
+            f"The only supported types are: {supported}."
         )
     return d
 
@@ -111,7 +146,14 @@ def as_dtype(value) -> dtype:
 
 
 def get_default_dtype() -> dtype:
-    """The floating type of new tensors made from Python floats (float32 unless changed)."""
+    """The floating type of new tensors made from Python floats (float32 unless changed).
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.get_default_dtype()
+    numbagrad.float32
+    """
     return _default_float
 
 
@@ -126,7 +168,8 @@ def set_default_dtype(d: dtype) -> None:
     global _default_float
     d = as_dtype(d)
     if not d.is_floating_point:
-        raise TypeError(f"set_default_dtype: only floating-point types are supported, got {d}")
+        raise TypeError("only floating-point types are supported as the default type "
+                        f"(set_default_dtype got {d})")
     _default_float = d
 
 
@@ -143,8 +186,9 @@ def scalar_dtype(value) -> dtype:
     return get_default_dtype()
 
 
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long",
-                 "bool": "Bool"}
+_SCALAR_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                 "float64": "Double", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                 "int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
 def scalar_name(d: dtype) -> str:
@@ -157,12 +201,55 @@ def _promote_pair(a: dtype, b: dtype) -> dtype:
         return a
     if a.category != b.category:
         return a if a.category > b.category else b
-    return a if a.itemsize >= b.itemsize else b
+    if a.category == 2:
+        if a.itemsize == b.itemsize:
+            return float32  # float16 with bfloat16: neither holds the other
+        return a if a.itemsize > b.itemsize else b
+    if a._signed == b._signed:
+        return a if a.itemsize >= b.itemsize else b
+    # uint8 with a signed type: the signed type if wider, else int16 holds both (as torch)
+    signed = a if a._signed else b
+    return signed if signed.itemsize > 1 else int16
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
-    """The smallest dtype both ``a`` and ``b`` convert to, as ``torch.promote_types``."""
-    return _promote_pair(as_dtype(a), as_dtype(b))
+def _check_dtype(value, op: str, arg: str, position: builtins.int) -> dtype:
+    if not isinstance(value, dtype):
+        raise TypeError(f"{op}(): argument '{arg}' (position {position}) must be torch.dtype, "
+                        f"not {type(value).__name__}")
+    return value
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both ``type1`` and ``type2`` convert to, as ``torch.promote_types``.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.promote_types(torch.uint8, torch.int8)
+    numbagrad.int16
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a dtype.
+    """
+    return _promote_pair(_check_dtype(type1, "promote_types", "type1", 1),
+                         _check_dtype(type2, "promote_types", "type2", 2))
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether torch's casting rules allow ``from_`` into ``to`` (in-place ops, ``out=``):
+    floating point never goes into integers, and nothing but bool into bool.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.can_cast(torch.float32, torch.int32), torch.can_cast(torch.int64, torch.float16)
+    (False, True)
+    """
+    _check_dtype(from_, "can_cast", "from_", 1)
+    _check_dtype(to, "can_cast", "to", 2)
+    return from_.category <= to.category
 
 
 def result_type(*operands) -> dtype:
@@ -173,6 +260,12 @@ def result_type(*operands) -> dtype:
     higher category (bool < integer < floating), which then decides: ``int_tensor * 2.5`` is
     float32, ``float32_tensor * 2.5`` stays float32, ``float32_tensor + float64_scalar_tensor``
     stays float32.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.result_type(torch.tensor([1], dtype=torch.uint8), 5)
+    numbagrad.uint8
     """
     tiers: list[dtype | None] = [None, None, None]
     for x in operands:
@@ -188,3 +281,91 @@ def result_type(*operands) -> dtype:
         if result is None or d.category > result.category:
             result = d
     return result
+
+
+class finfo:
+    """Machine limits of a floating point dtype (the default dtype when omitted), as
+    ``torch.finfo``.
+
+    Attributes
+    ----------
+    bits : int
+    eps : float
+        The difference between 1 and the next representable number.
+    max, min : float
+        The largest and smallest (most negative) finite numbers.
+    tiny, smallest_normal : float
+        The smallest positive normal number.
+    resolution : float
+        ``10 ** -precision``, the decimal resolution.
+    dtype : str
+        The dtype's name, e.g. ``"float32"``.
+
+    Raises
+    ------
+    TypeError
+        For a dtype that is not floating point.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.finfo(torch.float16).max
+    65504.0
+    """
+
+    def __init__(self, type: dtype | None = None) -> None:  # noqa: A002 - torch's name
+        d = get_default_dtype() if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use "
+                            "torch.iinfo to handle 'torch.finfo'")
+        if d is bfloat16:
+            info = (16, 2.0 ** -7, 3.3895313892515355e+38, 2.0 ** -126, 0.01)
+        else:
+            f = np.finfo(d.np_type)
+            info = (f.bits, builtins.float(f.eps), builtins.float(f.max),
+                    builtins.float(f.smallest_normal), 10.0 ** -builtins.int(f.precision))
+        self.bits, self.eps, self.max, self.tiny, self.resolution = info
+        self.min = -self.max
+        self.smallest_normal = self.tiny
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype, as ``torch.iinfo``.
+
+    Attributes
+    ----------
+    bits, max, min : int
+    dtype : str
+        The dtype's name, e.g. ``"uint8"``.
+
+    Raises
+    ------
+    TypeError
+        For bool and floating point dtypes.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.iinfo(torch.int8).min
+    -128
+    """
+
+    def __init__(self, type: dtype) -> None:  # noqa: A002 - torch's name
+        d = as_dtype(type)
+        if d is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d.category != 1:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo "
+                            "to handle 'torch.iinfo'")
+        i = np.iinfo(d.np_type)
+        self.bits, self.max, self.min = i.bits, builtins.int(i.max), builtins.int(i.min)
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

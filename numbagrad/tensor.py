@@ -34,7 +34,11 @@ class Tensor:
     """A multi-dimensional array that can record operations for automatic differentiation.
 
     Build tensors with :func:`numbagrad.tensor`, :func:`numbagrad.zeros`, :func:`numbagrad.randn`
-    and friends; ``Tensor(data)`` works too and behaves like ``numbagrad.tensor(data)``.
+    and friends. The constructor is torch's legacy one: ``Tensor([1, 2])`` holds the data in the
+    default float type, ``Tensor(2, 3)`` (or ``Tensor(size)``) is uninitialised, ``Tensor()``
+    is empty, and ``Tensor(other_tensor)`` shares ``other_tensor``'s data. The ``dtype`` and
+    ``requires_grad`` keywords are numbagrad's: with them ``Tensor(data, dtype=...)`` behaves as
+    ``numbagrad.tensor(data, dtype=...)``.
 
     Attributes
     ----------
@@ -59,12 +63,13 @@ class Tensor:
     # NumPy defers to Tensor's reflected operators (np.float32(2) * t calls t.__rmul__).
     __array_ufunc__ = None
 
-    def __init__(self, data=None, *, dtype=None, device=None, requires_grad: bool = False) -> None:
-        from numbagrad.creation import _to_array
+    def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
+        from numbagrad.creation import legacy_array
 
-        array = _to_array([] if data is None else data, dtype)
-        self._init(array, CPU)
-        if device is not None and as_device(device) != CPU:
+        array, where = legacy_array("new", args, dtype, strict=dtype is None)
+        self._init(array, where)
+        _alias(self, args)
+        if device is not None and as_device(device) != where:
             moved = self.to(device)
             self._data, self._device = moved._data, moved._device
         self.requires_grad = requires_grad
@@ -191,7 +196,7 @@ class Tensor:
         return self._data.dtype.itemsize
 
     def is_floating_point(self) -> bool:
-        """True for float32 and float64 tensors."""
+        """True for float16, float32 and float64 tensors."""
         return self.dtype.is_floating_point
 
     def is_contiguous(self) -> bool:
@@ -380,6 +385,71 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         return self
+
+
+class _TensorType(type):
+    """The metaclass of ``FloatTensor``, ``LongTensor``...: calling one makes a :class:`Tensor`
+    of its dtype, and ``isinstance(t, FloatTensor)`` tests the dtype of a CPU tensor, as torch.
+    """
+
+    dtype: dtypes.dtype
+
+    def __instancecheck__(cls, obj) -> bool:
+        return (isinstance(obj, Tensor) and obj._device.type == "cpu"
+                and obj._data.dtype == cls.dtype.np_type)
+
+    def __call__(cls, *args, device=None) -> Tensor:
+        from numbagrad.creation import legacy_array
+
+        if device is not None and as_device(device) != CPU:
+            raise RuntimeError(f"legacy constructor expects device type: cpu but device type: "
+                               f"{as_device(device).type} was passed")
+        array, where = legacy_array(cls.__name__, args, cls.dtype, strict=True)
+        return _alias(Tensor._make(array, where), args)
+
+
+def _alias(t: Tensor, args: tuple) -> Tensor:
+    """``t``, sharing the version counter of the tensor it was made from when it shares its
+    data (``Tensor(other)`` is an alias, as torch's)."""
+    if len(args) == 1 and isinstance(args[0], Tensor) and t._data is args[0]._data:
+        t._version = args[0]._version
+    return t
+
+
+def _tensor_type(d: dtypes.dtype) -> _TensorType:
+    name = f"{dtypes.scalar_name(d)}Tensor"
+    doc = (f"""``{name}(data)`` or ``{name}(*sizes)``: a :class:`Tensor` of dtype {d!r}.
+
+    Made from a sequence (converted, floats truncated toward zero for integer types), from a
+    {d.name} tensor (sharing its data), or from sizes (uninitialised). ``isinstance(t, {name})``
+    is true for CPU tensors of that dtype.
+    """)
+    return _TensorType(name, (), {"dtype": d, "__doc__": doc, "__module__": "numbagrad"})
+
+
+FloatTensor = _tensor_type(dtypes.float32)
+DoubleTensor = _tensor_type(dtypes.float64)
+HalfTensor = _tensor_type(dtypes.float16)
+ByteTensor = _tensor_type(dtypes.uint8)
+CharTensor = _tensor_type(dtypes.int8)
+ShortTensor = _tensor_type(dtypes.int16)
+IntTensor = _tensor_type(dtypes.int32)
+LongTensor = _tensor_type(dtypes.int64)
+BoolTensor = _tensor_type(dtypes.bool_)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    """True for float16, float32 and float64 tensors, as ``torch.is_floating_point``.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError("is_floating_point(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(input).__name__}")
+    return input.dtype.is_floating_point
 
 
 def _new(cls, array, device) -> Tensor:

@@ -1,4 +1,4 @@
-"""The tutorials' programs (``/work/shared/seeds``), run with ``import numbagrad as torch``.
+"""The PyTorch tutorials' programs that the API follows, run with ``import numbagrad as torch``.
 
 Each program is written once, as a function of the library it runs with (its first argument is
 called ``torch``), and run twice: with numbagrad and with PyTorch. Both start from the same

@@ -69,10 +69,12 @@ def test_printoptions_context_manager_restores():
 def _values(rng: np.random.Generator, shape: tuple, kind: str) -> np.ndarray:
     if kind == "bool":
         return np.asarray(rng.random(shape) < 0.5)
-    if kind in ("int64", "int32"):
+    if kind in ("int64", "int32", "int16", "int8", "uint8"):
         low, high = -10 ** int(rng.integers(1, 7)), 10 ** int(rng.integers(1, 7))
+        info = np.iinfo(kind)
+        low, high = max(low, int(info.min)), min(high, int(info.max))
         return np.asarray(rng.integers(low, high, shape)).astype(kind)
-    scale = 10.0 ** rng.uniform(-7, 10)
+    scale = 10.0 ** rng.uniform(-7, 4 if kind == "float16" else 10)
     values = rng.standard_normal(shape) * scale
     style = rng.integers(0, 5)
     if style == 0:
@@ -127,6 +129,41 @@ def test_matches_torch(seed, shape, kind):
         values = _values(rng, shape, kind)
         t, n = _pair(torch, values, requires_grad=trial > 0, op=trial == 2)
         assert _unwrapped(str(n)) == _unwrapped(_expected(torch, t)), values
+
+
+SMALL_KINDS = ["float16", "int16", "int8", "uint8"]
+
+
+@pytest.mark.parametrize("kind", SMALL_KINDS)
+@pytest.mark.parametrize("shape", [(), (5,), (0,), (3, 4), (1001,), (2, 600)])
+def test_small_dtypes_match_torch(shape, kind):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(len(shape) * 7 + SMALL_KINDS.index(kind))
+    for trial in range(4):
+        values = _values(rng, shape, kind)
+        t, n = _pair(torch, values, requires_grad=trial > 1, op=False)
+        assert _unwrapped(str(n)) == _unwrapped(_expected(torch, t)), values
+
+
+SMALL_FIXED = [
+    (lambda: numbagrad.tensor([1, 2], dtype=numbagrad.int8),
+     "tensor([1, 2], dtype=numbagrad.int8)"),
+    (lambda: numbagrad.tensor([255, 0], dtype=numbagrad.uint8),
+     "tensor([255,   0], dtype=numbagrad.uint8)"),
+    (lambda: numbagrad.tensor(-3, dtype=numbagrad.int16), "tensor(-3, dtype=numbagrad.int16)"),
+    (lambda: numbagrad.tensor([1.5, 2.0], dtype=numbagrad.float16),
+     "tensor([1.5000, 2.0000], dtype=numbagrad.float16)"),
+    (lambda: numbagrad.tensor([float("inf"), 1.0]).half(),
+     "tensor([inf, 1.], dtype=numbagrad.float16)"),
+    (lambda: numbagrad.zeros(0, dtype=numbagrad.float16), "tensor([], dtype=numbagrad.float16)"),
+    (lambda: numbagrad.tensor([0.5], dtype=numbagrad.float16, requires_grad=True),
+     "tensor([0.5000], dtype=numbagrad.float16, requires_grad=True)"),
+]
+
+
+@pytest.mark.parametrize("make, expected", SMALL_FIXED, ids=[e for _, e in SMALL_FIXED])
+def test_small_dtype_fixed_strings(make, expected):
+    assert repr(make()) == expected
 
 
 OPTIONS = [

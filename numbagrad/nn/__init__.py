@@ -1,6 +1,9 @@
 """``numbagrad.nn``: modules, layers, losses, ``functional`` and ``init``."""
 from numbagrad.nn import functional, init
-from numbagrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from numbagrad.nn.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid,
+                                     Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish,
+                                     PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmin,
+                                     Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from numbagrad.nn.container import ModuleDict, ModuleList, Sequential
 from numbagrad.nn.conv import Conv2d
 from numbagrad.nn.dropout import Dropout
@@ -17,4 +20,7 @@ __all__ = ["AvgPool2d", "Conv2d", "Flatten", "Identity", "LeakyReLU", "Linear", 
            "Sigmoid", "Softmax", "Tanh", "functional", "init",
            "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "L1Loss", "MSELoss",
            "NLLLoss",
-           "LSTM", "RNN", "RNNBase"]
+           "LSTM", "RNN", "RNNBase",
+           "CELU", "ELU", "GELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh",
+           "LogSigmoid", "Mish", "PReLU", "ReLU6", "RReLU", "SELU", "SiLU", "Softmin",
+           "Softplus", "Softshrink", "Softsign", "Tanhshrink", "Threshold"]

@@ -1,8 +1,13 @@
 """Activation layers: thin modules over ``numbagrad.nn.functional``."""
 from __future__ import annotations
 
+import warnings
+
+from numbagrad.creation import empty
 from numbagrad.nn import functional as F
+from numbagrad.nn.init import constant_
 from numbagrad.nn.module import Module
+from numbagrad.nn.parameter import Parameter
 from numbagrad.tensor import Tensor
 
 
@@ -78,6 +83,340 @@ class LogSoftmax(Module):
     def forward(self, input: Tensor) -> Tensor:
         """Apply log-softmax along ``self.dim``."""
         return F.log_softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class _Inplace(Module):
+    """An activation whose only argument is ``inplace``; ``_fn`` names its functional form."""
+
+    _fn = ""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply the activation."""
+        return getattr(F, self._fn)(input, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class _Plain(Module):
+    """An activation without arguments; ``_fn`` names its functional form."""
+
+    _fn = ""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply the activation."""
+        return getattr(F, self._fn)(input)
+
+
+class GELU(Module):
+    """``x * Phi(x)`` (``approximate='tanh'``: its tanh approximation). Input and output: any
+    shape.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.nn.GELU(approximate="tanh")
+    GELU(approximate='tanh')
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply GELU."""
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(_Inplace):
+    """``x * sigmoid(x)``. Input and output: any shape."""
+
+    _fn = "silu"
+
+
+class Mish(_Inplace):
+    """``x * tanh(softplus(x))``. Input and output: any shape."""
+
+    _fn = "mish"
+
+
+class SELU(_Inplace):
+    """``scale * elu(x, alpha)`` with SELU's fixed constants. Input and output: any shape."""
+
+    _fn = "selu"
+
+
+class Hardsigmoid(_Inplace):
+    """``min(max(x + 3, 0), 6) / 6``. Input and output: any shape."""
+
+    _fn = "hardsigmoid"
+
+    def extra_repr(self) -> str:
+        return ""  # torch prints no arguments, inplace or not
+
+
+class Hardswish(_Inplace):
+    """``x * min(max(x + 3, 0), 6) / 6``. Input and output: any shape."""
+
+    _fn = "hardswish"
+
+    def extra_repr(self) -> str:
+        return ""  # torch prints no arguments, inplace or not
+
+
+class _WithAlpha(Module):
+    """ELU and CELU: ``alpha`` and ``inplace``."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(_WithAlpha):
+    """``x if x > 0 else alpha * (exp(x) - 1)``. Input and output: any shape.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.nn.ELU(alpha=0.5, inplace=True)
+    ELU(alpha=0.5, inplace=True)
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply ELU."""
+        return F.elu(input, self.alpha, self.inplace)
+
+
+class CELU(_WithAlpha):
+    """``x if x > 0 else alpha * (exp(x / alpha) - 1)``. Input and output: any shape."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply CELU."""
+        return F.celu(input, self.alpha, self.inplace)
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``. Input and output:
+    any shape."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply softplus."""
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softsign(_Plain):
+    """``x / (1 + |x|)``. Input and output: any shape."""
+
+    _fn = "softsign"
+
+
+class LogSigmoid(_Plain):
+    """``log(sigmoid(x))``, stable for large |x|. Input and output: any shape."""
+
+    _fn = "logsigmoid"
+
+
+class Tanhshrink(_Plain):
+    """``x - tanh(x)``. Input and output: any shape."""
+
+    _fn = "tanhshrink"
+
+
+class Hardtanh(Module):
+    """``x`` clamped to ``[min_val, max_val]``. Input and output: any shape.
+
+    Raises
+    ------
+    AssertionError
+        Unless ``max_val > min_val`` (torch's check).
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
+        super().__init__()
+        for old, new, given in (("min_value", "min_val", min_value),
+                                ("max_value", "max_val", max_value)):
+            if given is not None:
+                warnings.warn(f"keyword argument `{old}` is deprecated and renamed to `{new}`",
+                              FutureWarning, stacklevel=2)
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+        if self.max_val <= self.min_val:
+            raise AssertionError(
+                f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply hardtanh."""
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self) -> str:
+        return (f"min_val={self.min_val}, max_val={self.max_val}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)``: :class:`Hardtanh` on ``[0, 6]``. Input and output: any shape."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class _Shrink(Module):
+    """Hardshrink and Softshrink: the band half-width ``lambd``."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink):
+    """``0`` on ``[-lambd, lambd]``, ``x`` elsewhere. Input and output: any shape."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply hard shrinkage."""
+        return F.hardshrink(input, self.lambd)
+
+
+class Softshrink(_Shrink):
+    """``x -+ lambd`` outside ``[-lambd, lambd]``, ``0`` on it. Input and output: any shape."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply soft shrinkage."""
+        return F.softshrink(input, self.lambd)
+
+
+class Threshold(Module):
+    """``value`` where ``x <= threshold``, else ``x``. Input and output: any shape."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply the threshold."""
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return (f"threshold={self.threshold}, value={self.value}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: slopes drawn from ``U(lower, upper)`` per element in training,
+    their mean ``(lower + upper) / 2`` in evaluation. Input and output: any shape."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply RReLU (random slopes when ``self.training``)."""
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return (f"lower={self.lower}, upper={self.upper}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class PReLU(Module):
+    """``x if x > 0 else weight * x`` with learnable slopes: one for all channels
+    (``num_parameters=1``) or one per channel (dim 1 of the input), each starting at ``init``.
+
+    Input and output: any shape, ``(N, C, *)`` when ``num_parameters = C``. The parameter is
+    ``weight``, of shape ``(num_parameters,)``.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> m = torch.nn.PReLU(3)
+    >>> m, tuple(m.weight.shape), m.weight.tolist()
+    (PReLU(num_parameters=3), (3,), [0.25, 0.25, 0.25])
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:
+        self.num_parameters = num_parameters
+        super().__init__()
+        self.init = init
+        self.weight = Parameter(empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Set every slope to ``init``."""
+        constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply PReLU with ``self.weight``."""
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class GLU(Module):
+    """Gated linear unit: ``a * sigmoid(b)`` of the input's halves along ``dim``.
+
+    Input ``(*, 2N, *)``, output ``(*, N, *)``.
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply GLU along ``self.dim``."""
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmin(Module):
+    """``softmax(-x)`` along ``dim``. Input and output: any shape, the same."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply softmin along ``self.dim``."""
+        return F.softmin(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

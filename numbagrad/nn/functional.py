@@ -1,11 +1,15 @@
 """``numbagrad.nn.functional``: the layers' computations as functions, as torch's ``F``."""
 from __future__ import annotations
 
+import warnings
+
+from numbagrad.ops import activation as _act
 from numbagrad.ops import conv as _conv
 from numbagrad.ops import elementwise as _ew
 from numbagrad.ops import linalg as _linalg
 from numbagrad.ops import nn_ops as _nn_ops
 from numbagrad.ops.elementwise import leaky_relu as _leaky_relu
+from numbagrad.ops.inplace import inplace as _inplace
 from numbagrad.tensor import Tensor
 
 
@@ -32,6 +36,138 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """``x if x > 0 else negative_slope * x``."""
     out = _leaky_relu(input, negative_slope)
     return input.copy_(out) if inplace else out
+
+
+def relu_(input: Tensor) -> Tensor:
+    """:func:`relu` written into ``input``."""
+    return input.relu_()
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """:func:`leaky_relu` written into ``input``."""
+    return _inplace(input, _leaky_relu, negative_slope)
+
+
+# ---------------------------------------------------------------------------- activations
+# Each is ``numbagrad.ops.activation``'s function; ``inplace=True`` writes the result into
+# ``input`` (recorded as torch's in-place ops are: a leaf that requires grad refuses it).
+
+
+def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)``, or its tanh approximation with ``approximate='tanh'``;
+    see :func:`numbagrad.ops.activation.gelu`."""
+    return _act.gelu(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)``; see :func:`numbagrad.ops.activation.silu`."""
+    return _inplace(input, _act.silu) if inplace else _act.silu(input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``; see :func:`numbagrad.ops.activation.mish`."""
+    return _inplace(input, _act.mish) if inplace else _act.mish(input)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x if x > 0 else alpha * (exp(x) - 1)``; see :func:`numbagrad.ops.activation.elu`."""
+    return _inplace(input, _act.elu, alpha) if inplace else _act.elu(input, alpha)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """:func:`elu` written into ``input``."""
+    return _inplace(input, _act.elu, alpha)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x if x > 0 else alpha * (exp(x / alpha) - 1)``; see
+    :func:`numbagrad.ops.activation.celu`."""
+    return _act.celu_(input, alpha) if inplace else _act.celu(input, alpha)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with SELU's constants; see
+    :func:`numbagrad.ops.activation.selu`."""
+    return _act.selu_(input) if inplace else _act.selu(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta x)) / beta`` (``x`` above the threshold); see
+    :func:`numbagrad.ops.activation.softplus`."""
+    return _act.softplus(input, beta, threshold)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``input`` clamped to ``[min_val, max_val]``, with no gradient at the bounds; see
+    :func:`numbagrad.ops.activation.hardtanh`."""
+    if inplace:
+        return _inplace(input, _act.hardtanh, min_val, max_val)
+    return _act.hardtanh(input, min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """:func:`hardtanh` written into ``input``."""
+    return _inplace(input, _act.hardtanh, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x, 0), 6)``: :func:`hardtanh` on ``[0, 6]``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(x + 3, 0), 6) / 6``; see :func:`numbagrad.ops.activation.hardsigmoid`."""
+    return _inplace(input, _act.hardsigmoid) if inplace else _act.hardsigmoid(input)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * min(max(x + 3, 0), 6) / 6``; see :func:`numbagrad.ops.activation.hardswish`."""
+    return _inplace(input, _act.hardswish) if inplace else _act.hardswish(input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """``value`` where ``x <= threshold``, else ``x``; see
+    :func:`numbagrad.ops.activation.threshold`."""
+    if inplace:
+        return _act.threshold_(input, threshold, value)
+    return _act.threshold(input, threshold, value)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (random slopes in training, their mean in evaluation); see
+    :func:`numbagrad.ops.activation.rrelu`."""
+    if inplace:
+        return _act.rrelu_(input, lower, upper, training)
+    return _act.rrelu(input, lower, upper, training)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """``a * sigmoid(b)`` of ``input``'s halves along ``dim``; see
+    :func:`numbagrad.ops.activation.glu`."""
+    return _act.glu(input, dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """``softmax(-input)`` along ``dim``: entries along it are positive and sum to 1, the
+    smallest input largest.
+
+    ``dim=None`` picks a dimension as torch's deprecated implicit choice does (0 for 0-, 1- and
+    3-d inputs, else 1) and warns.
+    """
+    _ew.check_tensor("softmin", input)
+    if dim is None:
+        warnings.warn("Implicit dimension choice for softmin has been deprecated. Change the "
+                      "call to include dim=X as an argument.", UserWarning,
+                      stacklevel=_stacklevel - 1)
+        dim = 0 if input.dim() in (0, 1, 3) else 1
+    return _nn_ops.softmax(_ew.neg(input), dim, dtype=dtype)
+
+
+# Defined in numbagrad.ops.activation (torch has them at the top level too).
+from numbagrad.ops.activation import (celu_, hardshrink, logsigmoid, prelu, rrelu_,  # noqa: E402
+                                      selu_, softshrink, softsign, tanhshrink, threshold_)
 
 
 def sigmoid(input: Tensor) -> Tensor:

@@ -497,6 +497,10 @@ class Module:
         """Convert floating-point parameters and buffers to float64."""
         return self.to(dtypes.float64)
 
+    def half(self) -> Module:
+        """Convert floating-point parameters and buffers to float16."""
+        return self.to(dtypes.float16)
+
     # ----------------------------------------------------------------- printing
     def _get_name(self) -> str:
         return type(self).__name__

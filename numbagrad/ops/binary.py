@@ -1,9 +1,505 @@
-"""Binary math: atan2, copysign, fmod, remainder, floor division, logaddexp, hypot, xlogy, lerp, addcmul, float_power.
+"""Binary math: atan2, copysign, fmod, remainder, floor division, logaddexp, hypot, xlogy,
+fmax/fmin, lerp, addcmul/addcdiv, float_power.
 
 Formulas and their derivatives live in ``ops/scalar_binary.py``; each op is registered here in one
 line and its public function follows. ``METHODS`` lists the Tensor methods, in-place forms and
 operators of this family; ``numbagrad/_tensor_methods.py`` binds them.
+
+The rounding divisions (``fmod``, ``remainder``, ``floor_divide``, ``div(rounding_mode=...)``)
+run a formula of their own on integer tensors, so that int64 never passes through a float;
+their integer division by zero raises before any kernel runs, as torch's.
 """
 from __future__ import annotations
 
-METHODS: dict = {}
+from functools import partial
+
+import numpy as np
+
+from numbagrad import dtypes
+from numbagrad.ops import elementwise as ew
+from numbagrad.ops import scalar as F
+from numbagrad.ops import scalar_binary as B
+from numbagrad.ops.elementwise import _binary, _map_forward, check_tensor, operands, write_out
+from numbagrad.ops.inplace import inplace, inplace_method, inplace_operator, operator_method
+from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
+from numbagrad.tensor import Tensor
+
+# ---------------------------------------------------------------------------- registrations
+
+
+def _kind_forward(float_fn, int_fn, be, a, b):
+    """A rounding division: ``float_fn`` on floating arrays, ``int_fn`` on integer ones."""
+    return be.map(float_fn if a.dtype.kind == "f" else int_fn, [a, b], a.dtype)
+
+
+def _quotient_vjp(quotient, be, g, node):
+    """fmod and remainder: d/da = 1, d/db = -q, with ``q`` the quotient rounded as the op
+    rounds it (towards zero for fmod, down for remainder), as torch."""
+    a, b = node.inputs
+    ga = unbroadcast(be, g, node.in_shapes[0]) if node.needs[0] else None
+    gb = None
+    if node.needs[1]:
+        minus_g = be.map(F.neg, [g], g.dtype)
+        gb = unbroadcast(be, be.map(F.mul, [minus_g, be.map(quotient, [a, b], g.dtype)],
+                                    g.dtype), node.in_shapes[1])
+    return ga, gb
+
+
+def _zero_vjp(be, g, node):
+    """Rounded quotients are piecewise constant: zero gradients (torch's, for div with a
+    rounding mode)."""
+    return tuple(be.zeros(shape, g.dtype) if need else None
+                 for need, shape in zip(node.needs, node.in_shapes))
+
+
+def _floor_divide_vjp(be, g, node):
+    raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
+def _lerp_vjp(be, g, node):
+    """d/da = 1 - w, d/db = w, d/dw = b - a."""
+    a, b, w = node.inputs
+    ga = be.map(B.lerp_vjp_input, [w, g], g.dtype) if node.needs[0] else None
+    gb = be.map(F.mul, [g, w], g.dtype) if node.needs[1] else None
+    gw = (be.map(F.mul, [g, be.map(F.sub, [b, a], g.dtype)], g.dtype)
+          if node.needs[2] else None)
+    return tuple(None if x is None else unbroadcast(be, x, shape)
+                 for x, shape in zip((ga, gb, gw), node.in_shapes))
+
+
+def _rounding(name, float_fn, int_fn, vjp, kernels=("map", "sum"), saves=True):
+    return register(OpDef(name, partial(_kind_forward, float_fn, int_fn), vjp, kernels=kernels,
+                          saves_inputs=saves))
+
+
+ATAN2 = _binary("atan2", B.atan2, B.atan2_vjp)
+COPYSIGN = _binary("copysign", B.copysign, B.copysign_vjp, saves=("in", "out"))
+FMOD = _rounding("fmod", B.fmod, B.fmod_int, partial(_quotient_vjp, B.div_trunc))
+REMAINDER = _rounding("remainder", B.remainder, B.remainder_int,
+                      partial(_quotient_vjp, B.div_floor))
+DIV_TRUNC = _rounding("div_trunc", B.div_trunc, B.div_trunc_int, _zero_vjp, ("map", "zeros"),
+                      saves=False)
+DIV_FLOOR = _rounding("div_floor", B.div_floor, B.div_floor_int, _zero_vjp, ("map", "zeros"),
+                      saves=False)
+FLOOR_DIVIDE = _rounding("floor_divide", B.div_floor, B.div_floor_int, _floor_divide_vjp,
+                         ("map",), saves=False)
+LOGADDEXP = _binary("logaddexp", B.logaddexp, B.logaddexp_vjp)
+LOGADDEXP2 = _binary("logaddexp2", B.logaddexp2, B.logaddexp2_vjp)
+HYPOT = _binary("hypot", B.hypot, B.hypot_vjp, saves=("in", "out"))
+XLOGY = _binary("xlogy", B.xlogy, B.xlogy_vjp)
+FMAX = _binary("fmax", B.fmax, B.fmax_vjp)
+FMIN = _binary("fmin", B.fmin, B.fmin_vjp)
+LERP = register(OpDef("lerp", partial(_map_forward, B.lerp, False), _lerp_vjp,
+                      kernels=("map", "sum"), saves_inputs=True))
+
+# ---------------------------------------------------------------------------- argument checks
+
+_NUMBER = (bool, int, float, np.number, np.bool_)
+# The C++ type names torch's dtype-mismatch messages use.
+_C_TYPE = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+           "int32": "int", "int16": "short int", "int8": "signed char",
+           "uint8": "unsigned char", "bool": "bool"}
+
+
+def _invalid(op: str, args: tuple, signatures: tuple) -> TypeError:
+    """torch's TypeError for arguments that match none of an op's signatures."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    expected = "".join(f"\n * ({s})" for s in signatures)
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:{expected}\n")
+
+
+_TENSOR_OR_NUMBER = ("Tensor input, Tensor other, *, Tensor out = None",
+                     "Tensor input, Number other, *, Tensor out = None")
+
+
+def _not_implemented(kernel: str, x: Tensor) -> NotImplementedError:
+    return NotImplementedError(f'"{kernel}_{x.device.type}" not implemented for '
+                               f"'{dtypes.scalar_name(x.dtype)}'")
+
+
+def _float_dtype(*xs) -> dtypes.dtype:
+    """The promoted type of ``xs``, or the default float type where that is not floating."""
+    d = dtypes.result_type(*xs)
+    return d if d.is_floating_point else dtypes.get_default_dtype()
+
+
+def _two_tensors(op: str, input, other) -> None:
+    check_tensor(op, input)
+    check_tensor(op, other, "other", 2)
+
+
+def _floating_only(op: str, input, other) -> tuple:
+    """Operands of an op torch defines for floating types only."""
+    _two_tensors(op, input, other)
+    a, b = operands(op, input, other)
+    if not a.dtype.is_floating_point:
+        raise _not_implemented(op, a)
+    return a, b
+
+
+def _division_operands(op: str, kernel: str, input, other) -> tuple:
+    """Promoted operands of a rounding division, refused as torch refuses them: bool tensors,
+    and an integer division by zero (checked on the host before any kernel runs)."""
+    a, b = operands(op, input, other)
+    if a.dtype is dtypes.bool_:
+        raise _not_implemented(kernel, a)
+    if not a.dtype.is_floating_point and np.any(b._backend().to_host(b._data) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
+
+
+# ---------------------------------------------------------------------------- public functions
+
+
+def atan2(input, other, *, out=None):
+    """Angle of the point ``(other, input)`` in radians, in [-pi, pi]; integers as floats.
+
+    d/da = b / (a**2 + b**2), d/db = -a / (a**2 + b**2) (0 at the origin, as torch).
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor.
+    """
+    _two_tensors("atan2", input, other)
+    a, b = operands("atan2", input, other, dtype=_float_dtype(input, other))
+    return write_out("atan2", apply(ATAN2, (a, b)), out)
+
+
+def arctan2(input, other, *, out=None):
+    """Alias of :func:`atan2`. d/da = b / (a**2 + b**2), d/db = -a / (a**2 + b**2)."""
+    _two_tensors("arctan2", input, other)
+    return atan2(input, other, out=out)
+
+
+def copysign(input, other, *, out=None):
+    """``|input|`` with the sign of ``other`` (a tensor or a number); integers as floats.
+
+    d/da = sign agreement (+1 or -1; 0 at a = 0), d/db = 0.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor.
+    """
+    if not isinstance(input, Tensor):
+        raise _invalid("copysign", (input, other), _TENSOR_OR_NUMBER)
+    a, b = operands("copysign", input, other, dtype=_float_dtype(input, other))
+    return write_out("copysign", apply(COPYSIGN, (a, b)), out)
+
+
+def fmod(input, other, *, out=None):
+    """C's remainder ``a - b * trunc(a / b)``, with the sign of ``input``; integers stay
+    integers. d/da = 1, d/db = -trunc(a / b).
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor.
+    RuntimeError
+        For an integer division by zero (``ZeroDivisionError``, as torch).
+    NotImplementedError
+        For bool tensors.
+    """
+    if not isinstance(input, Tensor):
+        raise _invalid("fmod", (input, other), _TENSOR_OR_NUMBER)
+    return write_out("fmod", apply(FMOD, _division_operands("fmod", "fmod", input, other)), out)
+
+
+def remainder(input, other, *, out=None):
+    """Python's modulo ``a - b * floor(a / b)``, with the sign of ``other``; integers stay
+    integers. d/da = 1, d/db = -floor(a / b).
+
+    Raises
+    ------
+    RuntimeError
+        For an integer division by zero (``ZeroDivisionError``, as torch).
+    NotImplementedError
+        For bool tensors.
+    """
+    result = apply(REMAINDER, _division_operands("remainder", "remainder", input, other))
+    return write_out("remainder", result, out)
+
+
+def floor_divide(input, other, *, out=None):
+    """``floor(input / other)`` in the operands' type (Python's ``//``).
+
+    Not differentiable: as in torch, ``backward`` through it raises RuntimeError.
+
+    Raises
+    ------
+    RuntimeError
+        For an integer division by zero (``ZeroDivisionError``, as torch).
+    NotImplementedError
+        For bool tensors.
+    """
+    result = apply(FLOOR_DIVIDE, _division_operands("floor_divide", "div_floor", input, other))
+    return write_out("floor_divide", result, out)
+
+
+def rounded_div(op: str, input, other, rounding_mode, out=None):
+    """``div`` with ``rounding_mode`` ``'trunc'`` or ``'floor'``: the quotient rounded, in
+    the operands' type. The gradient is zero, as torch's.
+
+    Raises
+    ------
+    RuntimeError
+        For another rounding mode, or an integer division by zero.
+    NotImplementedError
+        For bool tensors.
+    """
+    if rounding_mode == "trunc":
+        result = apply(DIV_TRUNC, _division_operands(op, "div_trunc", input, other))
+    elif rounding_mode == "floor":
+        result = apply(DIV_FLOOR, _division_operands(op, "div_floor", input, other))
+    else:
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    return write_out(op, result, out)
+
+
+def logaddexp(input, other, *, out=None):
+    """``log(exp(input) + exp(other))``, without overflow. d/da = 1 / (1 + exp(b - a)).
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor.
+    NotImplementedError
+        For integer and bool tensors, as torch.
+    """
+    return write_out("logaddexp", apply(LOGADDEXP, _floating_only("logaddexp", input, other)),
+                     out)
+
+
+def logaddexp2(input, other, *, out=None):
+    """``log2(2**input + 2**other)``, without overflow. d/da = 1 / (1 + 2**(b - a)).
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor.
+    NotImplementedError
+        For integer and bool tensors, as torch.
+    """
+    return write_out("logaddexp2",
+                     apply(LOGADDEXP2, _floating_only("logaddexp2", input, other)), out)
+
+
+def hypot(input, other, *, out=None):
+    """``sqrt(input**2 + other**2)``, without overflow. d/da = a / out, d/db = b / out.
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor.
+    NotImplementedError
+        For integer and bool tensors, as torch.
+    """
+    return write_out("hypot", apply(HYPOT, _floating_only("hypot", input, other)), out)
+
+
+def xlogy(input, other, *, out=None):
+    """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is nan); integers as
+    floats. d/da = log(b) (0 where a = 0 and b <= 0, as torch), d/db = a / b.
+
+    Raises
+    ------
+    TypeError
+        If neither argument is a tensor.
+    """
+    a, b = operands("xlogy", input, other, dtype=_float_dtype(input, other))
+    return write_out("xlogy", apply(XLOGY, (a, b)), out)
+
+
+def fmax(input, other, *, out=None):
+    """Elementwise maximum where a number beats nan (nan only where both are).
+
+    d/da = 1 where a >= b or b is nan (ties go to ``input``), d/db = 1 elsewhere.
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor.
+    """
+    _two_tensors("fmax", input, other)
+    return write_out("fmax", apply(FMAX, operands("fmax", input, other)), out)
+
+
+def fmin(input, other, *, out=None):
+    """Elementwise minimum where a number beats nan (nan only where both are).
+
+    d/da = 1 where a <= b or b is nan (ties go to ``input``), d/db = 1 elsewhere.
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor.
+    """
+    _two_tensors("fmin", input, other)
+    return write_out("fmin", apply(FMIN, operands("fmin", input, other)), out)
+
+
+def lerp(input, end, weight, *, out=None):
+    """``input + weight * (end - input)`` (a number or tensor ``weight``), computed as torch
+    does, exact at both ends. d/da = 1 - w, d/db = w, d/dw = b - a.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` or ``end`` is not a tensor.
+    RuntimeError
+        If ``end`` (or a weight tensor of one or more dimensions) has another dtype.
+    NotImplementedError
+        For integer and bool tensors.
+    """
+    check_tensor("lerp", input)
+    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, *_NUMBER)):
+        raise _invalid("lerp", (input, end, weight),
+                       ("Tensor input, Tensor end, Tensor weight, *, Tensor out = None",
+                        "Tensor input, Tensor end, Number weight, *, Tensor out = None"))
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype is not input.dtype and (name == "end" or t.ndim):
+            raise RuntimeError(f"expected dtype {_C_TYPE[input.dtype.name]} for `{name}` but "
+                               f"got dtype {_C_TYPE[t.dtype.name]}")
+    if not input.dtype.is_floating_point:
+        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise NotImplementedError(f'"lerp_kernel_{kind}" not implemented for '
+                                  f"'{dtypes.scalar_name(input.dtype)}'")
+    return write_out("lerp", apply(LERP, operands("lerp", input, end, weight,
+                                                  dtype=input.dtype)), out)
+
+
+def _value(value, dtype: dtypes.dtype):
+    """addcmul/addcdiv's ``value`` in the result type (truncated for integers, as torch)."""
+    return value if dtype.is_floating_point else int(value)
+
+
+def _addc_operands(op: str, input, tensor1, tensor2) -> tuple:
+    check_tensor(op, input)
+    check_tensor(op, tensor1, "tensor1", 2)
+    check_tensor(op, tensor2, "tensor2", 3)
+    return operands(op, input, tensor1, tensor2)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 * tensor2``, broadcast and promoted.
+
+    d/d input = 1, d/d tensor1 = value * tensor2, d/d tensor2 = value * tensor1.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a tensor.
+    """
+    x, t1, t2 = _addc_operands("addcmul", input, tensor1, tensor2)
+    v = _value(value, x.dtype)
+    product = ew.mul(t1 if v == 1 else ew.mul(t1, v), t2)
+    return write_out("addcmul", ew.add(x, product), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 / tensor2``, broadcast and promoted.
+
+    d/d input = 1, d/d tensor1 = value / tensor2, d/d tensor2 = -value * tensor1 / tensor2**2.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a tensor.
+    RuntimeError
+        If ``tensor1`` and ``tensor2`` are both integer (or bool) tensors, as torch.
+    """
+    if (isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor)
+            and not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) "
+            "for float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    x, t1, t2 = _addc_operands("addcdiv", input, tensor1, tensor2)
+    v = _value(value, x.dtype)
+    quotient = ew.div(t1 if v == 1 else ew.mul(t1, v), t2)
+    return write_out("addcdiv", ew.add(x, quotient), out)
+
+
+def float_power(input, exponent, *, out=None):
+    """``input ** exponent`` computed in float64 (the result is always float64, as torch).
+
+    d/da = b a**(b-1), d/db = a**b log(a); the gradients return in the inputs' types.
+
+    Raises
+    ------
+    RuntimeError
+        If ``out`` is not a float64 tensor.
+    """
+    if isinstance(out, Tensor) and out.dtype is not dtypes.float64:
+        raise RuntimeError(f"the output given to float_power has dtype "
+                           f"{dtypes.scalar_name(out.dtype)} but the operation's result "
+                           "requires dtype Double")
+    a, b = operands("float_power", input, exponent, dtype=dtypes.float64)
+    return write_out("float_power", apply(ew.POW, (a, b)), out)
+
+
+# ---------------------------------------------------------------------------- in-place forms
+
+
+def float_power_(self, exponent):
+    """``float_power`` in place; ``self`` must be float64.
+
+    Raises
+    ------
+    RuntimeError
+        If ``self`` is not float64, as torch.
+    """
+    if self.dtype is not dtypes.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype "
+                           f"{dtypes.scalar_name(self.dtype)} but the operation's result "
+                           "requires dtype Double")
+    return inplace(self, float_power, exponent)
+
+
+def _div_(self, other, *, rounding_mode=None):
+    return inplace(self, ew.div, other, rounding_mode=rounding_mode)
+
+
+_div_.__name__, _div_.__doc__ = "div_", "``div`` in place (with its ``rounding_mode``)."
+
+atan2_ = inplace_method(atan2)
+copysign_ = inplace_method(copysign)
+fmod_ = inplace_method(fmod)
+remainder_ = inplace_method(remainder)
+floor_divide_ = inplace_method(floor_divide)
+hypot_ = inplace_method(hypot)
+xlogy_ = inplace_method(xlogy)
+lerp_ = inplace_method(lerp)
+addcmul_ = inplace_method(addcmul)
+addcdiv_ = inplace_method(addcdiv)
+clamp_ = inplace_method(ew.clamp)
+clip_ = inplace_method(ew.clamp, "clip")
+_pow_ = inplace_method(ew.pow)
+
+METHODS: dict = {
+    "atan2": atan2, "arctan2": arctan2, "atan2_": atan2_, "arctan2_": atan2_,
+    "copysign": copysign, "copysign_": copysign_, "fmod": fmod, "fmod_": fmod_,
+    "remainder": remainder, "remainder_": remainder_,
+    "floor_divide": floor_divide, "floor_divide_": floor_divide_,
+    "logaddexp": logaddexp, "logaddexp2": logaddexp2, "hypot": hypot, "hypot_": hypot_,
+    "xlogy": xlogy, "xlogy_": xlogy_, "fmax": fmax, "fmin": fmin, "lerp": lerp, "lerp_": lerp_,
+    "addcmul": addcmul, "addcmul_": addcmul_, "addcdiv": addcdiv, "addcdiv_": addcdiv_,
+    "float_power": float_power, "float_power_": float_power_,
+    "true_divide": ew.true_divide, "div_": _div_, "divide_": _div_,
+    "true_divide_": inplace_method(ew.true_divide), "subtract_": inplace_method(ew.sub),
+    "multiply_": inplace_method(ew.mul), "clip_": clip_,
+    "__floordiv__": operator_method(floor_divide, "__floordiv__"),
+    "__rfloordiv__": operator_method(floor_divide, "__rfloordiv__", reflected=True),
+    "__ifloordiv__": inplace_operator(floor_divide_, "__ifloordiv__"),
+    "__itruediv__": inplace_operator(_div_, "__itruediv__"),
+    "__mod__": operator_method(remainder, "__mod__"),
+    "__rmod__": operator_method(remainder, "__rmod__", reflected=True),
+    "__imod__": inplace_operator(remainder_, "__imod__"),
+    "__ipow__": inplace_operator(_pow_, "__ipow__"),
+}

@@ -86,6 +86,14 @@ def _where_vjp(be, g, node):
             None if gb is None else unbroadcast(be, gb, node.in_shapes[2]))
 
 
+def _clamp_vjp(be, g, node):
+    """Gradients of ``clamp`` with tensor bounds: to x inside, to the bound that clamped it."""
+    x, lo, hi = node.inputs
+    fns = (F.clamp_vjp_input, F.clamp_vjp_min, F.clamp_vjp_max)
+    return tuple(unbroadcast(be, be.map(fn, [x, lo, hi, g], g.dtype), shape) if need else None
+                 for fn, need, shape in zip(fns, node.needs, node.in_shapes))
+
+
 def _where_forward(be, c, a, b):
     return be.map(F.where, [c, a, b], a.dtype)
 
@@ -106,8 +114,10 @@ DIV = _binary("div", F.div, F.div_vjp, saves=("in", "out"))
 POW = _binary("pow", F.pow, F.pow_vjp, saves=("in", "out"))
 MAXIMUM = _binary("maximum", F.maximum, F.maximum_vjp)
 MINIMUM = _binary("minimum", F.minimum, F.minimum_vjp)
-CLAMP_MIN = _binary("clamp_min", F.clamp_min, F.clamp_min_vjp, nondiff=(1,))
-CLAMP_MAX = _binary("clamp_max", F.clamp_max, F.clamp_max_vjp, nondiff=(1,))
+CLAMP_MIN = _binary("clamp_min", F.clamp_min, F.clamp_min_vjp)
+CLAMP_MAX = _binary("clamp_max", F.clamp_max, F.clamp_max_vjp)
+CLAMP = register(OpDef("clamp", partial(_map_forward, F.clamp, False), _clamp_vjp,
+                       kernels=("map", "sum"), saves_inputs=True))
 LEAKY_RELU = _binary("leaky_relu", F.leaky_relu, F.leaky_relu_vjp, nondiff=(1,))
 EXP = _unary("exp", F.exp, F.exp_vjp, saves=("out",))
 LOG = _unary("log", F.log, F.log_vjp, saves=("in",))
@@ -119,7 +129,8 @@ SIGMOID = _unary("sigmoid", F.sigmoid, F.sigmoid_vjp, saves=("out",))
 TANH = _unary("tanh", F.tanh, F.tanh_vjp, saves=("out",))
 WHERE = register(OpDef("where", _where_forward, _where_vjp,
                        kernels=("map", "sum"), saves_inputs=True, nondiff=(0,)))
-TO_COPY = register(OpDef("to_copy", _to_copy_forward, _to_copy_vjp, kernels=("astype",)))
+TO_COPY = register(OpDef("to_copy", _to_copy_forward, _to_copy_vjp, kernels=("astype",),
+                         half=True))
 EQ = _binary("eq", F.eq, None, out_bool=True)
 NE = _binary("ne", F.ne, None, out_bool=True)
 LT = _binary("lt", F.lt, None, out_bool=True)
@@ -303,7 +314,7 @@ def _check_bool_sub(input, other) -> None:
         )
 
 
-def add(input, other, *, alpha=1):
+def add(input, other, *, alpha=1, out=None):
     """``input + alpha * other``, broadcast. d/d input = 1, d/d other = alpha.
 
     Raises
@@ -311,10 +322,11 @@ def add(input, other, *, alpha=1):
     RuntimeError
         If ``alpha`` is a float and the result type is not floating point.
     """
-    return apply(ADD, operands("add", input, _scaled(input, other, alpha)))
+    result = apply(ADD, operands("add", input, _scaled(input, other, alpha)))
+    return result if out is None else write_out("add", result, out)
 
 
-def sub(input, other, *, alpha=1):
+def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``, broadcast. d/d input = 1, d/d other = -alpha.
 
     Raises
@@ -323,7 +335,8 @@ def sub(input, other, *, alpha=1):
         For bool operands (as torch), or a float ``alpha`` with a non-floating result type.
     """
     _check_bool_sub(input, other)
-    return apply(SUB, operands("sub", input, _scaled(input, other, alpha)))
+    result = apply(SUB, operands("sub", input, _scaled(input, other, alpha)))
+    return result if out is None else write_out("sub", result, out)
 
 
 subtract = sub
@@ -335,23 +348,42 @@ def rsub(input, other):
     return apply(SUB, operands("sub", other, input))
 
 
-def mul(input, other):
+def mul(input, other, *, out=None):
     """``input * other``, broadcast. d/da = b, d/db = a."""
-    return apply(MUL, operands("mul", input, other))
+    result = apply(MUL, operands("mul", input, other))
+    return result if out is None else write_out("mul", result, out)
 
 
-def div(input, other):
-    """True division ``input / other``, broadcast; integers divide as floats.
+def div(input, other, *, rounding_mode=None, out=None):
+    """``input / other``, broadcast: true division (integers divide as floats), or rounded
+    towards zero (``rounding_mode='trunc'``) or down (``'floor'``) in the operands' type.
 
-    d/da = 1/b, d/db = -a/b**2.
+    d/da = 1/b, d/db = -a/b**2; the rounded forms have zero gradients (as torch).
+
+    Raises
+    ------
+    RuntimeError
+        For another ``rounding_mode``, or an integer division by zero when rounding.
+    NotImplementedError
+        For rounding bool tensors, as torch.
     """
+    if rounding_mode is not None:
+        from numbagrad.ops import binary
+
+        return binary.rounded_div("div", input, other, rounding_mode, out)
     dtype = dtypes.result_type(input, other)
     if not dtype.is_floating_point:
         dtype = dtypes.get_default_dtype()
-    return apply(DIV, operands("div", input, other, dtype=dtype))
+    result = apply(DIV, operands("div", input, other, dtype=dtype))
+    return result if out is None else write_out("div", result, out)
 
 
-true_divide = divide = div
+divide = div
+
+
+def true_divide(dividend, divisor, *, out=None):
+    """``dividend / divisor``: ``div`` without rounding. d/da = 1/b, d/db = -a/b**2."""
+    return div(dividend, divisor, out=out)
 
 
 def rdiv(input, other):
@@ -359,34 +391,40 @@ def rdiv(input, other):
     return div(other, input)
 
 
-def pow(input, exponent):  # noqa: A001
-    """``input ** exponent``. d/da = b a**(b-1), d/db = a**b log(a).
+def pow(input, exponent, *, out=None):  # noqa: A001
+    """``input ** exponent``. d/da = b a**(b-1), d/db = a**b log(a) (0 where a = 0 <= b).
 
     Raises
     ------
     RuntimeError
         For an integer tensor raised to a negative integer number, as torch.
+    NotImplementedError
+        For bool tensors on both sides, as torch.
     """
     if (isinstance(exponent, (int, np.integer)) and exponent < 0
             and not dtypes.result_type(input, exponent).is_floating_point):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return apply(POW, operands("pow", input, exponent))
+    base, power = operands("pow", input, exponent)
+    if base._data.dtype.kind == "b" and isinstance(exponent, Tensor):
+        # A bool number exponent is torch's special case (x ** True is x, x ** False ones).
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    result = apply(POW, (base, power))
+    return result if out is None else write_out("pow", result, out)
 
 
-def rpow(input, other):
-    """``other ** input`` (Python's reflected power)."""
-    return apply(POW, operands("pow", other, input))
-
-
-def square(input):
-    """``input ** 2``."""
-    return mul(input, input)
+def square(input, *, out=None):
+    """``input ** 2``; bool tensors square as int64, as torch's. d/dx = 2x."""
+    check_tensor("square", input)
+    if input.dtype is dtypes.bool_:
+        input = cast(input, dtypes.int64)
+    result = mul(input, input)
+    return result if out is None else write_out("square", result, out)
 
 
 multiply = mul
 
 
-def neg(input):
+def neg(input, *, out=None):
     """``-input``.
 
     Raises
@@ -394,33 +432,43 @@ def neg(input):
     RuntimeError
         For a bool tensor, as torch.
     """
+    check_tensor("neg", input)
     if input.dtype is dtypes.bool_:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    return apply(NEG, (input,))
+    result = apply(NEG, (input,))
+    return result if out is None else write_out("neg", result, out)
 
 
 negative = neg
 
 
-def exp(input):
-    """``e ** input``. d/dx = exp(x)."""
-    return apply(EXP, (_floating(input),))
+def _float_op(op: OpDef, doc: str):
+    """The public function of a one-input float op (``exp(input, *, out=None)``): integer and
+    bool tensors are computed as the default float type, as torch does."""
+    name = op.name
+
+    def function(input, *, out=None):
+        check_tensor(name, input)
+        result = apply(op, (_floating(input),))
+        return result if out is None else write_out(name, result, out)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
 
 
-def log(input):
-    """Natural logarithm; nan below 0, -inf at 0. d/dx = 1/x."""
-    return apply(LOG, (_floating(input),))
+exp = _float_op(EXP, "``e ** input``. d/dx = exp(x).")
+log = _float_op(LOG, "Natural logarithm; nan below 0, -inf at 0. d/dx = 1/x.")
+sqrt = _float_op(SQRT, "Square root; nan below 0. d/dx = 1/(2 sqrt(x)).")
+sigmoid = _float_op(SIGMOID, "``1 / (1 + exp(-input))``, stable for large |x|. "
+                             "d/dx = s (1 - s).")
+tanh = _float_op(TANH, "Hyperbolic tangent. d/dx = 1 - tanh(x)**2.")
 
 
-def sqrt(input):
-    """Square root; nan below 0. d/dx = 1/(2 sqrt(x))."""
-    return apply(SQRT, (_floating(input),))
-
-
-def abs(input):  # noqa: A001
+def abs(input, *, out=None):  # noqa: A001
     """Absolute value. d/dx = sign(x) (0 at 0).
 
     Raises
@@ -428,29 +476,26 @@ def abs(input):  # noqa: A001
     NotImplementedError
         For a bool tensor, as torch.
     """
+    check_tensor("abs", input)
     if input.dtype is dtypes.bool_:
         raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
-    return apply(ABS, (input,))
+    result = apply(ABS, (input,))
+    return result if out is None else write_out("abs", result, out)
 
 
-def sign(input):
+absolute = abs
+
+
+def sign(input, *, out=None):
     """-1, 0 or 1 by the sign of each element. The gradient is 0."""
-    return apply(SIGN, (input,))
+    check_tensor("sign", input)
+    result = apply(SIGN, (input,))
+    return result if out is None else write_out("sign", result, out)
 
 
 def relu(input):
     """``max(input, 0)``. d/dx = 1 where x > 0, else 0 (0 at 0)."""
     return apply(RELU, (input,))
-
-
-def sigmoid(input):
-    """``1 / (1 + exp(-input))``, stable for large |x|. d/dx = s (1 - s)."""
-    return apply(SIGMOID, (_floating(input),))
-
-
-def tanh(input):
-    """Hyperbolic tangent. d/dx = 1 - tanh(x)**2."""
-    return apply(TANH, (_floating(input),))
 
 
 def leaky_relu(input, negative_slope: float = 0.01):
@@ -459,37 +504,85 @@ def leaky_relu(input, negative_slope: float = 0.01):
     return apply(LEAKY_RELU, (x, slope))
 
 
-def clamp(input, min=None, max=None):  # noqa: A002
-    """Limit every element to ``[min, max]``; d/dx = 1 inside (bounds included), else 0.
+def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
+    """Limit every element to ``[min, max]`` (numbers, or tensors broadcast with ``input``).
+
+    d/dx = 1 inside (bounds included), else 0; with tensor bounds the gradient goes to the
+    bound that clamped the element (to ``max`` alone where ``min > max``, as torch).
 
     Raises
     ------
-    ValueError
+    RuntimeError
         If both bounds are None.
+    TypeError
+        For one tensor bound and one number (torch takes both of one kind).
     """
     if min is None and max is None:
-        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-    x = input
-    if min is not None:
-        x, lo = operands("clamp", x, min)
-        x = apply(CLAMP_MIN, (x, lo))
-    if max is not None:
-        x, hi = operands("clamp", x, max)
-        x = apply(CLAMP_MAX, (x, hi))
-    return x
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        result = _clamp_tensors(input, min, max)
+    else:
+        x = input
+        if min is not None:
+            x = apply(CLAMP_MIN, operands("clamp", x, min))
+        if max is not None:
+            x = apply(CLAMP_MAX, operands("clamp", x, max))
+        result = x
+    return result if out is None else write_out("clamp", result, out)
+
+
+def _clamp_tensors(input, min, max):  # noqa: A002
+    """``clamp`` with tensor bounds: one primitive for both, so that each bound's gradient
+    follows torch's rule, which needs both bounds."""
+    if not all(b is None or isinstance(b, Tensor) for b in (min, max)):
+        if all(b.ndim == 0 and not b.requires_grad for b in (min, max) if isinstance(b, Tensor)):
+            # torch's argument parser reads a 0-d tensor that needs no gradient as a number.
+            return clamp(input, *(b.item() if isinstance(b, Tensor) else b for b in (min, max)))
+        kinds = ", ".join(type(x).__name__ if not isinstance(x, Tensor) else "Tensor"
+                          for x in (input, min, max))
+        raise TypeError(
+            f"clamp() received an invalid combination of arguments - got ({kinds}), but "
+            "expected one of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, "
+            "Tensor out = None)\n * (Tensor input, Number min = None, Number max = None, *, "
+            "Tensor out = None)\n")
+    if max is None:
+        return apply(CLAMP_MIN, operands("clamp", input, min))
+    if min is None:
+        return apply(CLAMP_MAX, operands("clamp", input, max))
+    return apply(CLAMP, operands("clamp", input, min, max))
 
 
 clip = clamp
 
 
-def maximum(input, other):
-    """Elementwise maximum, nan-propagating. A tie sends half the gradient to each side."""
-    return apply(MAXIMUM, operands("maximum", input, other))
+def maximum(input, other, *, out=None):
+    """Elementwise maximum of two tensors, broadcast and promoted, nan-propagating.
+
+    d/da = 1 where a > b, d/db = 1 where b > a; a tie sends half the gradient to each side.
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor (torch takes no numbers here).
+    """
+    check_tensor("maximum", input)
+    check_tensor("maximum", other, "other", 2)
+    return write_out("maximum", apply(MAXIMUM, operands("maximum", input, other)), out)
 
 
-def minimum(input, other):
-    """Elementwise minimum, nan-propagating. A tie sends half the gradient to each side."""
-    return apply(MINIMUM, operands("minimum", input, other))
+def minimum(input, other, *, out=None):
+    """Elementwise minimum of two tensors, broadcast and promoted, nan-propagating.
+
+    d/da = 1 where a < b, d/db = 1 where b < a; a tie sends half the gradient to each side.
+
+    Raises
+    ------
+    TypeError
+        If either argument is not a tensor (torch takes no numbers here).
+    """
+    check_tensor("minimum", input)
+    check_tensor("minimum", other, "other", 2)
+    return write_out("minimum", apply(MINIMUM, operands("minimum", input, other)), out)
 
 
 def where(condition, input, other):
@@ -507,41 +600,94 @@ def where(condition, input, other):
     return apply(WHERE, (condition, a, b))
 
 
-def _comparison(op: OpDef):
-    def compare(input, other):
-        return apply(op, operands(op.name, input, other))
-
-    compare.__name__ = op.name
-    compare.__doc__ = f"Elementwise ``{op.name}`` comparison as a bool tensor (no gradient)."
-    return compare
+NUMBERS = (bool, int, float, np.number, np.bool_)
 
 
-eq = _comparison(EQ)
-ne = _comparison(NE)
-lt = _comparison(LT)
-le = _comparison(LE)
-gt = _comparison(GT)
-ge = _comparison(GE)
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+def invalid_arguments(op: str, args: tuple, signatures: tuple) -> TypeError:
+    """torch's TypeError for arguments that match none of an op's signatures."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    lines = "".join(f"\n * ({s})" for s in signatures)
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:{lines}\n")
 
 
-def logical_not(input):
-    """``not x`` for each element, as a bool tensor."""
-    return apply(LOGICAL_NOT, (input,))
+def _wrapped_int(value: int, d: dtypes.dtype) -> int:
+    bits = 8 * d.itemsize
+    if value >= 1 << 64:
+        raise OverflowError("int too big to convert")
+    if value < -(1 << 63):
+        raise OverflowError("can't convert negative int to unsigned")
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if d.is_signed and value >> (bits - 1) else value
 
 
-def bitwise_not(input):
-    """``~input``: logical not for bool tensors, ``-x - 1`` (two's complement) for integers.
+def wrapped_ints(*xs) -> tuple:
+    """``xs`` with each Python int taken modulo 2**bits of the integer dtype the op computes in,
+    as torch converts numbers (``int32_tensor & 2**40`` is ``int32_tensor & 0``).
+
+    Raises
+    ------
+    OverflowError
+        For an int outside [-2**63, 2**64), in torch's words.
+    """
+    first = xs[0]
+    if isinstance(first, Tensor) and first.dtype.is_floating_point:
+        return xs  # the hot path: a float tensor computes in floats whatever the number
+    if not any(type(x) is int or isinstance(x, np.integer) for x in xs):
+        return xs
+    d = dtypes.result_type(*xs)
+    if d.is_floating_point:
+        return xs
+    return tuple(_wrapped_int(int(x), d) if type(x) is int or isinstance(x, np.integer) else x
+                 for x in xs)
+
+
+def _comparison(op: OpDef, sign: str, name: str | None = None):
+    name = name or op.name
+
+    def compare(input, other, *, out=None):
+        if not isinstance(input, Tensor) or not isinstance(other, (Tensor, *NUMBERS)):
+            raise invalid_arguments(name, (input, other), (
+                "Tensor input, Tensor other, *, Tensor out = None",
+                "Tensor input, Number other, *, Tensor out = None"))
+        result = apply(op, operands(name, *wrapped_ints(input, other)))
+        return result if out is None else write_out(name, result, out)
+
+    compare.__name__ = name
+    compare.__doc__ = f"""``input {sign} other`` elementwise as a bool tensor; no gradient.
+
+    Operands are compared in their promoted dtype (an int tensor against 2.5 in floats).
 
     Raises
     ------
     TypeError
-        For floating point tensors, as torch.
+        If ``input`` is not a tensor or ``other`` neither a tensor nor a number.
+    RuntimeError
+        If the shapes do not broadcast, or ``out`` cannot hold the result.
     """
-    if input.dtype is dtypes.bool_:
-        return logical_not(input)
-    if input.dtype.is_floating_point:
-        raise TypeError(
-            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
-        )
-    return sub(neg(input), 1)
+    return compare
+
+
+eq = _comparison(EQ, "==")
+ne = _comparison(NE, "!=")
+lt = _comparison(LT, "<")
+le = _comparison(LE, "<=")
+gt = _comparison(GT, ">")
+ge = _comparison(GE, ">=")
+greater = _comparison(GT, ">", "greater")
+greater_equal = _comparison(GE, ">=", "greater_equal")
+less = _comparison(LT, "<", "less")
+less_equal = _comparison(LE, "<=", "less_equal")
+not_equal = _comparison(NE, "!=", "not_equal")
+
+
+def logical_not(input, *, out=None):
+    """``not x`` for each element (nonzero and nan count as true), as a bool tensor; no gradient.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor.
+    """
+    check_tensor("logical_not", input)
+    return write_out("logical_not", apply(LOGICAL_NOT, (input,)), out)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.autograd.graph import AccumulateGrad, Node
 from numbagrad.backends import _loaded as _BACKENDS
@@ -18,6 +20,7 @@ from numbagrad.backends import get as _get_backend
 from numbagrad.tensor import _wrap
 
 _NO_EDGE = (None, 0)
+_HALF = np.dtype(np.float16)
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +47,9 @@ class OpDef:
         Inputs that never receive a gradient (indices, masks, conditions).
     cuda_reason : str
         Why the op has no CUDA kernel, if it has none.
+    half : bool
+        Whether the kernels take float16 arrays themselves (a conversion does); other ops
+        compute float16 inputs in float32 (see :func:`apply`).
     """
 
     name: str
@@ -54,6 +60,7 @@ class OpDef:
     saves_output: bool = False
     nondiff: tuple = ()
     cuda_reason: str = ""
+    half: bool = False
     doc: str = field(default="", repr=False)
 
 
@@ -106,7 +113,10 @@ def apply(op: OpDef, inputs: tuple, **attrs):
                 f"{op.name}: expected all tensors to be on the same device, but found at "
                 f"least two devices, {device} and {t._device}!"
             )
-        arrays.append(t._data)
+        a = t._data
+        if a.dtype is _HALF and not op.half:
+            return _apply_in_float32(op, inputs, attrs)
+        arrays.append(a)
         if t._requires_grad:
             record = True
     be = _BACKENDS.get(device.type) or _get_backend(device.type)
@@ -144,6 +154,29 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     out.grad_fn = Node(op, be, tuple(edges), tuple(needs), arrays if saves else None,
                        result if op.saves_output else None, attrs, extra, tuple(shapes),
                        tuple(types), tuple(versions))
+    return out
+
+
+def _apply_in_float32(op: OpDef, inputs: tuple, attrs: dict):
+    """``op`` on float16 inputs, computed in float32 with the float result rounded to float16.
+
+    Numba's CPU target has no float16 arithmetic; torch's CPU kernels also compute half
+    precision in float and round each op's result, so the numbers are torch's. Both
+    conversions are recorded ops, so gradients flow back in float16 as in torch. A ``dtype``
+    attribute of float16 (a result type) becomes float32 inside; another one is kept as asked.
+    """
+    from numbagrad import dtypes
+    from numbagrad.ops.elementwise import cast
+
+    wide = tuple(cast(t, dtypes.float32) if t._data.dtype is _HALF else t for t in inputs)
+    asked = attrs.get("dtype")
+    half_result = asked is None or np.dtype(getattr(asked, "np_type", asked)) == _HALF
+    if asked is not None and half_result:
+        attrs = dict(attrs, dtype=np.float32 if isinstance(asked, (type, np.dtype))
+                     else dtypes.float32)
+    out = apply(op, wide, **attrs)
+    if half_result and out._data.dtype.kind == "f":
+        return cast(out, dtypes.float16)
     return out
 
 

@@ -54,10 +54,20 @@ def pow(a, b):  # noqa: A001 - torch's name
 
 
 def pow_vjp(a, b, out, g):
-    # torch's conventions: no gradient through a zero exponent (0 * a**-1 would be nan at a=0),
-    # none through the base of 0 ** b for b >= 0 (log(0) = -inf).
-    ga = 0.0 if b == 0 else g * b * a ** (b - 1)
-    gb = 0.0 if (a == 0 and b >= 0) else g * out * math.log(a) if a > 0 else g * out * math.nan
+    # torch's rules: d/da = b * a**(b-1), none through a zero exponent (0 * inf would be nan);
+    # d/db = a**b * log(a), none where a = 0 and b >= 0 (0 * -inf would be nan).
+    if b == 0:
+        ga = 0.0
+    elif a == 0 and b < 1:
+        # 0 ** (b - 1) is infinite (IEEE pow): -inf for -0.0 under an odd integer power.
+        odd = (b - 1) % 2 == 1
+        ga = g * (b * (-math.inf if odd and math.copysign(1.0, a) < 0 else math.inf))
+    else:
+        ga = g * (b * a ** (b - 1))
+    if a == 0 and b >= 0:
+        gb = 0.0
+    else:
+        gb = g * (out * (math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)))
     return ga, gb
 
 
@@ -87,20 +97,48 @@ def minimum_vjp(a, b, out, g):
 
 
 def clamp_min(x, lo):
-    return lo if x < lo else x  # NaN fails the test and passes through
+    # A nan bound gives nan, as torch; a nan x fails the test and passes through.
+    if lo != lo:
+        return lo
+    return lo if x < lo else x
 
 
 def clamp_min_vjp(x, lo, out, g):
-    # The gradient passes at the boundary itself (x == lo), as in torch's clamp.
-    return (g if x >= lo else 0.0), 0.0
+    # The gradient goes to x at the boundary itself (x == lo), to the bound only below it.
+    return (g if x >= lo else 0.0), (g if x < lo else 0.0)
 
 
 def clamp_max(x, hi):
+    if hi != hi:
+        return hi
     return hi if x > hi else x
 
 
 def clamp_max_vjp(x, hi, out, g):
-    return (g if x <= hi else 0.0), 0.0
+    return (g if x <= hi else 0.0), (g if x > hi else 0.0)
+
+
+def clamp(x, lo, hi):
+    """``min(max(x, lo), hi)``: ``hi`` where ``lo > hi``, nan where a bound is nan."""
+    if lo != lo:
+        return lo
+    if hi != hi:
+        return hi
+    y = lo if x < lo else x
+    return hi if y > hi else y
+
+
+def clamp_vjp_input(x, lo, hi, g):
+    return g if (x >= lo and x <= hi) else 0.0
+
+
+def clamp_vjp_min(x, lo, hi, g):
+    # torch: the lower bound wins only where it is strictly below the upper one.
+    return g if (x < lo and lo < hi) else 0.0
+
+
+def clamp_vjp_max(x, lo, hi, g):
+    return g if (x > hi or hi < lo) else 0.0
 
 
 def leaky_relu(x, slope):

@@ -27,6 +27,7 @@ from numbagrad.backends.cpu._jit import formulas, jit, run_parallel
 from numbagrad.backends.layout import collapse
 
 BLOCK = 4096
+_HALF = np.dtype(np.float16)
 # Outputs at least this large run in parallel. Measured on 2 cores (float32 product): 4.2 us
 # either way at 32K elements, 17 us serial against 10 us parallel at 128K, 2x from there on.
 PARALLEL_MIN_SIZE = 1 << 17
@@ -320,6 +321,9 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
     -------
     numpy.ndarray or tuple of numpy.ndarray
     """
+    for x in inputs:
+        if x.dtype is _HALF:
+            return _map_in_float32(fn, inputs, out_dtype, n_out, out)
     if out is not None:
         shape = out.shape  # inputs broadcast to the buffer (checked by the caller)
         outs = [out]
@@ -354,6 +358,20 @@ def map(fn, inputs: list, out_dtype, n_out: int = 1, out: np.ndarray | None = No
     args += [strides4[-1], shape4]
     _launch(fn, len(inputs), n_out, size, args)
     return result
+
+
+def _map_in_float32(fn, inputs: list, out_dtype, n_out: int, out):
+    """:func:`map` with float16 operands computed in float32, each result rounded back to
+    ``out_dtype``: Numba's CPU target has no float16 arithmetic (the engine adds float16
+    gradients here; ops reach float32 kernels through ``registry.apply``)."""
+    wide = [x.astype(np.float32) if x.dtype is _HALF else x for x in inputs]
+    inner = np.float32 if np.dtype(out_dtype) == _HALF else out_dtype
+    results = map(fn, wide, inner, n_out)
+    results = [r.astype(out_dtype) for r in ([results] if n_out == 1 else results)]
+    if out is not None:
+        out[...] = results[0]
+        return out
+    return results[0] if n_out == 1 else tuple(results)
 
 
 def _dense(fn, inputs: list, outs: list, shape: tuple, size: int) -> bool:

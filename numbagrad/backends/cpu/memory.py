@@ -27,7 +27,16 @@ def copy(x: np.ndarray) -> np.ndarray:
 
 
 def astype(x: np.ndarray, dtype) -> np.ndarray:
-    """``x`` converted to ``dtype`` (a new array)."""
+    """``x`` converted to ``dtype`` (a new array).
+
+    A float narrowed (to float16, float32 or an integer) can overflow; torch converts silently
+    (to inf, or an unspecified integer), so NumPy's warning is silenced there, and only there:
+    the context manager costs a microsecond, too much for every widening cast.
+    """
+    dtype = np.dtype(dtype)
+    if x.dtype.kind == "f" and (dtype.kind != "f" or dtype.itemsize < x.dtype.itemsize):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return x.astype(dtype)
     return x.astype(dtype)
 
 

@@ -1,0 +1,66 @@
+"""The torch names that tutorial programs use exist in numbagrad, where torch has them.
+
+Each list is a family of torch's public API that numbagrad provides. A name here that numbagrad
+lacks fails the test; with torch installed, a name that torch itself lacks fails too (so the
+lists stay torch's names, not ours).
+"""
+import pytest
+
+import numbagrad
+
+UNARY = ("sin cos tan asin arcsin acos arccos atan arctan sinh cosh tanh asinh arcsinh acosh "
+         "arccosh atanh arctanh exp exp2 expm1 log log2 log10 log1p sqrt rsqrt reciprocal floor "
+         "ceil round trunc fix frac erf erfc erfinv sign sgn logit nan_to_num deg2rad rad2deg "
+         "signbit positive abs absolute neg negative square sigmoid i0").split()
+BINARY = ("add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow "
+          "float_power atan2 arctan2 copysign logaddexp logaddexp2 hypot xlogy fmax fmin "
+          "maximum minimum lerp addcmul addcdiv clamp clip").split()
+LOGIC = ("bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift "
+         "logical_and logical_or logical_xor logical_not isnan isinf isposinf isneginf isfinite "
+         "isreal isclose allclose equal eq ne lt le gt ge greater greater_equal less less_equal "
+         "not_equal").split()
+TOP_LEVEL_ONLY = ("is_tensor is_floating_point is_nonzero numel promote_types result_type "
+                  "can_cast finfo iinfo get_default_dtype set_default_dtype rand_like "
+                  "randn_like randint_like empty_like full_like zeros_like ones_like arange "
+                  "linspace logspace FloatTensor DoubleTensor LongTensor IntTensor BoolTensor "
+                  "ByteTensor half float16 int8 uint8 int16 short").split()
+METHOD_ONLY = ("type half short byte char new_zeros new_ones new_full new_empty new_tensor "
+               "__floordiv__ __rfloordiv__ __ifloordiv__ __mod__ __rmod__ __imod__ __and__ "
+               "__rand__ __iand__ __or__ __ror__ __ior__ __xor__ __rxor__ __ixor__ __invert__ "
+               "__lshift__ __rlshift__ __ilshift__ __rshift__ __rrshift__ __irshift__ __ipow__ "
+               "__bool__ __index__ __format__").split()
+FUNCTIONAL = ("gelu silu mish elu celu selu softplus softsign hardtanh relu6 hardsigmoid "
+              "hardswish logsigmoid tanhshrink hardshrink softshrink threshold rrelu prelu glu "
+              "softmin relu leaky_relu sigmoid tanh softmax log_softmax").split()
+MODULES = ("GELU SiLU Mish ELU CELU SELU Softplus Softsign Hardtanh ReLU6 Hardsigmoid Hardswish "
+           "LogSigmoid Tanhshrink Hardshrink Softshrink Threshold RReLU PReLU GLU Softmin").split()
+# Math that torch offers as a method and, in place, as ``name_``.
+IN_PLACE = ("sin cos tan asin acos atan sinh cosh asinh acosh atanh exp exp2 expm1 log log2 log10 "
+            "log1p sqrt rsqrt reciprocal floor ceil round trunc fix frac erf erfc erfinv sign "
+            "sgn logit nan_to_num deg2rad rad2deg abs absolute neg negative square sigmoid tanh "
+            "i0 add sub mul div pow floor_divide remainder fmod atan2 arctan2 copysign hypot "
+            "xlogy lerp addcmul addcdiv float_power clamp clip bitwise_and bitwise_or "
+            "bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift logical_and "
+            "logical_or logical_xor logical_not eq ne lt le gt ge").split()
+
+CASES = ([("torch", n) for n in UNARY + BINARY + LOGIC + TOP_LEVEL_ONLY]
+         + [("Tensor", n) for n in UNARY + BINARY + LOGIC + METHOD_ONLY]
+         + [("Tensor", n + "_") for n in IN_PLACE]
+         + [("nn.functional", n) for n in FUNCTIONAL] + [("nn", n) for n in MODULES])
+
+
+def _lookup(lib, where: str, name: str):
+    owner = {"torch": lib, "Tensor": lib.Tensor, "nn": lib.nn,
+             "nn.functional": lib.nn.functional}[where]
+    return getattr(owner, name, None)
+
+
+@pytest.mark.parametrize("where,name", CASES, ids=[f"{w}.{n}" for w, n in CASES])
+def test_torch_name_exists(where, name):
+    assert _lookup(numbagrad, where, name) is not None, f"numbagrad lacks {where}.{name}"
+
+
+def test_the_lists_are_torch_names():
+    torch = pytest.importorskip("torch")
+    missing = [f"{w}.{n}" for w, n in CASES if _lookup(torch, w, n) is None]
+    assert not missing, missing
