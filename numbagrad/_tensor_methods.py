@@ -289,7 +289,7 @@ _METHODS = {
     "__getitem__": index.getitem, "__setitem__": index.setitem,
     "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul,
     "div": ew.div, "divide": ew.div, "pow": ew.pow, "neg": ew.neg,
-    "negative": ew.neg, "square": ew.square,
+    "negative": ew.negative, "square": ew.square,
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
     # math and activations
     "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "abs": ew.abs, "sign": ew.sign,

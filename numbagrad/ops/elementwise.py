@@ -442,7 +442,10 @@ def neg(input, *, out=None):
     return result if out is None else write_out("neg", result, out)
 
 
-negative = neg
+def negative(input, *, out=None):
+    """Alias of :func:`neg`."""
+    check_tensor("negative", input)
+    return neg(input, out=out)
 
 
 def _float_op(op: OpDef, doc: str):
@@ -483,7 +486,10 @@ def abs(input, *, out=None):  # noqa: A001
     return result if out is None else write_out("abs", result, out)
 
 
-absolute = abs
+def absolute(input, *, out=None):
+    """Alias of :func:`abs`."""
+    check_tensor("absolute", input)
+    return abs(input, out=out)
 
 
 def sign(input, *, out=None):

@@ -324,7 +324,7 @@ _ELEMENTWISE = (ew.exp, ew.log, ew.sqrt, ew.abs, ew.neg, ew.sign, ew.sigmoid, ew
 METHODS: dict = {
     **{fn.__name__: fn for fn in _NEW},
     **{fn.__name__ + "_": inplace_method(fn) for fn in _NEW + _ELEMENTWISE},
-    "absolute": ew.abs, "absolute_": inplace_method(ew.abs, "absolute"),
-    "negative_": inplace_method(ew.neg, "negative"), "signbit": signbit, "positive": positive,
+    "absolute": ew.absolute, "absolute_": inplace_method(ew.absolute),
+    "negative_": inplace_method(ew.negative), "signbit": signbit, "positive": positive,
     "__pos__": positive,
 }

@@ -111,7 +111,8 @@ def _flat_item(be, data, grad, buffers: list, empty) -> tuple | None:
     for a buffer that is None), or None when one of them is not a C-contiguous floating array
     of the parameter's shape and dtype."""
     shape, np_type = data.shape, data.dtype
-    if (np_type.kind != "f" or grad.shape != shape or grad.dtype != np_type
+    if (np_type.kind != "f" or np_type.itemsize == 2 or grad.shape != shape
+            or grad.dtype != np_type
             or not (_dense(be, data) and _dense(be, grad))):
         return None
     item = [data.ravel(), grad.ravel()]  # views: both are C-contiguous
@@ -418,7 +419,8 @@ class Optimizer:
         The arrays reach the kernel flat and C-contiguous (a non-contiguous one is copied and
         written back after); ``scalars`` are converted to ``p``'s dtype so that float32 stays
         float32 inside the kernel. ``None`` buffers (options that are off) become empty arrays.
-        Bumps the version counters of everything written.
+        float16 tensors are updated in float32 copies written back rounded (the kernels cannot
+        compute in float16). Bumps the version counters of everything written.
         """
         data = p._data
         g = p.grad._data
@@ -431,16 +433,18 @@ class Optimizer:
         if np_type.kind != "f":
             raise RuntimeError(f"optim: cannot optimize a tensor of dtype {p.dtype}")
         be = p._backend()
-        if g.dtype != np_type:
-            g = be.astype(g, np_type)
+        half = np_type.itemsize == 2
+        work = np.dtype(np.float32) if half else np_type
+        if g.dtype != work:
+            g = be.astype(g, work)
         # contiguous() returns a contiguous array itself: the kernel then writes in place;
-        # a copy is written back after.
-        flat = be.contiguous(data)
+        # a copy (or a float32 copy of a float16 tensor) is written back after.
+        flat = be.astype(data, work) if half else be.contiguous(data)
         copies = [] if flat is data else [(p, flat)]
         arrays = []
         for b in buffers:
             if b is None:
-                arrays.append(_empty(be, p._device, np_type))
+                arrays.append(_empty(be, p._device, work))
                 continue
             a = b._data
             if a.shape != shape or a.dtype != np_type:
@@ -448,13 +452,13 @@ class Optimizer:
                     f"optim: a state buffer has shape {list(b.shape)} and dtype {b.dtype}, but "
                     f"its parameter has shape {list(p.shape)} and dtype {p.dtype}"
                 )
-            c = be.contiguous(a)
+            c = be.astype(a, work) if half else be.contiguous(a)
             if c is not a:
                 copies.append((b, c))
             arrays.append(c.reshape(-1))
         kernel = getattr(_kernels(p._device), kernel_name)
         kernel(flat.reshape(-1), be.contiguous(g).reshape(-1), *arrays,
-               *_typed_scalars(scalars, np_type), *flags)
+               *_typed_scalars(scalars, work), *flags)
         for t, c in copies:
             be.assign(t._data, c)
         p._version.value += 1
