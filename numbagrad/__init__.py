@@ -7,10 +7,11 @@ from numbagrad import autograd
 from numbagrad import utils
 from numbagrad._tensor_str import get_printoptions, printoptions, set_printoptions
 from numbagrad.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from numbagrad.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
-                                full_like, linspace, logspace, normal, ones, ones_like, rand,
-                                rand_like, randint, randint_like, randn, randn_like, randperm,
-                                tensor, zeros, zeros_like)
+from numbagrad.creation import as_tensor, empty, eye, from_numpy, full, ones, tensor, zeros
+from numbagrad.like import (empty_like, full_like, ones_like, rand_like, randint_like, randn_like,
+                            zeros_like)
+from numbagrad.ranges import arange, linspace, logspace
+from numbagrad.sampling import normal, rand, randint, randn, randperm
 from numbagrad.device import device
 from numbagrad.dtypes import (bfloat16, bool_ as bool, can_cast, double, dtype,  # noqa: A004
                               finfo, float, float16, float32, float64, get_default_dtype, half,
@@ -26,14 +27,15 @@ from numbagrad.ops.unary import (acos, acosh, arccos, arccosh, arcsin, arcsinh, 
                                  logit, nan_to_num, positive, rad2deg, reciprocal, round, rsqrt,
                                  sgn, signbit, sin, sinh, tan, trunc)
 from numbagrad.ops.binary import (addcdiv, addcmul, arctan2, atan2, clamp_, clip_, copysign,
-                                  float_power, floor_divide, fmax, fmin, fmod, hypot, lerp,
-                                  logaddexp, logaddexp2, remainder, xlogy, xlogy_)
-from numbagrad.ops.logic import (allclose, bitwise_and, bitwise_left_shift, bitwise_not,
-                                 bitwise_or, bitwise_right_shift, bitwise_xor, equal, greater,
-                                 greater_equal, is_floating_point, is_nonzero, is_tensor, isclose,
-                                 isfinite, isinf, isnan, isneginf, isposinf, isreal, less,
-                                 less_equal, logical_and, logical_or, logical_xor, not_equal,
-                                 numel)
+                                  float_power, fmax, fmin, hypot, lerp, logaddexp, logaddexp2,
+                                  xlogy, xlogy_)
+from numbagrad.ops.division import floor_divide, fmod, remainder
+from numbagrad.ops.bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                                   bitwise_right_shift, bitwise_xor, logical_and, logical_or,
+                                   logical_xor)
+from numbagrad.ops.logic import (allclose, equal, greater, greater_equal, is_floating_point,
+                                 is_nonzero, is_tensor, isclose, isfinite, isinf, isnan, isneginf,
+                                 isposinf, isreal, less, less_equal, not_equal, numel)
 from numbagrad.ops.activation import (celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_,
                                       threshold, threshold_)
 from numbagrad.ops.index import gather
@@ -45,8 +47,7 @@ from numbagrad.ops.shape import (cat, chunk, clone, flatten, permute, reshape, s
 from numbagrad.random import Generator, initial_seed, manual_seed, seed
 from numbagrad.serialization import load, save
 from numbagrad.tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
-                              HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor,
-                              is_floating_point)
+                              HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor)
 from numbagrad import cuda, datasets, nn, optim, transforms
 
 __version__ = "0.1.0"

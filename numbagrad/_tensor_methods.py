@@ -12,6 +12,8 @@ from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import _enabled, no_grad
 from numbagrad.device import as_device
 from numbagrad.ops import elementwise as ew
+from numbagrad.ops import division
+from numbagrad.ops import bitwise
 from numbagrad.ops import activation, binary, index, linalg, logic, nn_ops, reduce, shape, unary
 from numbagrad.ops.inplace import inplace as _inplace
 from numbagrad.ops.inplace import inplace_operator as _iop
@@ -19,7 +21,7 @@ from numbagrad.ops.inplace import operator_method as _operator
 from numbagrad.random import rng
 from numbagrad.tensor import Tensor, _TensorType
 
-from numbagrad import creation  # noqa: E402 - after the ops: it imports tensor, which needs them
+from numbagrad import creation, like  # noqa: E402 - they import tensor, which needs the ops
 
 # ---------------------------------------------------------------------------- conversions
 
@@ -318,9 +320,8 @@ _METHODS = {
     "char": _caster(dtypes.int8, "char"), "byte": _caster(dtypes.uint8, "byte"),
     "type": type_or_convert,
     # creation
-    "new_tensor": creation.new_tensor, "new_zeros": creation.new_zeros,
-    "new_ones": creation.new_ones, "new_empty": creation.new_empty,
-    "new_full": creation.new_full,
+    "new_tensor": like.new_tensor, "new_zeros": like.new_zeros, "new_ones": like.new_ones,
+    "new_empty": like.new_empty, "new_full": like.new_full,
     # in place
     "add_": add_, "sub_": sub_, "mul_": mul_, "pow_": pow_, "clamp_": clamp_,
     "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
@@ -328,7 +329,7 @@ _METHODS = {
 }
 
 # Each op family lists its own methods, in-place forms and operators (``METHODS``).
-for _family in (unary, binary, logic, activation):
+for _family in (unary, binary, division, bitwise, logic, activation):
     _METHODS.update(_family.METHODS)
 
 for _name, _fn in _METHODS.items():

@@ -1,4 +1,9 @@
-"""Creating tensors: from data, filled with constants, ranges and random numbers."""
+"""Creating tensors: from data, and filled with constants.
+
+The other creation families use the helpers here: ``ranges.py`` (``arange``, ``linspace``,
+``logspace``), ``sampling.py`` (``rand``, ``randn``, ...) and ``like.py`` (the ``*_like``
+functions and ``Tensor.new_*``, tensors made after another).
+"""
 from __future__ import annotations
 
 import math
@@ -9,7 +14,6 @@ import numpy as np
 from numbagrad import dtypes
 from numbagrad.backends import get as get_backend
 from numbagrad.device import CPU, as_device
-from numbagrad.random import rng
 from numbagrad.tensor import Tensor
 
 
@@ -35,7 +39,8 @@ def _to_array(data, dtype=None) -> np.ndarray:
             if array.dtype.kind in "biuf":
                 array = array.astype(dtypes.scalar_dtype(data).np_type, copy=False)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"tensor(): could not infer a numeric dtype from {type(data).__name__} data")
+        raise TypeError("tensor(): could not infer a numeric dtype from "
+                        f"{type(data).__name__} data")
     if dtype is not None:
         d = dtypes.as_dtype(dtype)
         if d.category == 1 and array.dtype.kind in "iuf" and array.size and not isinstance(
@@ -134,6 +139,8 @@ def legacy_array(op: str, args: tuple, dtype, strict: bool):
 
 
 def _finish(array: np.ndarray, device, requires_grad: bool) -> Tensor:
+    """The host ``array`` as a new tensor, moved to ``device``; a leaf that requires grad if
+    asked."""
     t = Tensor._make(array)
     if device is not None and as_device(device) != CPU:
         t = t.to(device)
@@ -147,6 +154,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
 
     Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
 
+    Raises
+    ------
+    TypeError
+        If no numeric dtype can be read from ``data`` (strings, None).
+    ValueError
+        For ragged nested sequences, or tensors of several elements inside a sequence.
+    RuntimeError
+        For Python numbers that do not fit an integer ``dtype``.
+
     Examples
     --------
     >>> import numbagrad as torch
@@ -157,10 +173,17 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """``data`` as a tensor, sharing memory with a NumPy array or tensor when possible."""
+    """``data`` as a tensor, sharing memory with a NumPy array or tensor when possible.
+
+    Raises
+    ------
+    TypeError, ValueError, RuntimeError
+        For data that :func:`tensor` refuses.
+    """
     if isinstance(data, Tensor) and (dtype is None or data.dtype is dtypes.as_dtype(dtype)):
         return data if device is None else data.to(device)
-    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.as_dtype(dtype).np_type):
+    if isinstance(data, np.ndarray) and (
+            dtype is None or data.dtype == dtypes.as_dtype(dtype).np_type):
         return _finish(from_numpy(data)._data, device, False)
     return tensor(data, dtype=dtype, device=device)
 
@@ -172,6 +195,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
     ------
     TypeError
         If ``array`` is not a NumPy array or has a dtype numbagrad does not support.
+    ValueError
+        If ``array`` has a negative stride.
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
@@ -186,6 +211,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _size(size: tuple) -> tuple:
+    """A shape from sizes (ints or 0-d integer tensors, or one sequence of them); TypeError for
+    other sizes, RuntimeError for negative ones, in torch's words."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     sizes = []
@@ -204,22 +231,15 @@ def _size(size: tuple) -> tuple:
 
 
 def _dtype(dtype, default=None) -> np.dtype:
+    """The NumPy type of ``dtype``, else of ``default``, else of the default float type."""
     if dtype is None:
         return (default or dtypes.get_default_dtype()).np_type
     return dtypes.as_dtype(dtype).np_type
 
 
-def _on_gpu(device, generator, op: str) -> bool:
-    """Whether random numbers for ``device`` are drawn on a GPU (by its own generator)."""
-    if device is None or as_device(device).type != "cuda":
-        return False
-    if generator is not None:
-        raise RuntimeError(f"{op}(): a CPU Generator cannot draw numbers on {device}; leave "
-                           "generator=None to use the GPU's (seeded by manual_seed)")
-    return True
-
-
 def _finish_gpu(array, device, requires_grad: bool) -> Tensor:
+    """The GPU ``array`` (made on ``device``) as a new tensor; a leaf that requires grad if
+    asked."""
     from numbagrad.ops.device import resolve
 
     t = Tensor._make(array, resolve(as_device(device)))
@@ -277,6 +297,7 @@ def _shape(op: str, args: tuple, size) -> tuple:
 
 
 def _out(op: str, result: Tensor, out) -> Tensor:
+    """``result``, or, given torch's ``out=`` tensor, ``result`` written into it."""
     if out is None:
         return result
     from numbagrad.ops.elementwise import write_out
@@ -289,35 +310,46 @@ def _out_dtype(dtype, out):
     return out.dtype if dtype is None and isinstance(out, Tensor) else dtype
 
 
-def zeros(*args, size=None, out=None, dtype=None, device=None,
-          requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of shape ``size`` (``zeros(2, 3)``, ``zeros((2, 3))``,
-    ``zeros(size=(2, 3))``)."""
-    dtype = _out_dtype(dtype, out)
-    return _out("zeros", _filled(_shape("zeros", args, size), 0, _dtype(dtype), device,
-                                 requires_grad), out)
+def _constant_function(name: str, value, what: str):
+    """The public function ``name(*size, out=None, dtype=None, device=None,
+    requires_grad=False)``: a tensor filled with ``value`` (uninitialised for None), of
+    ``dtype``, else ``out``'s, else the default float type."""
+    def function(*args, size=None, out=None, dtype=None, device=None,
+                 requires_grad: bool = False) -> Tensor:
+        shape = _shape(name, args, size)
+        return _out(name, _filled(shape, value, _dtype(_out_dtype(dtype, out)), device,
+                                  requires_grad), out)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"""{what} of shape ``size`` (``{name}(2, 3)``, ``{name}((2, 3))``,
+    ``{name}(size=(2, 3))``).
+
+    Raises
+    ------
+    TypeError
+        For sizes that are not ints, or a size given both ways.
+    RuntimeError
+        For a negative size.
+    """
+    return function
 
 
-def ones(*args, size=None, out=None, dtype=None, device=None,
-         requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of shape ``size`` (``ones(2, 3)``, ``ones((2, 3))``,
-    ``ones(size=(2, 3))``)."""
-    dtype = _out_dtype(dtype, out)
-    return _out("ones", _filled(_shape("ones", args, size), 1, _dtype(dtype), device,
-                                requires_grad), out)
-
-
-def empty(*args, size=None, out=None, dtype=None, device=None,
-          requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor of shape ``size`` (``empty(2, 3)``, ``empty(size=(2, 3))``)."""
-    dtype = _out_dtype(dtype, out)
-    return _out("empty", _filled(_shape("empty", args, size), None, _dtype(dtype), device,
-                                 requires_grad), out)
+zeros = _constant_function("zeros", 0, "A tensor of zeros")
+ones = _constant_function("ones", 1, "A tensor of ones")
+empty = _constant_function("empty", None, "An uninitialised tensor")
 
 
 def full(size, fill_value, *, out=None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
-    """A tensor of shape ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
+    """A tensor of shape ``size`` filled with ``fill_value`` (its dtype inferred from the value).
+
+    Raises
+    ------
+    TypeError
+        For sizes that are not ints.
+    RuntimeError
+        For a negative size, or a ``fill_value`` out of the dtype's range.
+    """
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     d = dtypes.as_dtype(_out_dtype(dtype, out) or dtypes.scalar_dtype(fill_value))
@@ -325,300 +357,6 @@ def full(size, fill_value, *, out=None, dtype=None, device=None,
         fill_value = scalar_to(fill_value, d)
     return _out("full", _filled(_size((size,)), fill_value, d.np_type, device, requires_grad),
                 out)
-
-
-def _like(input: Tensor, dtype, device):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-    return (input.shape, dtype if dtype is not None else input.dtype,
-            device if device is not None else input.device)
-
-
-def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
-               memory_format=None) -> Tensor:
-    """Zeros with the shape (and by default dtype and device) of ``input``."""
-    shape, dtype, device = _like(input, dtype, device)
-    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
-              memory_format=None) -> Tensor:
-    """Ones with the shape (and by default dtype and device) of ``input``."""
-    shape, dtype, device = _like(input, dtype, device)
-    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
-               memory_format=None) -> Tensor:
-    """Uninitialised, with the shape (and by default dtype and device) of ``input``."""
-    shape, dtype, device = _like(input, dtype, device)
-    return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def full_like(input: Tensor, fill_value, *, dtype=None, device=None,
-              requires_grad: bool = False, memory_format=None) -> Tensor:
-    """``fill_value`` everywhere, with the shape (and by default dtype) of ``input``."""
-    shape, dtype, device = _like(input, dtype, device)
-    return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
-              memory_format=None) -> Tensor:
-    """Uniform samples on [0, 1) with the shape (and by default dtype and device) of ``input``.
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool dtypes, as torch.
-    """
-    shape, dtype, device = _like(input, dtype, device)
-    return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,
-               memory_format=None) -> Tensor:
-    """Standard normal samples with the shape (and by default dtype and device) of ``input``.
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool dtypes, as torch.
-    """
-    shape, dtype, device = _like(input, dtype, device)
-    return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def randint_like(input: Tensor, low=0, high=None, *, dtype=None, device=None,
-                 requires_grad: bool = False, memory_format=None) -> Tensor:
-    """Integers drawn uniformly from [low, high) (``randint_like(x, high)`` or
-    ``randint_like(x, low, high)``), with the shape (and by default dtype) of ``input``.
-
-    Raises
-    ------
-    RuntimeError
-        If ``low >= high``.
-    """
-    if high is None:
-        low, high = 0, low
-    shape, dtype, device = _like(input, dtype, device)
-    return randint(low, high, shape, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def _number(value, op: str, arg: str):
-    """A Python number from a number or a one-element tensor."""
-    if isinstance(value, Tensor):
-        return value.item()
-    if isinstance(value, np.generic):
-        return value.item()
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}(): argument '{arg}' must be Number, not {type(value).__name__}")
-    return value
-
-
-def _check_range_dtype(d: dtypes.dtype, op: str) -> None:
-    if d is dtypes.bool_:
-        raise NotImplementedError(f'"{op}_cpu" not implemented for \'Bool\'')
-
-
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
-           requires_grad: bool = False) -> Tensor:
-    """Values from ``start`` up to (not including) ``end`` by ``step``: ``arange(end)``,
-    ``arange(start, end)``, ``arange(start, end, step)``; tensors of one element count as
-    numbers.
-
-    int64 when all arguments are integers, else the default float type. The length is torch's,
-    ``ceil((end - start) / step)`` in double precision (in int64 for an int64 result, whose
-    bounds are truncated first), so ``arange(0., 1, .1)`` has 10 values.
-
-    Raises
-    ------
-    RuntimeError
-        For a zero step, a step whose sign does not lead from ``start`` to ``end``, or
-        infinite or nan bounds.
-    ValueError
-        For an int64 result whose step truncates to zero (``arange(0, 5, 0.5, dtype=long)``).
-    NotImplementedError
-        For a bool result, as torch.
-
-    Examples
-    --------
-    >>> import numbagrad as torch
-    >>> torch.arange(5)
-    tensor([0, 1, 2, 3, 4])
-    >>> len(torch.arange(0., 1, .1))
-    10
-    """
-    if end is None:
-        start, end = 0, start
-    start, end, step = (_number(v, "arange", n) for v, n in
-                        ((start, "start"), (end, "end"), (step, "step")))
-    dtype = _out_dtype(dtype, out)
-    is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-    d = dtypes.as_dtype(dtype) if dtype is not None else (
-        dtypes.int64 if is_int else dtypes.get_default_dtype())
-    _check_range_dtype(d, "arange")
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    for v in (start, end):
-        if not math.isfinite(v):
-            raise RuntimeError(f"unsupported range: {start} -> {end}")
-    if not d.is_floating_point:
-        # torch computes integer ranges from truncated bounds (int64 arithmetic).
-        istart, istep = int(start), int(step)
-        if istep == 0 and d is dtypes.int64:
-            raise ValueError("step must be nonzero")
-        span = (int(end) - istart) if d is dtypes.int64 else (end - start)
-        n = -(-span // istep) if d is dtypes.int64 else math.ceil(span / step)
-        if (end - start) * step < 0:
-            n = -1
-        values = istart + istep * np.arange(max(n, 0), dtype=np.int64)
-    else:
-        n = math.ceil((end - start) / step)
-        values = _float_range(float(start), float(step), max(n, 0), d.np_type)
-    if n < 0:
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign "
-                           f"(arange: start={start}, end={end}, step={step})")
-    return _out("arange", _finish(_cast(values, d), device, requires_grad), out)
-
-
-def _cast(values: np.ndarray, d: dtypes.dtype) -> np.ndarray:
-    """``values`` in ``d``; values out of its range become inf (or wrap) silently, as torch."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return values.astype(d.np_type)
-
-
-def _fma(a, b, c):
-    """``a * b + c`` rounded once (float64 arrays), as the fused multiply-add of torch's
-    kernels: the product's rounding error is recovered exactly by Dekker's splitting."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        p = a * b
-        split = 134217729.0  # 2**27 + 1
-        ah = a * split - (a * split - a)
-        bh = b * split - (b * split - b)
-        error = ((ah * bh - p) + ah * (b - bh) + (a - ah) * bh) + (a - ah) * (b - bh)
-        total = p + c
-        virtual = total - p
-        rounding = (p - (total - virtual)) + (c - virtual)
-        fused = total + (rounding + error)
-    return np.where(np.isfinite(fused), fused, total)  # the error terms of inf are nan
-
-
-def _float_range(start: float, step: float, n: int, np_dtype) -> np.ndarray:
-    """torch's CPU arange values: 256-bit vectors of ``lanes`` values, each counted from a base
-    rounded to the result type (``base + k * step`` in the accumulation type: double, float for
-    float16), two vectors at a time, and the tail one by one. Matches torch bit for bit up to
-    its parallel grain (32768 values)."""
-    itemsize = np.dtype(np_dtype).itemsize
-    acc = np.float32 if itemsize == 2 else np.float64
-    start, step = np.float64(acc(start)), np.float64(acc(step))
-    lanes = 32 // itemsize
-    i = np.arange(n, dtype=np.float64)
-    first = i - i % lanes
-    with np.errstate(over="ignore"):
-        base = _fma(step, first, start).astype(acc).astype(np_dtype).astype(np.float64)
-    vectorized = _fma(i - first, step, base).astype(acc)
-    scalar = _fma(step, i, start).astype(acc)
-    return np.where(i < n - n % (2 * lanes), vectorized, scalar)
-
-
-def _steps(steps, op: str) -> int:
-    if isinstance(steps, Tensor):
-        steps = steps.item()
-    if not isinstance(steps, (numbers.Integral, np.integer)) or isinstance(steps, bool):
-        raise TypeError(f"{op}(): argument 'steps' must be int, not {type(steps).__name__}")
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    return int(steps)
-
-
-def _spaced(start, end, steps: int, d: dtypes.dtype) -> np.ndarray:
-    """torch's CPU linspace values, in float64 to be rounded to ``d``: the first half counted up
-    from ``start``, the second half down from ``end`` (so both ends are exact), each value one
-    fused multiply-add in ``d``'s arithmetic (float16: float arithmetic rounded to half at each
-    step, as torch's ``Half``; integer types: double)."""
-    if steps == 1:
-        return np.array([float(scalar_to(start, d))])
-    i = np.arange(steps, dtype=np.float64)
-    up = i < steps // 2
-    count = np.where(up, i, steps - i - 1)
-    start, end = scalar_to(start, d), scalar_to(end, d)
-    if not d.is_floating_point:
-        step = (end - start) / (steps - 1)
-        return np.where(up, start + step * i, end - step * count)
-    np_type = d.np_type
-    if d is dtypes.float16:
-        half, single = np.float16, np.float32
-        step = half(single(half(single(end) - single(start))) / single(steps - 1))
-        offset = (single(step) * count.astype(half).astype(single)).astype(half)
-        offset = offset.astype(single)
-        return np.where(up, single(start) + offset, single(end) - offset).astype(half)
-    step = np_type.type(np_type.type(end - start) / np_type.type(steps - 1))
-    step, start, end = float(step), float(start), float(end)
-    return np.where(up, _fma(np.float64(step), count, np.float64(start)),
-                    _fma(np.float64(-step), count, np.float64(end)))
-
-
-def linspace(start, end, steps, *, out=None, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (the default float
-    type unless ``dtype`` says otherwise; integer types truncate toward zero).
-
-    Raises
-    ------
-    RuntimeError
-        If ``steps`` is negative.
-    TypeError
-        If ``steps`` is not an int.
-    """
-    start, end = _number(start, "linspace", "start"), _number(end, "linspace", "end")
-    steps = _steps(steps, "linspace")
-    d = dtypes.as_dtype(_out_dtype(dtype, out) or dtypes.get_default_dtype())
-    if steps > 1:
-        _check_range_dtype(d, "linspace")
-    values = _spaced(start, end, steps, d)
-    return _out("linspace", _finish(_cast(values, d), device, requires_grad), out)
-
-
-def _pow(base: float, exponent: float) -> float:
-    """C's ``pow`` (which torch calls; NumPy's own differs in the last bit)."""
-    try:
-        return math.pow(base, exponent)
-    except OverflowError:
-        return math.inf if base > 0 or exponent % 2 == 0 else -math.inf
-    except ValueError:
-        return math.nan
-
-
-def logspace(start, end, steps, base: float = 10.0, *, out=None, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """``base ** linspace(start, end, steps)``: ``steps`` values spaced evenly on a log scale.
-
-    Raises
-    ------
-    RuntimeError
-        If ``steps`` is negative.
-    """
-    start, end = _number(start, "logspace", "start"), _number(end, "logspace", "end")
-    steps = _steps(steps, "logspace")
-    d = dtypes.as_dtype(_out_dtype(dtype, out) or dtypes.get_default_dtype())
-    if steps > 1:
-        _check_range_dtype(d, "logspace")
-    start, end = scalar_to(start, d), scalar_to(end, d)
-    if steps == 1:
-        exponents = np.array([float(start)])
-    else:
-        # torch: the span in the result type, the exponents and the power in double
-        span = end - start if d.category == 1 else float(
-            d.np_type.type(np.float32(end) - np.float32(start)) if d is dtypes.float16
-            else end - start)
-        step = span / (steps - 1)
-        count = np.arange(steps, dtype=np.float64)
-        up = count < steps // 2
-        count = np.where(up, count, steps - count - 1)
-        exponents = np.where(up, start + step * count, end - step * count)
-    values = np.array([_pow(float(base), x) for x in exponents.tolist()])
-    return _out("logspace", _finish(_cast(values, d), device, requires_grad), out)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
@@ -634,118 +372,3 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None,
         if v is not None and v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, n if m is None else m, dtype=_dtype(dtype)), device, requires_grad)
-
-
-def _float_dtype(dtype, op: str) -> np.dtype:
-    """The NumPy type of a random float tensor; integer types raise as torch's kernels do."""
-    d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-    if not d.is_floating_point:
-        raise NotImplementedError(f'"{op}" not implemented for \'{dtypes.scalar_name(d)}\'')
-    return d.np_type
-
-
-def randn(*args, size=None, generator=None, dtype=None, device=None,
-          requires_grad: bool = False) -> Tensor:
-    """Samples of the standard normal distribution, of shape ``size``."""
-    np_dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    size = _shape("randn", args, size)
-    if _on_gpu(device, generator, "randn"):
-        from numbagrad.backends.cuda import random
-
-        return _finish_gpu(random.normal(size, np_dtype), device, requires_grad)
-    values = rng(generator).standard_normal(size, dtype=np.float64).astype(np_dtype)
-    return _finish(values, device, requires_grad)
-
-
-def rand(*args, size=None, generator=None, dtype=None, device=None,
-         requires_grad: bool = False) -> Tensor:
-    """Samples of the uniform distribution on [0, 1), of shape ``size``."""
-    np_dtype = _float_dtype(dtype, "check_uniform_bounds")
-    size = _shape("rand", args, size)
-    if _on_gpu(device, generator, "rand"):
-        from numbagrad.backends.cuda import random
-
-        return _finish_gpu(random.uniform(size, np_dtype), device, requires_grad)
-    values = rng(generator).random(size, dtype=np.float64).astype(np_dtype)
-    return _finish(values, device, requires_grad)
-
-
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad: bool = False) -> Tensor:
-    """Integers drawn uniformly from [low, high), of shape ``size`` (int64 by default)."""
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint() missing required argument 'size'")
-        low, high, size = 0, low, high
-    if high is None:
-        low, high = 0, low
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    values = rng(generator).integers(low, high, _size((size,)), dtype=np.int64)
-    return _finish(values.astype(_dtype(dtype, dtypes.int64)), device, requires_grad)
-
-
-def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
-    """A random permutation of ``0 .. n-1``."""
-    _size((n,))
-    values = rng(generator).permutation(n).astype(_dtype(dtype, dtypes.int64))
-    return _finish(values, device, False)
-
-
-def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=None,
-           requires_grad: bool = False) -> Tensor:
-    """Samples of N(mean, std**2), of shape ``size``.
-
-    Raises
-    ------
-    RuntimeError
-        If ``std`` is negative.
-    """
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    values = rng(generator).normal(mean, std, _size((size,))).astype(_dtype(dtype))
-    return _finish(values, device, requires_grad)
-
-
-# ---------------------------------------------------------------------------- Tensor.new_*
-
-
-def _new_like(self: Tensor, dtype, device):
-    return (self.dtype if dtype is None else dtype,
-            self.device if device is None else device)
-
-
-def new_tensor(self: Tensor, data, *, dtype=None, device=None,
-               requires_grad: bool = False) -> Tensor:
-    """A new tensor copying ``data``, of ``self``'s dtype and device unless given."""
-    dtype, device = _new_like(self, dtype, device)
-    return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def new_zeros(self: Tensor, *size, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
-    """Zeros of shape ``size``, of ``self``'s dtype and device unless given."""
-    dtype, device = _new_like(self, dtype, device)
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def new_ones(self: Tensor, *size, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """Ones of shape ``size``, of ``self``'s dtype and device unless given."""
-    dtype, device = _new_like(self, dtype, device)
-    return ones(*size, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def new_empty(self: Tensor, *size, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor of shape ``size``, of ``self``'s dtype and device unless given."""
-    dtype, device = _new_like(self, dtype, device)
-    return empty(*size, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
-    """``fill_value`` in a tensor of shape ``size``, of ``self``'s dtype and device unless
-    given."""
-    dtype, device = _new_like(self, dtype, device)
-    return full(size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)

@@ -438,20 +438,6 @@ LongTensor = _tensor_type(dtypes.int64)
 BoolTensor = _tensor_type(dtypes.bool_)
 
 
-def is_floating_point(input: Tensor) -> bool:
-    """True for float16, float32 and float64 tensors, as ``torch.is_floating_point``.
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    """
-    if not isinstance(input, Tensor):
-        raise TypeError("is_floating_point(): argument 'input' (position 1) must be Tensor, "
-                        f"not {type(input).__name__}")
-    return input.dtype.is_floating_point
-
-
 def _new(cls, array, device) -> Tensor:
     t = cls.__new__(cls)
     t._init(array, device)

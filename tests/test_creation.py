@@ -1,4 +1,5 @@
-"""Creation functions: data, constants, ranges and random numbers, with torch's dtypes."""
+"""Creation functions, with torch's dtypes: data, constants and random numbers
+(``creation.py``), ranges (``ranges.py``), and tensors made after another (``like.py``)."""
 import numpy as np
 import pytest
 

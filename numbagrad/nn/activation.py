@@ -11,108 +11,84 @@ from numbagrad.nn.parameter import Parameter
 from numbagrad.tensor import Tensor
 
 
-class ReLU(Module):
-    """``max(x, 0)`` elementwise. Input and output: any shape."""
+class _Activation(Module):
+    """A layer over ``F.<_fn>``. ``_args`` names the arguments its constructor stores: forward
+    passes them to ``F.<_fn>`` after the input, in that order, and the repr prints them as
+    torch does (``name=value``, and ``inplace=True`` only when it is set)."""
+
+    _fn = ""
+    _args: tuple[str, ...] = ()
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply the activation."""
+        return getattr(F, self._fn)(input, *[getattr(self, name) for name in self._args])
+
+    def extra_repr(self) -> str:
+        shown = [f"{name}={getattr(self, name)}" for name in self._args if name != "inplace"]
+        if getattr(self, "inplace", False):
+            shown.append("inplace=True")
+        return ", ".join(shown)
+
+
+class _Inplace(_Activation):
+    """An activation whose only argument is ``inplace``."""
+
+    _args = ("inplace",)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply ReLU."""
-        return F.relu(input, inplace=self.inplace)
 
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
+class ReLU(_Inplace):
+    """``max(x, 0)`` elementwise. Input and output: any shape."""
+
+    _fn = "relu"
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Activation):
     """``x if x > 0 else negative_slope * x``. Input and output: any shape."""
+
+    _fn, _args = "leaky_relu", ("negative_slope", "inplace")
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply leaky ReLU."""
-        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
-
-
-class Sigmoid(Module):
+class Sigmoid(_Activation):
     """``1 / (1 + exp(-x))``. Input and output: any shape."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply the sigmoid."""
-        return F.sigmoid(input)
+    _fn = "sigmoid"
 
 
-class Tanh(Module):
+class Tanh(_Activation):
     """Hyperbolic tangent. Input and output: any shape."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply tanh."""
-        return F.tanh(input)
+    _fn = "tanh"
 
 
-class Softmax(Module):
+class _AlongDim(_Activation):
+    """An activation along one dimension, ``dim``."""
+
+    _args = ("dim",)
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+
+class Softmax(_AlongDim):
     """Softmax along ``dim``: entries along it are positive and sum to 1."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply softmax along ``self.dim``."""
-        return F.softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _fn = "softmax"
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """Log-softmax along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply log-softmax along ``self.dim``."""
-        return F.log_softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class _Inplace(Module):
-    """An activation whose only argument is ``inplace``; ``_fn`` names its functional form."""
-
-    _fn = ""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply the activation."""
-        return getattr(F, self._fn)(input, inplace=self.inplace)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-class _Plain(Module):
-    """An activation without arguments; ``_fn`` names its functional form."""
-
-    _fn = ""
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply the activation."""
-        return getattr(F, self._fn)(input)
+    _fn = "log_softmax"
 
 
 class GELU(Module):
@@ -174,16 +150,15 @@ class Hardswish(_Inplace):
         return ""  # torch prints no arguments, inplace or not
 
 
-class _WithAlpha(Module):
+class _WithAlpha(_Activation):
     """ELU and CELU: ``alpha`` and ``inplace``."""
+
+    _args = ("alpha", "inplace")
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = alpha
         self.inplace = inplace
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class ELU(_WithAlpha):
@@ -196,55 +171,46 @@ class ELU(_WithAlpha):
     ELU(alpha=0.5, inplace=True)
     """
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply ELU."""
-        return F.elu(input, self.alpha, self.inplace)
+    _fn = "elu"
 
 
 class CELU(_WithAlpha):
     """``x if x > 0 else alpha * (exp(x / alpha) - 1)``. Input and output: any shape."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply CELU."""
-        return F.celu(input, self.alpha, self.inplace)
+    _fn = "celu"
 
 
-class Softplus(Module):
+class Softplus(_Activation):
     """``log(1 + exp(beta x)) / beta``, linear where ``beta x > threshold``. Input and output:
     any shape."""
+
+    _fn, _args = "softplus", ("beta", "threshold")
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta = beta
         self.threshold = threshold
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply softplus."""
-        return F.softplus(input, self.beta, self.threshold)
 
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class Softsign(_Plain):
+class Softsign(_Activation):
     """``x / (1 + |x|)``. Input and output: any shape."""
 
     _fn = "softsign"
 
 
-class LogSigmoid(_Plain):
+class LogSigmoid(_Activation):
     """``log(sigmoid(x))``, stable for large |x|. Input and output: any shape."""
 
     _fn = "logsigmoid"
 
 
-class Tanhshrink(_Plain):
+class Tanhshrink(_Activation):
     """``x - tanh(x)``. Input and output: any shape."""
 
     _fn = "tanhshrink"
 
 
-class Hardtanh(Module):
+class Hardtanh(_Activation):
     """``x`` clamped to ``[min_val, max_val]``. Input and output: any shape.
 
     Raises
@@ -252,6 +218,8 @@ class Hardtanh(Module):
     AssertionError
         Unless ``max_val > min_val`` (torch's check).
     """
+
+    _fn, _args = "hardtanh", ("min_val", "max_val", "inplace")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
                  min_value: float | None = None, max_value: float | None = None) -> None:
@@ -270,14 +238,6 @@ class Hardtanh(Module):
             raise AssertionError(
                 f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply hardtanh."""
-        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self) -> str:
-        return (f"min_val={self.min_val}, max_val={self.max_val}"
-                + (", inplace=True" if self.inplace else ""))
-
 
 class ReLU6(Hardtanh):
     """``min(max(x, 0), 6)``: :class:`Hardtanh` on ``[0, 6]``. Input and output: any shape."""
@@ -289,35 +249,35 @@ class ReLU6(Hardtanh):
         return "inplace=True" if self.inplace else ""
 
 
-class _Shrink(Module):
+class _Shrink(_Activation):
     """Hardshrink and Softshrink: the band half-width ``lambd``."""
+
+    _args = ("lambd",)
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
         self.lambd = lambd
 
     def extra_repr(self) -> str:
-        return f"{self.lambd}"
+        return f"{self.lambd}"  # torch prints the value alone
 
 
 class Hardshrink(_Shrink):
     """``0`` on ``[-lambd, lambd]``, ``x`` elsewhere. Input and output: any shape."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply hard shrinkage."""
-        return F.hardshrink(input, self.lambd)
+    _fn = "hardshrink"
 
 
 class Softshrink(_Shrink):
     """``x -+ lambd`` outside ``[-lambd, lambd]``, ``0`` on it. Input and output: any shape."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply soft shrinkage."""
-        return F.softshrink(input, self.lambd)
+    _fn = "softshrink"
 
 
-class Threshold(Module):
+class Threshold(_Activation):
     """``value`` where ``x <= threshold``, else ``x``. Input and output: any shape."""
+
+    _fn, _args = "threshold", ("threshold", "value", "inplace")
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
@@ -325,18 +285,12 @@ class Threshold(Module):
         self.value = value
         self.inplace = inplace
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply the threshold."""
-        return F.threshold(input, self.threshold, self.value, self.inplace)
 
-    def extra_repr(self) -> str:
-        return (f"threshold={self.threshold}, value={self.value}"
-                + (", inplace=True" if self.inplace else ""))
-
-
-class RReLU(Module):
+class RReLU(_Activation):
     """Randomized leaky ReLU: slopes drawn from ``U(lower, upper)`` per element in training,
     their mean ``(lower + upper) / 2`` in evaluation. Input and output: any shape."""
+
+    _args = ("lower", "upper", "inplace")
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
                  inplace: bool = False) -> None:
@@ -348,10 +302,6 @@ class RReLU(Module):
     def forward(self, input: Tensor) -> Tensor:
         """Apply RReLU (random slopes when ``self.training``)."""
         return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
-
-    def extra_repr(self) -> str:
-        return (f"lower={self.lower}, upper={self.upper}"
-                + (", inplace=True" if self.inplace else ""))
 
 
 class PReLU(Module):
@@ -389,34 +339,21 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class GLU(Module):
+class GLU(_AlongDim):
     """Gated linear unit: ``a * sigmoid(b)`` of the input's halves along ``dim``.
 
     Input ``(*, 2N, *)``, output ``(*, N, *)``.
     """
 
+    _fn = "glu"
+
     def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Apply GLU along ``self.dim``."""
-        return F.glu(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        super().__init__(dim)
 
 
-class Softmin(Module):
+class Softmin(_AlongDim):
     """``softmax(-x)`` along ``dim``. Input and output: any shape, the same."""
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply softmin along ``self.dim``."""
         return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"

@@ -34,8 +34,9 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x if x > 0 else negative_slope * x``."""
-    out = _leaky_relu(input, negative_slope)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return leaky_relu_(input, negative_slope)
+    return _leaky_relu(input, negative_slope)
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -48,9 +49,9 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return _inplace(input, _leaky_relu, negative_slope)
 
 
-# ---------------------------------------------------------------------------- activations
-# Each is ``numbagrad.ops.activation``'s function; ``inplace=True`` writes the result into
-# ``input`` (recorded as torch's in-place ops are: a leaf that requires grad refuses it).
+# The activations below are ``numbagrad.ops.activation``'s functions; ``inplace=True`` writes
+# the result into ``input`` (recorded as torch's in-place ops are: a leaf that requires grad
+# refuses it).
 
 
 def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
@@ -71,7 +72,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x if x > 0 else alpha * (exp(x) - 1)``; see :func:`numbagrad.ops.activation.elu`."""
-    return _inplace(input, _act.elu, alpha) if inplace else _act.elu(input, alpha)
+    return elu_(input, alpha) if inplace else _act.elu(input, alpha)
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -102,7 +103,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """``input`` clamped to ``[min_val, max_val]``, with no gradient at the bounds; see
     :func:`numbagrad.ops.activation.hardtanh`."""
     if inplace:
-        return _inplace(input, _act.hardtanh, min_val, max_val)
+        return hardtanh_(input, min_val, max_val)
     return _act.hardtanh(input, min_val, max_val)
 
 

@@ -6,9 +6,10 @@ one line and its public function follows. ``METHODS`` lists the Tensor methods, 
 operators of this family; ``numbagrad/_tensor_methods.py`` binds them.
 
 Each activation that would take several passes as a composite is one fused primitive; the cheap
-ones (softsign, tanhshrink, relu6, rrelu, glu, softmin) are composites. Scalar parameters
-(alpha, beta, lambd, ...) enter the kernels as 0-d operands of the input's dtype, so that one
-compiled kernel serves every value.
+ones (softsign, tanhshrink, rrelu, glu; relu6 and softmin in ``nn/functional.py``) are
+composites. The float-only ops of one input share one public-function factory,
+:func:`_float_only_function`. Scalar parameters (alpha, beta, lambd, ...) enter the kernels as
+0-d operands of the input's dtype, so that one compiled kernel serves every value.
 """
 from __future__ import annotations
 
@@ -55,21 +56,45 @@ THRESHOLD = _with_params("threshold", F.threshold, F.threshold_vjp)
 PRELU = ew._binary("prelu", F.prelu, F.prelu_vjp)
 
 
-# ---------------------------------------------------------------------------- argument checks
+# ---------------------------------------------------------------- argument checks, shared shapes
+
+
+def _refused(kernel: str, input) -> NotImplementedError:
+    """torch's NotImplementedError of ``kernel`` for ``input``'s dtype."""
+    return NotImplementedError(
+        f'"{kernel}" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
 
 
 def _floating_only(op: str, kernel: str, input) -> None:
     """torch's NotImplementedError for integer and bool inputs of a float-only kernel."""
     check_tensor(op, input)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{dtypes.scalar_name(input.dtype)}\''
-        )
+        raise _refused(kernel, input)
 
 
 def _with(op: OpDef, input, *params):
     """``op`` applied to ``input`` and its scalar parameters, as 0-d tensors of its dtype."""
     return apply(op, operands(op.name, input, *params, dtype=input.dtype))
+
+
+_FLOAT_ONLY_RAISES = """
+
+Raises
+------
+NotImplementedError
+    For integer and bool inputs, as torch."""
+
+
+def _float_only_function(op: OpDef, kernel: str, doc: str):
+    """The public function ``name(input)`` of a one-input op whose torch kernel ``kernel``
+    takes floating inputs only."""
+    def function(input):
+        _floating_only(op.name, kernel, input)
+        return apply(op, (input,))
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = doc + _FLOAT_ONLY_RAISES
+    return function
 
 
 # ---------------------------------------------------------------------------- smooth activations
@@ -94,28 +119,10 @@ def gelu(input, approximate: str = "none"):
     return apply(GELU if approximate == "none" else GELU_TANH, (input,))
 
 
-def silu(input):
-    """``x * sigmoid(x)`` (swish). d/dx = s (1 + x (1 - s)), s = sigmoid(x).
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool inputs, as torch.
-    """
-    _floating_only("silu", "silu_cpu", input)
-    return apply(SILU, (input,))
-
-
-def mish(input):
-    """``x * tanh(softplus(x))``. d/dx = t + x sigmoid(x) (1 - t**2), t = tanh(softplus(x)).
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool inputs, as torch.
-    """
-    _floating_only("mish", "mish_cpu", input)
-    return apply(MISH, (input,))
+silu = _float_only_function(SILU, "silu_cpu", "``x * sigmoid(x)`` (swish). "
+                            "d/dx = s (1 + x (1 - s)), s = sigmoid(x).")
+mish = _float_only_function(MISH, "mish_cpu", "``x * tanh(softplus(x))``. "
+                            "d/dx = t + x sigmoid(x) (1 - t**2), t = tanh(softplus(x)).")
 
 
 def elu(input, alpha: float = 1.0):
@@ -146,17 +153,9 @@ def celu(input, alpha: float = 1.0):
     return _with(CELU, input, alpha)
 
 
-def selu(input):
-    """``scale * (x if x > 0 else alpha * (exp(x) - 1))`` with torch's alpha = 1.6732632423543772
-    and scale = 1.0507009873554805. d/dx = scale, or scale alpha exp(x) for x <= 0.
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool inputs, as torch.
-    """
-    _floating_only("selu", "elu_cpu", input)
-    return apply(SELU, (input,))
+selu = _float_only_function(SELU, "elu_cpu", """\
+``scale * (x if x > 0 else alpha * (exp(x) - 1))`` with torch's alpha = 1.6732632423543772
+and scale = 1.0507009873554805. d/dx = scale, or scale alpha exp(x) for x <= 0.""")
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):
@@ -173,18 +172,10 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):
     return _with(SOFTPLUS, input, beta, threshold)
 
 
-def logsigmoid(input):
-    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, finite for large |x|.
+logsigmoid = _float_only_function(LOGSIGMOID, "log_sigmoid_cpu", """\
+``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, finite for large |x|.
 
-    d/dx = 1 - sigmoid(x).
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool inputs, as torch.
-    """
-    _floating_only("logsigmoid", "log_sigmoid_cpu", input)
-    return apply(LOGSIGMOID, (input,))
+d/dx = 1 - sigmoid(x).""")
 
 
 def softsign(input):
@@ -225,33 +216,10 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0):
     return _with(HARDTANH, input, min_val, max_val)
 
 
-def relu6(input):
-    """``min(max(x, 0), 6)``: :func:`hardtanh` on [0, 6]. d/dx = 1 on (0, 6), else 0."""
-    return hardtanh(input, 0.0, 6.0)
-
-
-def hardsigmoid(input):
-    """``min(max(x + 3, 0), 6) / 6``. d/dx = 1/6 on (-3, 3), else 0.
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool inputs, as torch.
-    """
-    _floating_only("hardsigmoid", "hardsigmoid_cpu", input)
-    return apply(HARDSIGMOID, (input,))
-
-
-def hardswish(input):
-    """``x * min(max(x + 3, 0), 6) / 6``. d/dx = x/3 + 1/2 on (-3, 3), 0 below, 1 from 3 on.
-
-    Raises
-    ------
-    NotImplementedError
-        For integer and bool inputs, as torch.
-    """
-    _floating_only("hardswish", "hardswish_cpu", input)
-    return apply(HARDSWISH, (input,))
+hardsigmoid = _float_only_function(HARDSIGMOID, "hardsigmoid_cpu",
+                                   "``min(max(x + 3, 0), 6) / 6``. d/dx = 1/6 on (-3, 3), else 0.")
+hardswish = _float_only_function(HARDSWISH, "hardswish_cpu", """\
+``x * min(max(x + 3, 0), 6) / 6``. d/dx = x/3 + 1/2 on (-3, 3), 0 below, 1 from 3 on.""")
 
 
 def hardshrink(input, lambd: float = 0.5):
@@ -302,7 +270,7 @@ def threshold(input, threshold: float, value: float):
     """
     check_tensor("threshold", input)
     if input.dtype is dtypes.bool_:
-        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+        raise _refused("threshold_cpu", input)
     return _with(THRESHOLD, input, threshold, value)
 
 
@@ -328,9 +296,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not input.dtype.is_floating_point:
-        kernel = "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu"
-        raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
+        raise _refused("rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu", input)
     if not training or lower == upper:
         return ew.leaky_relu(input, (lower + upper) / 2)
     draws = _random.rng(generator).uniform(lower, upper, tuple(input.shape))
@@ -422,8 +388,7 @@ def glu(input, dim: int = -1):
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size "
                            f"{input.shape[axis]}")
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(
-            f'"glu_cpu" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
+        raise _refused("glu_cpu", input)
     a, b = chunk(input, 2, axis)
     return ew.mul(a, ew.sigmoid(b))
 

@@ -1,59 +1,25 @@
-"""Binary math: atan2, copysign, fmod, remainder, floor division, logaddexp, hypot, xlogy,
-fmax/fmin, lerp, addcmul/addcdiv, float_power.
+"""Binary math: atan2, copysign, logaddexp, hypot, xlogy, fmax/fmin, lerp, addcmul/addcdiv,
+float_power, and the in-place forms of the elementwise ops' sub, mul, clamp and pow.
 
 Formulas and their derivatives live in ``ops/scalar_binary.py``; each op is registered here in one
 line and its public function follows. ``METHODS`` lists the Tensor methods, in-place forms and
-operators of this family; ``numbagrad/_tensor_methods.py`` binds them.
-
-The rounding divisions (``fmod``, ``remainder``, ``floor_divide``, ``div(rounding_mode=...)``)
-run a formula of their own on integer tensors, so that int64 never passes through a float;
-their integer division by zero raises before any kernel runs, as torch's.
+operators of this family; ``numbagrad/_tensor_methods.py`` binds them. The rounding divisions
+(fmod, remainder, floor_divide, div's rounding modes) are ``ops/division.py``.
 """
 from __future__ import annotations
 
 from functools import partial
-
-import numpy as np
 
 from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar as F
 from numbagrad.ops import scalar_binary as B
 from numbagrad.ops.elementwise import _binary, _map_forward, check_tensor, operands, write_out
-from numbagrad.ops.inplace import inplace, inplace_method, inplace_operator, operator_method
+from numbagrad.ops.inplace import inplace, inplace_method, inplace_operator
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 from numbagrad.tensor import Tensor
 
 # ---------------------------------------------------------------------------- registrations
-
-
-def _kind_forward(float_fn, int_fn, be, a, b):
-    """A rounding division: ``float_fn`` on floating arrays, ``int_fn`` on integer ones."""
-    return be.map(float_fn if a.dtype.kind == "f" else int_fn, [a, b], a.dtype)
-
-
-def _quotient_vjp(quotient, be, g, node):
-    """fmod and remainder: d/da = 1, d/db = -q, with ``q`` the quotient rounded as the op
-    rounds it (towards zero for fmod, down for remainder), as torch."""
-    a, b = node.inputs
-    ga = unbroadcast(be, g, node.in_shapes[0]) if node.needs[0] else None
-    gb = None
-    if node.needs[1]:
-        minus_g = be.map(F.neg, [g], g.dtype)
-        gb = unbroadcast(be, be.map(F.mul, [minus_g, be.map(quotient, [a, b], g.dtype)],
-                                    g.dtype), node.in_shapes[1])
-    return ga, gb
-
-
-def _zero_vjp(be, g, node):
-    """Rounded quotients are piecewise constant: zero gradients (torch's, for div with a
-    rounding mode)."""
-    return tuple(be.zeros(shape, g.dtype) if need else None
-                 for need, shape in zip(node.needs, node.in_shapes))
-
-
-def _floor_divide_vjp(be, g, node):
-    raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
 def _lerp_vjp(be, g, node):
@@ -67,22 +33,8 @@ def _lerp_vjp(be, g, node):
                  for x, shape in zip((ga, gb, gw), node.in_shapes))
 
 
-def _rounding(name, float_fn, int_fn, vjp, kernels=("map", "sum"), saves=True):
-    return register(OpDef(name, partial(_kind_forward, float_fn, int_fn), vjp, kernels=kernels,
-                          saves_inputs=saves))
-
-
 ATAN2 = _binary("atan2", B.atan2, B.atan2_vjp)
 COPYSIGN = _binary("copysign", B.copysign, B.copysign_vjp, saves=("in", "out"))
-FMOD = _rounding("fmod", B.fmod, B.fmod_int, partial(_quotient_vjp, B.div_trunc))
-REMAINDER = _rounding("remainder", B.remainder, B.remainder_int,
-                      partial(_quotient_vjp, B.div_floor))
-DIV_TRUNC = _rounding("div_trunc", B.div_trunc, B.div_trunc_int, _zero_vjp, ("map", "zeros"),
-                      saves=False)
-DIV_FLOOR = _rounding("div_floor", B.div_floor, B.div_floor_int, _zero_vjp, ("map", "zeros"),
-                      saves=False)
-FLOOR_DIVIDE = _rounding("floor_divide", B.div_floor, B.div_floor_int, _floor_divide_vjp,
-                         ("map",), saves=False)
 LOGADDEXP = _binary("logaddexp", B.logaddexp, B.logaddexp_vjp)
 LOGADDEXP2 = _binary("logaddexp2", B.logaddexp2, B.logaddexp2_vjp)
 HYPOT = _binary("hypot", B.hypot, B.hypot_vjp, saves=("in", "out"))
@@ -94,19 +46,10 @@ LERP = register(OpDef("lerp", partial(_map_forward, B.lerp, False), _lerp_vjp,
 
 # ---------------------------------------------------------------------------- argument checks
 
-_NUMBER = (bool, int, float, np.number, np.bool_)
 # The C++ type names torch's dtype-mismatch messages use.
 _C_TYPE = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
            "int32": "int", "int16": "short int", "int8": "signed char",
            "uint8": "unsigned char", "bool": "bool"}
-
-
-def _invalid(op: str, args: tuple, signatures: tuple) -> TypeError:
-    """torch's TypeError for arguments that match none of an op's signatures."""
-    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
-    expected = "".join(f"\n * ({s})" for s in signatures)
-    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
-                     f"expected one of:{expected}\n")
 
 
 _TENSOR_OR_NUMBER = ("Tensor input, Tensor other, *, Tensor out = None",
@@ -114,6 +57,7 @@ _TENSOR_OR_NUMBER = ("Tensor input, Tensor other, *, Tensor out = None",
 
 
 def _not_implemented(kernel: str, x: Tensor) -> NotImplementedError:
+    """torch's error for a dtype that its ``kernel`` has no loop for, on ``x``'s device."""
     return NotImplementedError(f'"{kernel}_{x.device.type}" not implemented for '
                                f"'{dtypes.scalar_name(x.dtype)}'")
 
@@ -124,29 +68,29 @@ def _float_dtype(*xs) -> dtypes.dtype:
     return d if d.is_floating_point else dtypes.get_default_dtype()
 
 
+def _check_double(what: str, op: str, t: Tensor) -> None:
+    """float_power's results are float64: torch refuses an ``out`` or an in-place ``self`` of
+    another dtype (``what`` names which) rather than narrow them."""
+    if t.dtype is not dtypes.float64:
+        raise RuntimeError(f"the {what} given to {op} has dtype {dtypes.scalar_name(t.dtype)} "
+                           "but the operation's result requires dtype Double")
+
+
 def _two_tensors(op: str, input, other) -> None:
+    """TypeError in torch's words unless both operands are tensors."""
     check_tensor(op, input)
     check_tensor(op, other, "other", 2)
 
 
-def _floating_only(op: str, input, other) -> tuple:
-    """Operands of an op torch defines for floating types only."""
+def _floating_only(op_def: OpDef, input, other, out) -> Tensor:
+    """``ew.apply_to_tensors`` for an op torch defines for floating types only: integer and
+    bool tensors are refused, after promotion, in torch's words."""
+    op = op_def.name
     _two_tensors(op, input, other)
     a, b = operands(op, input, other)
     if not a.dtype.is_floating_point:
         raise _not_implemented(op, a)
-    return a, b
-
-
-def _division_operands(op: str, kernel: str, input, other) -> tuple:
-    """Promoted operands of a rounding division, refused as torch refuses them: bool tensors,
-    and an integer division by zero (checked on the host before any kernel runs)."""
-    a, b = operands(op, input, other)
-    if a.dtype is dtypes.bool_:
-        raise _not_implemented(kernel, a)
-    if not a.dtype.is_floating_point and np.any(b._backend().to_host(b._data) == 0):
-        raise RuntimeError("ZeroDivisionError")
-    return a, b
+    return write_out(op, apply(op_def, (a, b)), out)
 
 
 # ---------------------------------------------------------------------------- public functions
@@ -184,79 +128,9 @@ def copysign(input, other, *, out=None):
         If ``input`` is not a tensor.
     """
     if not isinstance(input, Tensor):
-        raise _invalid("copysign", (input, other), _TENSOR_OR_NUMBER)
+        raise ew.invalid_arguments("copysign", (input, other), _TENSOR_OR_NUMBER)
     a, b = operands("copysign", input, other, dtype=_float_dtype(input, other))
     return write_out("copysign", apply(COPYSIGN, (a, b)), out)
-
-
-def fmod(input, other, *, out=None):
-    """C's remainder ``a - b * trunc(a / b)``, with the sign of ``input``; integers stay
-    integers. d/da = 1, d/db = -trunc(a / b).
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    RuntimeError
-        For an integer division by zero (``ZeroDivisionError``, as torch).
-    NotImplementedError
-        For bool tensors.
-    """
-    if not isinstance(input, Tensor):
-        raise _invalid("fmod", (input, other), _TENSOR_OR_NUMBER)
-    return write_out("fmod", apply(FMOD, _division_operands("fmod", "fmod", input, other)), out)
-
-
-def remainder(input, other, *, out=None):
-    """Python's modulo ``a - b * floor(a / b)``, with the sign of ``other``; integers stay
-    integers. d/da = 1, d/db = -floor(a / b).
-
-    Raises
-    ------
-    RuntimeError
-        For an integer division by zero (``ZeroDivisionError``, as torch).
-    NotImplementedError
-        For bool tensors.
-    """
-    result = apply(REMAINDER, _division_operands("remainder", "remainder", input, other))
-    return write_out("remainder", result, out)
-
-
-def floor_divide(input, other, *, out=None):
-    """``floor(input / other)`` in the operands' type (Python's ``//``).
-
-    Not differentiable: as in torch, ``backward`` through it raises RuntimeError.
-
-    Raises
-    ------
-    RuntimeError
-        For an integer division by zero (``ZeroDivisionError``, as torch).
-    NotImplementedError
-        For bool tensors.
-    """
-    result = apply(FLOOR_DIVIDE, _division_operands("floor_divide", "div_floor", input, other))
-    return write_out("floor_divide", result, out)
-
-
-def rounded_div(op: str, input, other, rounding_mode, out=None):
-    """``div`` with ``rounding_mode`` ``'trunc'`` or ``'floor'``: the quotient rounded, in
-    the operands' type. The gradient is zero, as torch's.
-
-    Raises
-    ------
-    RuntimeError
-        For another rounding mode, or an integer division by zero.
-    NotImplementedError
-        For bool tensors.
-    """
-    if rounding_mode == "trunc":
-        result = apply(DIV_TRUNC, _division_operands(op, "div_trunc", input, other))
-    elif rounding_mode == "floor":
-        result = apply(DIV_FLOOR, _division_operands(op, "div_floor", input, other))
-    else:
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
-                           f"but found '{rounding_mode}'")
-    return write_out(op, result, out)
 
 
 def logaddexp(input, other, *, out=None):
@@ -269,8 +143,7 @@ def logaddexp(input, other, *, out=None):
     NotImplementedError
         For integer and bool tensors, as torch.
     """
-    return write_out("logaddexp", apply(LOGADDEXP, _floating_only("logaddexp", input, other)),
-                     out)
+    return _floating_only(LOGADDEXP, input, other, out)
 
 
 def logaddexp2(input, other, *, out=None):
@@ -283,8 +156,7 @@ def logaddexp2(input, other, *, out=None):
     NotImplementedError
         For integer and bool tensors, as torch.
     """
-    return write_out("logaddexp2",
-                     apply(LOGADDEXP2, _floating_only("logaddexp2", input, other)), out)
+    return _floating_only(LOGADDEXP2, input, other, out)
 
 
 def hypot(input, other, *, out=None):
@@ -297,7 +169,7 @@ def hypot(input, other, *, out=None):
     NotImplementedError
         For integer and bool tensors, as torch.
     """
-    return write_out("hypot", apply(HYPOT, _floating_only("hypot", input, other)), out)
+    return _floating_only(HYPOT, input, other, out)
 
 
 def xlogy(input, other, *, out=None):
@@ -323,8 +195,7 @@ def fmax(input, other, *, out=None):
     TypeError
         If either argument is not a tensor.
     """
-    _two_tensors("fmax", input, other)
-    return write_out("fmax", apply(FMAX, operands("fmax", input, other)), out)
+    return ew.apply_to_tensors(FMAX, input, other, out)
 
 
 def fmin(input, other, *, out=None):
@@ -337,8 +208,7 @@ def fmin(input, other, *, out=None):
     TypeError
         If either argument is not a tensor.
     """
-    _two_tensors("fmin", input, other)
-    return write_out("fmin", apply(FMIN, operands("fmin", input, other)), out)
+    return ew.apply_to_tensors(FMIN, input, other, out)
 
 
 def lerp(input, end, weight, *, out=None):
@@ -355,8 +225,8 @@ def lerp(input, end, weight, *, out=None):
         For integer and bool tensors.
     """
     check_tensor("lerp", input)
-    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, *_NUMBER)):
-        raise _invalid("lerp", (input, end, weight),
+    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, *ew.NUMBERS)):
+        raise ew.invalid_arguments("lerp", (input, end, weight),
                        ("Tensor input, Tensor end, Tensor weight, *, Tensor out = None",
                         "Tensor input, Tensor end, Number weight, *, Tensor out = None"))
     for name, t in (("end", end), ("weight", weight)):
@@ -436,10 +306,8 @@ def float_power(input, exponent, *, out=None):
     RuntimeError
         If ``out`` is not a float64 tensor.
     """
-    if isinstance(out, Tensor) and out.dtype is not dtypes.float64:
-        raise RuntimeError(f"the output given to float_power has dtype "
-                           f"{dtypes.scalar_name(out.dtype)} but the operation's result "
-                           "requires dtype Double")
+    if isinstance(out, Tensor):
+        _check_double("output", "float_power", out)
     a, b = operands("float_power", input, exponent, dtype=dtypes.float64)
     return write_out("float_power", apply(ew.POW, (a, b)), out)
 
@@ -455,24 +323,12 @@ def float_power_(self, exponent):
     RuntimeError
         If ``self`` is not float64, as torch.
     """
-    if self.dtype is not dtypes.float64:
-        raise RuntimeError(f"the base given to float_power_ has dtype "
-                           f"{dtypes.scalar_name(self.dtype)} but the operation's result "
-                           "requires dtype Double")
+    _check_double("base", "float_power_", self)
     return inplace(self, float_power, exponent)
 
 
-def _div_(self, other, *, rounding_mode=None):
-    return inplace(self, ew.div, other, rounding_mode=rounding_mode)
-
-
-_div_.__name__, _div_.__doc__ = "div_", "``div`` in place (with its ``rounding_mode``)."
-
 atan2_ = inplace_method(atan2)
 copysign_ = inplace_method(copysign)
-fmod_ = inplace_method(fmod)
-remainder_ = inplace_method(remainder)
-floor_divide_ = inplace_method(floor_divide)
 hypot_ = inplace_method(hypot)
 xlogy_ = inplace_method(xlogy)
 lerp_ = inplace_method(lerp)
@@ -484,22 +340,11 @@ _pow_ = inplace_method(ew.pow)
 
 METHODS: dict = {
     "atan2": atan2, "arctan2": arctan2, "atan2_": atan2_, "arctan2_": atan2_,
-    "copysign": copysign, "copysign_": copysign_, "fmod": fmod, "fmod_": fmod_,
-    "remainder": remainder, "remainder_": remainder_,
-    "floor_divide": floor_divide, "floor_divide_": floor_divide_,
+    "copysign": copysign, "copysign_": copysign_,
     "logaddexp": logaddexp, "logaddexp2": logaddexp2, "hypot": hypot, "hypot_": hypot_,
     "xlogy": xlogy, "xlogy_": xlogy_, "fmax": fmax, "fmin": fmin, "lerp": lerp, "lerp_": lerp_,
     "addcmul": addcmul, "addcmul_": addcmul_, "addcdiv": addcdiv, "addcdiv_": addcdiv_,
     "float_power": float_power, "float_power_": float_power_,
-    "true_divide": ew.true_divide, "div_": _div_, "divide_": _div_,
-    "true_divide_": inplace_method(ew.true_divide), "subtract_": inplace_method(ew.sub),
-    "multiply_": inplace_method(ew.mul), "clip_": clip_,
-    "__floordiv__": operator_method(floor_divide, "__floordiv__"),
-    "__rfloordiv__": operator_method(floor_divide, "__rfloordiv__", reflected=True),
-    "__ifloordiv__": inplace_operator(floor_divide_, "__ifloordiv__"),
-    "__itruediv__": inplace_operator(_div_, "__itruediv__"),
-    "__mod__": operator_method(remainder, "__mod__"),
-    "__rmod__": operator_method(remainder, "__rmod__", reflected=True),
-    "__imod__": inplace_operator(remainder_, "__imod__"),
+    "subtract_": inplace_method(ew.sub), "multiply_": inplace_method(ew.mul), "clip_": clip_,
     "__ipow__": inplace_operator(_pow_, "__ipow__"),
 }

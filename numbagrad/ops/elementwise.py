@@ -368,9 +368,9 @@ def div(input, other, *, rounding_mode=None, out=None):
         For rounding bool tensors, as torch.
     """
     if rounding_mode is not None:
-        from numbagrad.ops import binary
+        from numbagrad.ops import division  # imported here: division imports this module
 
-        return binary.rounded_div("div", input, other, rounding_mode, out)
+        return division.rounded_div(input, other, rounding_mode, out)
     dtype = dtypes.result_type(input, other)
     if not dtype.is_floating_point:
         dtype = dtypes.get_default_dtype()
@@ -413,7 +413,13 @@ def pow(input, exponent, *, out=None):  # noqa: A001
 
 
 def square(input, *, out=None):
-    """``input ** 2``; bool tensors square as int64, as torch's. d/dx = 2x."""
+    """``input ** 2``; bool tensors square as int64, as torch's. d/dx = 2x.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor.
+    """
     check_tensor("square", input)
     if input.dtype is dtypes.bool_:
         input = cast(input, dtypes.int64)
@@ -425,10 +431,12 @@ multiply = mul
 
 
 def neg(input, *, out=None):
-    """``-input``.
+    """``-input``. d/dx = -1.
 
     Raises
     ------
+    TypeError
+        If ``input`` is not a tensor.
     RuntimeError
         For a bool tensor, as torch.
     """
@@ -448,10 +456,19 @@ def negative(input, *, out=None):
     return neg(input, out=out)
 
 
-def _float_op(op: OpDef, doc: str):
-    """The public function of a one-input float op (``exp(input, *, out=None)``): integer and
-    bool tensors are computed as the default float type, as torch does."""
-    name = op.name
+NOT_A_TENSOR = """
+
+Raises
+------
+TypeError
+    If ``input`` is not a tensor."""
+
+
+def _float_op(op: OpDef, doc: str, name: str | None = None):
+    """The public function ``name(input, *, out=None)`` of a one-input float op, named after
+    the op unless ``name`` gives an alias: integer and bool tensors are computed as the default
+    float type, as torch does. ``doc`` gains the Raises section."""
+    name = name or op.name
 
     def function(input, *, out=None):
         check_tensor(name, input)
@@ -459,7 +476,7 @@ def _float_op(op: OpDef, doc: str):
         return result if out is None else write_out(name, result, out)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = doc
+    function.__doc__ = doc + NOT_A_TENSOR
     return function
 
 
@@ -476,6 +493,8 @@ def abs(input, *, out=None):  # noqa: A001
 
     Raises
     ------
+    TypeError
+        If ``input`` is not a tensor.
     NotImplementedError
         For a bool tensor, as torch.
     """
@@ -493,14 +512,27 @@ def absolute(input, *, out=None):
 
 
 def sign(input, *, out=None):
-    """-1, 0 or 1 by the sign of each element. The gradient is 0."""
+    """-1, 0 or 1 by the sign of each element. The gradient is 0.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor.
+    """
     check_tensor("sign", input)
     result = apply(SIGN, (input,))
     return result if out is None else write_out("sign", result, out)
 
 
 def relu(input):
-    """``max(input, 0)``. d/dx = 1 where x > 0, else 0 (0 at 0)."""
+    """``max(input, 0)``. d/dx = 1 where x > 0, else 0 (0 at 0).
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not a tensor.
+    """
+    check_tensor("relu", input)
     return apply(RELU, (input,))
 
 
@@ -544,13 +576,9 @@ def _clamp_tensors(input, min, max):  # noqa: A002
         if all(b.ndim == 0 and not b.requires_grad for b in (min, max) if isinstance(b, Tensor)):
             # torch's argument parser reads a 0-d tensor that needs no gradient as a number.
             return clamp(input, *(b.item() if isinstance(b, Tensor) else b for b in (min, max)))
-        kinds = ", ".join(type(x).__name__ if not isinstance(x, Tensor) else "Tensor"
-                          for x in (input, min, max))
-        raise TypeError(
-            f"clamp() received an invalid combination of arguments - got ({kinds}), but "
-            "expected one of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, "
-            "Tensor out = None)\n * (Tensor input, Number min = None, Number max = None, *, "
-            "Tensor out = None)\n")
+        raise invalid_arguments("clamp", (input, min, max), (
+            "Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
+            "Tensor input, Number min = None, Number max = None, *, Tensor out = None"))
     if max is None:
         return apply(CLAMP_MIN, operands("clamp", input, min))
     if min is None:
@@ -559,6 +587,14 @@ def _clamp_tensors(input, min, max):  # noqa: A002
 
 
 clip = clamp
+
+
+def apply_to_tensors(op: OpDef, input, other, out) -> Tensor:
+    """``op`` on two tensors (torch takes no numbers here), promoted and broadcast, written
+    into ``out`` if given; TypeError in torch's words for anything else."""
+    check_tensor(op.name, input)
+    check_tensor(op.name, other, "other", 2)
+    return write_out(op.name, apply(op, operands(op.name, input, other)), out)
 
 
 def maximum(input, other, *, out=None):
@@ -570,10 +606,10 @@ def maximum(input, other, *, out=None):
     ------
     TypeError
         If either argument is not a tensor (torch takes no numbers here).
+    RuntimeError
+        If the shapes do not broadcast, or ``out`` cannot hold the result.
     """
-    check_tensor("maximum", input)
-    check_tensor("maximum", other, "other", 2)
-    return write_out("maximum", apply(MAXIMUM, operands("maximum", input, other)), out)
+    return apply_to_tensors(MAXIMUM, input, other, out)
 
 
 def minimum(input, other, *, out=None):
@@ -585,10 +621,10 @@ def minimum(input, other, *, out=None):
     ------
     TypeError
         If either argument is not a tensor (torch takes no numbers here).
+    RuntimeError
+        If the shapes do not broadcast, or ``out`` cannot hold the result.
     """
-    check_tensor("minimum", input)
-    check_tensor("minimum", other, "other", 2)
-    return write_out("minimum", apply(MINIMUM, operands("minimum", input, other)), out)
+    return apply_to_tensors(MINIMUM, input, other, out)
 
 
 def where(condition, input, other):
@@ -606,6 +642,7 @@ def where(condition, input, other):
     return apply(WHERE, (condition, a, b))
 
 
+# What torch's signatures call ``Number``: the Python and NumPy scalars an op takes beside tensors.
 NUMBERS = (bool, int, float, np.number, np.bool_)
 
 
@@ -659,7 +696,7 @@ def _comparison(op: OpDef, sign: str, name: str | None = None):
         result = apply(op, operands(name, *wrapped_ints(input, other)))
         return result if out is None else write_out(name, result, out)
 
-    compare.__name__ = name
+    compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = f"""``input {sign} other`` elementwise as a bool tensor; no gradient.
 
     Operands are compared in their promoted dtype (an int tensor against 2.5 in floats).
@@ -694,6 +731,8 @@ def logical_not(input, *, out=None):
     ------
     TypeError
         If ``input`` is not a tensor.
+    RuntimeError
+        If ``out`` cannot hold the result.
     """
     check_tensor("logical_not", input)
     return write_out("logical_not", apply(LOGICAL_NOT, (input,)), out)

@@ -1,10 +1,10 @@
-"""Bitwise and logical ops, predicates (isnan, isclose, equal, ...), tensors' Python conversions.
+"""Predicates (isnan, isclose, equal, ...), comparison aliases and tensors' Python conversions.
 
 Formulas live in ``ops/scalar_logic.py``; each op is registered here in one line and its public
-function follows. None has a gradient: results are bool or integer tensors. ``METHODS`` lists
-the Tensor methods, in-place forms and operators of this family; ``numbagrad/_tensor_methods.py``
-binds them. The comparisons (eq, lt, ...), ``maximum``/``minimum`` and ``logical_not`` are
-registered in ``ops/elementwise.py``; their aliases and in-place forms are listed here.
+function follows. None has a gradient: results are bool tensors or Python values. ``METHODS``
+lists the Tensor methods and in-place forms of this family; ``numbagrad/_tensor_methods.py``
+binds them. The comparisons (eq, lt, ...) are registered in ``ops/elementwise.py``; their aliases
+and in-place forms are listed here. Bitwise and logical ops are in ``ops/bitwise.py``.
 """
 from __future__ import annotations
 
@@ -16,28 +16,17 @@ from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import reduce
 from numbagrad.ops import scalar_logic as F
-from numbagrad.ops.elementwise import (NUMBERS, _binary, _map_forward, _unary, check_tensor,
-                                       greater, greater_equal, invalid_arguments, less,
-                                       less_equal, not_equal, operands, wrapped_ints, write_out)
-from numbagrad.ops.inplace import inplace, inplace_method, inplace_operator, operator_method
+from numbagrad.ops.bitwise import logical_and, logical_or
+from numbagrad.ops.elementwise import (_map_forward, _unary, check_tensor, greater, greater_equal,
+                                       less, less_equal, not_equal, operands, write_out)
+from numbagrad.ops.inplace import inplace_method
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.tensor import Tensor
 
-__all__ = ["allclose", "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or",
-           "bitwise_right_shift", "bitwise_xor", "equal", "greater", "greater_equal",
-           "is_floating_point", "is_nonzero", "is_tensor", "isclose", "isfinite", "isinf",
-           "isnan", "isneginf", "isposinf", "isreal", "less", "less_equal", "logical_and",
-           "logical_or", "logical_xor", "not_equal", "numel"]
+__all__ = ["allclose", "equal", "greater", "greater_equal", "is_floating_point", "is_nonzero",
+           "is_tensor", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "isreal",
+           "less", "less_equal", "not_equal", "numel"]
 
-BITWISE_AND = _binary("bitwise_and", F.bitwise_and, None)
-BITWISE_OR = _binary("bitwise_or", F.bitwise_or, None)
-BITWISE_XOR = _binary("bitwise_xor", F.bitwise_xor, None)
-BITWISE_NOT = _unary("bitwise_not", F.bitwise_not, None)
-BITWISE_LEFT_SHIFT = _binary("bitwise_left_shift", F.bitwise_left_shift, None)
-BITWISE_RIGHT_SHIFT = _binary("bitwise_right_shift", F.bitwise_right_shift, None)
-LOGICAL_AND = _binary("logical_and", F.logical_and, None, out_bool=True)
-LOGICAL_OR = _binary("logical_or", F.logical_or, None, out_bool=True)
-LOGICAL_XOR = _binary("logical_xor", F.logical_xor, None, out_bool=True)
 ISNAN = _unary("isnan", F.isnan, None, out_bool=True)
 ISINF = _unary("isinf", F.isinf, None, out_bool=True)
 ISPOSINF = _unary("isposinf", F.isposinf, None, out_bool=True)
@@ -45,178 +34,6 @@ ISNEGINF = _unary("isneginf", F.isneginf, None, out_bool=True)
 ISFINITE = _unary("isfinite", F.isfinite, None, out_bool=True)
 ISCLOSE = register(OpDef("isclose", partial(_map_forward, F.isclose, True), None,
                          kernels=("map",), nondiff=(0, 1, 2, 3)))
-
-# ---------------------------------------------------------------------------- bitwise
-
-_BITWISE_SIGNATURES = ("Tensor input, Tensor other, *, Tensor out = None",
-                       "Number self, Tensor other",
-                       "Tensor input, Number other, *, Tensor out = None")
-
-
-def _not_implemented(kernel: str, device, d: dtypes.dtype) -> NotImplementedError:
-    return NotImplementedError(
-        f'"{kernel}_{device.type}" not implemented for \'{dtypes.scalar_name(d)}\'')
-
-
-def _bitwise(op: OpDef, kernel: str, input, other, out, shift: bool = False):
-    """``op`` on integer or bool operands (a tensor and a tensor or number), promoted as torch."""
-    first = input if isinstance(input, Tensor) else other
-    if not isinstance(first, Tensor) or not all(
-            isinstance(x, (Tensor, *NUMBERS)) for x in (input, other)):
-        raise invalid_arguments(op.name, (input, other), _BITWISE_SIGNATURES)
-    d = dtypes.result_type(input, other)
-    if d.is_floating_point or (shift and d is dtypes.bool_):
-        raise _not_implemented(kernel, first.device, d)
-    return write_out(op.name, apply(op, operands(op.name, *wrapped_ints(input, other))), out)
-
-
-def bitwise_and(input, other, *, out=None):
-    """``input & other`` for integer and bool tensors (and numbers), broadcast; no gradient.
-
-    Raises
-    ------
-    NotImplementedError
-        If the promoted dtype is floating point, in torch's words.
-    """
-    return _bitwise(BITWISE_AND, "bitwise_and", input, other, out)
-
-
-def bitwise_or(input, other, *, out=None):
-    """``input | other`` for integer and bool tensors (and numbers), broadcast; no gradient.
-
-    Raises
-    ------
-    NotImplementedError
-        If the promoted dtype is floating point, in torch's words.
-    """
-    return _bitwise(BITWISE_OR, "bitwise_or", input, other, out)
-
-
-def bitwise_xor(input, other, *, out=None):
-    """``input ^ other`` for integer and bool tensors (and numbers), broadcast; no gradient.
-
-    Raises
-    ------
-    NotImplementedError
-        If the promoted dtype is floating point, in torch's words.
-    """
-    return _bitwise(BITWISE_XOR, "bitwise_xor", input, other, out)
-
-
-def bitwise_left_shift(input, other, *, out=None):
-    """``input << other`` for integer tensors (and numbers), broadcast; no gradient.
-
-    The bits shifted past the dtype's width are lost (``int8(1) << 7`` is -128); a count that
-    is negative or at least the bit width gives 0, as in torch.
-
-    Raises
-    ------
-    NotImplementedError
-        If the promoted dtype is floating point or bool, in torch's words.
-    """
-    return _bitwise(BITWISE_LEFT_SHIFT, "lshift", input, other, out, shift=True)
-
-
-def bitwise_right_shift(input, other, *, out=None):
-    """``input >> other`` (arithmetic: the sign bit fills in) for integer tensors; no gradient.
-
-    A count that is negative or at least the bit width gives -1 for negative values and 0
-    otherwise, as in torch.
-
-    Raises
-    ------
-    NotImplementedError
-        If the promoted dtype is floating point or bool, in torch's words.
-    """
-    return _bitwise(BITWISE_RIGHT_SHIFT, "rshift", input, other, out, shift=True)
-
-
-def bitwise_not(input, *, out=None):
-    """``~input``: each bit flipped for integers (``-x - 1``), logical not for bool; no gradient.
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    NotImplementedError
-        For floating point tensors, in torch's words.
-    RuntimeError
-        If ``out`` has another dtype than the result.
-    """
-    check_tensor("bitwise_not", input)
-    if input.dtype.is_floating_point:
-        raise _not_implemented("bitwise_not", input.device, input.dtype)
-    result = ew.logical_not(input) if input.dtype is dtypes.bool_ else apply(BITWISE_NOT, (input,))
-    if isinstance(out, Tensor) and out.dtype is not result.dtype:
-        raise RuntimeError(f"Found dtype {dtypes.scalar_name(out.dtype)} but expected "
-                           f"{dtypes.scalar_name(result.dtype)}")
-    return write_out("bitwise_not", result, out)
-
-
-def _invert(self: Tensor) -> Tensor:
-    """``~self`` (Python's operator): TypeError for floating point tensors, as torch."""
-    if self.dtype.is_floating_point:
-        raise TypeError(
-            "~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-    return bitwise_not(self)
-
-
-def _inplace_checked(fn, name: str | None = None):
-    """The in-place method of a binary ``fn`` that, as torch, refuses a result type ``self``
-    cannot hold before looking at what the op supports (``int_tensor &= 1.5``)."""
-    def method(self, other):
-        d = dtypes.result_type(self, other) if isinstance(other, (Tensor, *NUMBERS)) else None
-        if d is not None and d.category > self.dtype.category:
-            raise RuntimeError(f"result type {dtypes.scalar_name(d)} can't be cast to the "
-                               f"desired output type {dtypes.scalar_name(self.dtype)}")
-        return inplace(self, fn, other)
-
-    method.__name__ = (name or fn.__name__) + "_"
-    method.__doc__ = f"``{fn.__name__}`` in place: the result is written into ``self``."
-    return method
-
-
-# ---------------------------------------------------------------------------- logical
-
-
-def _logical(op: OpDef, input, other, out):
-    check_tensor(op.name, input)
-    check_tensor(op.name, other, "other", 2)
-    return write_out(op.name, apply(op, operands(op.name, input, other)), out)
-
-
-def logical_and(input, other, *, out=None):
-    """Elementwise ``input and other`` (nonzero and nan are true) as a bool tensor; no gradient.
-
-    Raises
-    ------
-    TypeError
-        If either argument is not a tensor.
-    """
-    return _logical(LOGICAL_AND, input, other, out)
-
-
-def logical_or(input, other, *, out=None):
-    """Elementwise ``input or other`` (nonzero and nan are true) as a bool tensor; no gradient.
-
-    Raises
-    ------
-    TypeError
-        If either argument is not a tensor.
-    """
-    return _logical(LOGICAL_OR, input, other, out)
-
-
-def logical_xor(input, other, *, out=None):
-    """Elementwise: exactly one of ``input``, ``other`` nonzero, as a bool tensor; no gradient.
-
-    Raises
-    ------
-    TypeError
-        If either argument is not a tensor.
-    """
-    return _logical(LOGICAL_XOR, input, other, out)
-
 
 # ---------------------------------------------------------------------------- predicates
 
@@ -236,69 +53,46 @@ def _float_test(op: OpDef, input, integers: bool) -> Tensor:
     return apply(op, (input,))
 
 
-def _bool_out(op: str, result: Tensor, out) -> Tensor:
-    if isinstance(out, Tensor) and out.dtype is not dtypes.bool_:
-        raise RuntimeError(f"{op} does not support non-boolean outputs.")
-    return write_out(op, result, out)
-
-
-def isnan(input):
-    """True where ``input`` is nan, as a bool tensor; no gradient.
+_RAISES = """, as a bool tensor; no gradient.
 
     Raises
     ------
     TypeError
-        If ``input`` is not a tensor.
-    """
-    return _float_test(ISNAN, input, False)
+        If ``input`` is not a tensor."""
 
 
-def isinf(input):
-    """True where ``input`` is +inf or -inf, as a bool tensor; no gradient.
+def _predicate(op: OpDef, integers: bool, summary: str):
+    """The public function ``op.name(input)`` of a float predicate; integer and bool tensors
+    answer ``integers`` everywhere."""
+    def function(input):
+        return _float_test(op, input, integers)
 
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    """
-    return _float_test(ISINF, input, False)
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = summary + _RAISES
+    return function
 
 
-def isposinf(input, *, out=None):
-    """True where ``input`` is +inf, as a bool tensor; no gradient.
+def _infinity_test(op: OpDef, summary: str):
+    """The public function ``op.name(input, *, out=None)`` of isposinf or isneginf, whose
+    ``out``, as torch's, must be a bool tensor."""
+    def function(input, *, out=None):
+        result = _float_test(op, input, False)
+        if isinstance(out, Tensor) and out.dtype is not dtypes.bool_:
+            raise RuntimeError(f"{op.name} does not support non-boolean outputs.")
+        return write_out(op.name, result, out)
 
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = summary + _RAISES + """
     RuntimeError
-        If ``out`` is not a bool tensor.
-    """
-    return _bool_out("isposinf", _float_test(ISPOSINF, input, False), out)
+        If ``out`` is not a bool tensor."""
+    return function
 
 
-def isneginf(input, *, out=None):
-    """True where ``input`` is -inf, as a bool tensor; no gradient.
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    RuntimeError
-        If ``out`` is not a bool tensor.
-    """
-    return _bool_out("isneginf", _float_test(ISNEGINF, input, False), out)
-
-
-def isfinite(input):
-    """True where ``input`` is neither nan nor infinite, as a bool tensor; no gradient.
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    """
-    return _float_test(ISFINITE, input, True)
+isnan = _predicate(ISNAN, False, "True where ``input`` is nan")
+isinf = _predicate(ISINF, False, "True where ``input`` is +inf or -inf")
+isfinite = _predicate(ISFINITE, True, "True where ``input`` is neither nan nor infinite")
+isposinf = _infinity_test(ISPOSINF, "True where ``input`` is +inf")
+isneginf = _infinity_test(ISNEGINF, "True where ``input`` is -inf")
 
 
 def isreal(input):
@@ -463,52 +257,21 @@ def _format(self: Tensor, format_spec: str) -> str:
     return object.__format__(self, format_spec)
 
 
-_in_place_aliases = {name: inplace_method(fn, name) for name, fn in (
-    ("eq", ew.eq), ("ne", ew.ne), ("lt", ew.lt), ("le", ew.le), ("gt", ew.gt), ("ge", ew.ge),
-    ("greater", greater), ("greater_equal", greater_equal), ("less", less),
-    ("less_equal", less_equal), ("not_equal", not_equal))}
+# ---------------------------------------------------------------------------- Tensor methods
 
-_in_place = {
-    "bitwise_and_": _inplace_checked(bitwise_and), "bitwise_or_": _inplace_checked(bitwise_or),
-    "bitwise_xor_": _inplace_checked(bitwise_xor),
-    "bitwise_left_shift_": _inplace_checked(bitwise_left_shift),
-    "bitwise_right_shift_": _inplace_checked(bitwise_right_shift),
-    "bitwise_not_": inplace_method(bitwise_not),
-    "logical_and_": inplace_method(logical_and), "logical_or_": inplace_method(logical_or),
-    "logical_xor_": inplace_method(logical_xor), "logical_not_": inplace_method(ew.logical_not),
-    **{name + "_": method for name, method in _in_place_aliases.items()},
-}
+_COMPARISONS = (("eq", ew.eq), ("ne", ew.ne), ("lt", ew.lt), ("le", ew.le), ("gt", ew.gt),
+                ("ge", ew.ge), ("greater", greater), ("greater_equal", greater_equal),
+                ("less", less), ("less_equal", less_equal), ("not_equal", not_equal))
 
 METHODS: dict = {
-    # bitwise
-    "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
-    "bitwise_not": bitwise_not, "bitwise_left_shift": bitwise_left_shift,
-    "bitwise_right_shift": bitwise_right_shift,
-    "__and__": operator_method(bitwise_and, "__and__"),
-    "__rand__": operator_method(bitwise_and, "__rand__", True),
-    "__or__": operator_method(bitwise_or, "__or__"),
-    "__ror__": operator_method(bitwise_or, "__ror__", True),
-    "__xor__": operator_method(bitwise_xor, "__xor__"),
-    "__rxor__": operator_method(bitwise_xor, "__rxor__", True),
-    "__lshift__": operator_method(bitwise_left_shift, "__lshift__"),
-    "__rlshift__": operator_method(bitwise_left_shift, "__rlshift__", True),
-    "__rshift__": operator_method(bitwise_right_shift, "__rshift__"),
-    "__rrshift__": operator_method(bitwise_right_shift, "__rrshift__", True),
-    "__iand__": inplace_operator(_in_place["bitwise_and_"], "__iand__"),
-    "__ior__": inplace_operator(_in_place["bitwise_or_"], "__ior__"),
-    "__ixor__": inplace_operator(_in_place["bitwise_xor_"], "__ixor__"),
-    "__ilshift__": inplace_operator(_in_place["bitwise_left_shift_"], "__ilshift__"),
-    "__irshift__": inplace_operator(_in_place["bitwise_right_shift_"], "__irshift__"),
-    "__invert__": _invert,
-    # logical and comparisons
-    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
-    "logical_not": ew.logical_not, "greater": greater, "greater_equal": greater_equal,
-    "less": less, "less_equal": less_equal, "not_equal": not_equal,
+    # the comparisons' aliases (eq, lt, ... are bound with the operators)
+    "greater": greater, "greater_equal": greater_equal, "less": less, "less_equal": less_equal,
+    "not_equal": not_equal,
+    **{name + "_": inplace_method(fn, name) for name, fn in _COMPARISONS},
     # predicates
     "isnan": isnan, "isinf": isinf, "isposinf": isposinf, "isneginf": isneginf,
     "isfinite": isfinite, "isreal": isreal, "isclose": isclose, "allclose": allclose,
     "equal": equal, "is_nonzero": is_nonzero,
     # Python's conversions
     "__bool__": _bool, "__format__": _format,
-    **_in_place,
 }

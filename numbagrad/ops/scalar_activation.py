@@ -185,9 +185,8 @@ def softshrink(x, lambd):
     return 0.0 if x == x else x
 
 
-def softshrink_vjp(x, lambd, g):
-    # No gradient at +-lambd, as torch.
-    return 0.0 if (x >= -lambd and x <= lambd) else g
+# The same band as hardshrink's, ends included (no gradient at +-lambd, as torch): one kernel.
+softshrink_vjp = hardshrink_vjp
 
 
 def threshold(x, threshold, value):

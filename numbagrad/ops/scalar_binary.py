@@ -1,5 +1,7 @@
-"""Scalar formulas of the binary ops (see ``ops/scalar.py`` for the conventions), each with its
-derivative just below it.
+"""Scalar formulas of the binary ops (``ops/binary.py``) and of the rounding divisions
+(``ops/division.py``), each with its derivative just below it; see ``ops/scalar.py`` for the
+conventions. Each formula is self-contained, as the backends compile each one alone: fmax and
+fmin, div_floor and div_trunc spell out their like tests rather than call a shared helper.
 
 Numba's CPU target has no ``math.fmod``, ``math.floor`` or ``math.trunc`` that stay floats, so
 the rounding divisions use Python's float ``%`` and ``//`` (Numba and the CUDA target keep

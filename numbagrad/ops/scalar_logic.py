@@ -1,4 +1,5 @@
-"""Scalar formulas of the logic ops (see ``ops/scalar.py`` for the conventions).
+"""Scalar formulas of the bitwise and logical ops (``ops/bitwise.py``) and the predicates
+(``ops/logic.py``); see ``ops/scalar.py`` for the conventions.
 
 None of these ops has a derivative: their results are bool or integer tensors. The bitwise
 formulas see integer or bool operands of one dtype; Numba computes integers narrower than 64

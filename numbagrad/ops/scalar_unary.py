@@ -170,6 +170,8 @@ def reciprocal_vjp(x, out, g):
 # Rounding. Python's math.floor and friends return integers (and raise on inf and nan), so
 # values that are already integral (|x| >= 2**52, inf, nan) are returned as they are, and the
 # sign of x is put back on a zero result: floor(-0.0), ceil(-0.5) and trunc(-0.5) are -0.0.
+# A formula is compiled on its own and cannot call another (its source alone is its kernels'
+# cache key), so that guard and the half-to-even step are written into each formula needing them.
 
 
 def floor(x):

@@ -1,13 +1,16 @@
-"""Unary math: trigonometric, hyperbolic, exponential and logarithmic functions, rounding, error functions.
+"""Unary math: trigonometric, hyperbolic, exponential and logarithmic functions, rounding and
+error functions.
 
 Formulas and their derivatives live in ``ops/scalar_unary.py``; each op is registered here in one
-line and its public function follows. ``METHODS`` lists the Tensor methods, in-place forms and
-operators of this family; ``numbagrad/_tensor_methods.py`` binds them.
+line and its public function follows, most of them made in one line by a factory (the float
+functions' is ``_float_op`` of ``ops/elementwise.py``, which makes exp, log and sqrt too).
+``METHODS`` lists the Tensor methods, in-place forms and operators of this family;
+``numbagrad/_tensor_methods.py`` binds them.
 
 Transcendental functions turn integer and bool tensors into the default float type (as torch's
 ``sin`` of an int64 tensor is float32); rounding, ``sgn``, ``nan_to_num`` and ``positive`` keep
 integer tensors as they are. This module also gives the elementwise ops of
-``ops/elementwise.py`` (exp, log, sqrt, ...) their ``out=`` and in-place forms.
+``ops/elementwise.py`` (exp, log, sqrt, ...) their in-place methods (``exp_``, ...).
 """
 from __future__ import annotations
 
@@ -19,8 +22,8 @@ import numpy as np
 from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar_unary as F
-from numbagrad.ops.elementwise import (_binary, _floating, _map_forward, _unary, check_tensor,
-                                       operands, write_out)
+from numbagrad.ops.elementwise import (NOT_A_TENSOR, _binary, _float_op, _floating, _map_forward,
+                                       _unary, check_tensor, operands, write_out)
 from numbagrad.ops.inplace import inplace_method
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.ops.shape import clone
@@ -68,76 +71,54 @@ NAN_TO_NUM = register(OpDef("nan_to_num", partial(_map_forward, F.nan_to_num, Fa
 
 # ---------------------------------------------------------------------------- public functions
 
-_RAISES = """
 
-Raises
-------
-TypeError
-    If ``input`` is not a tensor."""
+sin = _float_op(SIN, "Sine, elementwise. d/dx = cos(x).")
+cos = _float_op(COS, "Cosine, elementwise. d/dx = -sin(x).")
+tan = _float_op(TAN, "Tangent, elementwise. d/dx = 1 + tan(x)**2.")
+asin = _float_op(ASIN, "Arcsine; nan outside [-1, 1]. d/dx = 1/sqrt(1 - x**2).")
+arcsin = _float_op(ASIN, "Alias of :func:`asin`.", "arcsin")
+acos = _float_op(ACOS, "Arccosine; nan outside [-1, 1]. d/dx = -1/sqrt(1 - x**2).")
+arccos = _float_op(ACOS, "Alias of :func:`acos`.", "arccos")
+atan = _float_op(ATAN, "Arctangent. d/dx = 1/(1 + x**2).")
+arctan = _float_op(ATAN, "Alias of :func:`atan`.", "arctan")
+sinh = _float_op(SINH, "Hyperbolic sine. d/dx = cosh(x).")
+cosh = _float_op(COSH, "Hyperbolic cosine. d/dx = sinh(x).")
+asinh = _float_op(ASINH, "Inverse hyperbolic sine. d/dx = 1/sqrt(x**2 + 1).")
+arcsinh = _float_op(ASINH, "Alias of :func:`asinh`.", "arcsinh")
+acosh = _float_op(ACOSH, "Inverse hyperbolic cosine; nan below 1. d/dx = 1/sqrt(x**2 - 1).")
+arccosh = _float_op(ACOSH, "Alias of :func:`acosh`.", "arccosh")
+atanh = _float_op(ATANH, "Inverse hyperbolic tangent; +-inf at +-1, nan beyond. "
+                         "d/dx = 1/(1 - x**2).")
+arctanh = _float_op(ATANH, "Alias of :func:`atanh`.", "arctanh")
+exp2 = _float_op(EXP2, "``2 ** input``. d/dx = 2**x ln 2.")
+expm1 = _float_op(EXPM1, "``exp(input) - 1``, exact for small x. d/dx = exp(x).")
+log2 = _float_op(LOG2, "Base-2 logarithm; -inf at 0, nan below. d/dx = 1/(x ln 2).")
+log10 = _float_op(LOG10, "Base-10 logarithm; -inf at 0, nan below. d/dx = 1/(x ln 10).")
+log1p = _float_op(LOG1P, "``log(1 + input)``, exact for small x; -inf at -1. d/dx = 1/(1 + x).")
+rsqrt = _float_op(RSQRT, "``1 / sqrt(input)``; inf at 0, nan below. d/dx = -1/(2 x**1.5).")
+reciprocal = _float_op(RECIPROCAL, "``1 / input``; integers divide as floats. d/dx = -1/x**2.")
+erf = _float_op(ERF, "Error function. d/dx = 2/sqrt(pi) exp(-x**2).")
+erfc = _float_op(ERFC, "``1 - erf(input)``, exact in the tail. d/dx = -2/sqrt(pi) exp(-x**2).")
+erfinv = _float_op(ERFINV, "Inverse error function; +-inf at +-1, nan beyond. "
+                           "d/dx = sqrt(pi)/2 exp(erfinv(x)**2).")
+i0 = _float_op(I0, "Modified Bessel function of the first kind, order 0. d/dx = i1(x).")
 
 
-def _float_function(op: OpDef, name: str, doc: str):
-    """The public function of a one-input float op: integer and bool tensors are computed as
-    the default float type, as torch does."""
+def _not_implemented(kernel: str, input) -> NotImplementedError:
+    """torch's error for a dtype that its CPU kernel ``kernel`` does not take."""
+    return NotImplementedError(
+        f'"{kernel}" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
+
+
+def _rounding_op(op: OpDef, doc: str, name: str | None = None):
+    """The public function ``name(input, *, out=None)`` of a rounding op, named after the op
+    unless ``name`` gives an alias: integer tensors are copied, bool ones refused."""
+    name = name or op.name
+
     def function(input, *, out=None):
         check_tensor(name, input)
-        return write_out(name, apply(op, (_floating(input),)), out)
-
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = doc + _RAISES
-    return function
-
-
-sin = _float_function(SIN, "sin", "Sine, elementwise. d/dx = cos(x).")
-cos = _float_function(COS, "cos", "Cosine, elementwise. d/dx = -sin(x).")
-tan = _float_function(TAN, "tan", "Tangent, elementwise. d/dx = 1 + tan(x)**2.")
-asin = _float_function(ASIN, "asin", "Arcsine; nan outside [-1, 1]. d/dx = 1/sqrt(1 - x**2).")
-arcsin = _float_function(ASIN, "arcsin", "Alias of :func:`asin`.")
-acos = _float_function(ACOS, "acos", "Arccosine; nan outside [-1, 1]. d/dx = -1/sqrt(1 - x**2).")
-arccos = _float_function(ACOS, "arccos", "Alias of :func:`acos`.")
-atan = _float_function(ATAN, "atan", "Arctangent. d/dx = 1/(1 + x**2).")
-arctan = _float_function(ATAN, "arctan", "Alias of :func:`atan`.")
-sinh = _float_function(SINH, "sinh", "Hyperbolic sine. d/dx = cosh(x).")
-cosh = _float_function(COSH, "cosh", "Hyperbolic cosine. d/dx = sinh(x).")
-asinh = _float_function(ASINH, "asinh", "Inverse hyperbolic sine. d/dx = 1/sqrt(x**2 + 1).")
-arcsinh = _float_function(ASINH, "arcsinh", "Alias of :func:`asinh`.")
-acosh = _float_function(ACOSH, "acosh", "Inverse hyperbolic cosine; nan below 1. "
-                                        "d/dx = 1/sqrt(x**2 - 1).")
-arccosh = _float_function(ACOSH, "arccosh", "Alias of :func:`acosh`.")
-atanh = _float_function(ATANH, "atanh", "Inverse hyperbolic tangent; +-inf at +-1, nan beyond. "
-                                        "d/dx = 1/(1 - x**2).")
-arctanh = _float_function(ATANH, "arctanh", "Alias of :func:`atanh`.")
-exp2 = _float_function(EXP2, "exp2", "``2 ** input``. d/dx = 2**x ln 2.")
-expm1 = _float_function(EXPM1, "expm1", "``exp(input) - 1``, exact for small x. d/dx = exp(x).")
-log2 = _float_function(LOG2, "log2", "Base-2 logarithm; -inf at 0, nan below. "
-                                     "d/dx = 1/(x ln 2).")
-log10 = _float_function(LOG10, "log10", "Base-10 logarithm; -inf at 0, nan below. "
-                                        "d/dx = 1/(x ln 10).")
-log1p = _float_function(LOG1P, "log1p", "``log(1 + input)``, exact for small x; -inf at -1. "
-                                        "d/dx = 1/(1 + x).")
-rsqrt = _float_function(RSQRT, "rsqrt", "``1 / sqrt(input)``; inf at 0, nan below. "
-                                        "d/dx = -1/(2 x**1.5).")
-reciprocal = _float_function(RECIPROCAL, "reciprocal", "``1 / input``; integers divide as "
-                                                       "floats. d/dx = -1/x**2.")
-erf = _float_function(ERF, "erf", "Error function. d/dx = 2/sqrt(pi) exp(-x**2).")
-erfc = _float_function(ERFC, "erfc", "``1 - erf(input)``, exact in the tail. "
-                                     "d/dx = -2/sqrt(pi) exp(-x**2).")
-erfinv = _float_function(ERFINV, "erfinv", "Inverse error function; +-inf at +-1, nan beyond. "
-                                           "d/dx = sqrt(pi)/2 exp(erfinv(x)**2).")
-i0 = _float_function(I0, "i0", "Modified Bessel function of the first kind, order 0. "
-                               "d/dx = i1(x).")
-
-
-def _check_not_bool(name: str, input) -> None:
-    if input.dtype is dtypes.bool_:
-        raise NotImplementedError(f'"{name}_vml_cpu" not implemented for \'Bool\'')
-
-
-def _rounding_function(op: OpDef, name: str, doc: str, kernel: str | None = None):
-    """The public function of a rounding op: integer tensors are copied, bool ones refused."""
-    def function(input, *, out=None):
-        check_tensor(name, input)
-        _check_not_bool(kernel or name, input)
+        if input.dtype is dtypes.bool_:
+            raise _not_implemented(f"{op.name}_vml_cpu", input)
         result = apply(op, (input,)) if input.dtype.is_floating_point else clone(input)
         return write_out(name, result, out)
 
@@ -153,11 +134,11 @@ NotImplementedError
     return function
 
 
-floor = _rounding_function(FLOOR, "floor", "The largest integer not above each element.")
-ceil = _rounding_function(CEIL, "ceil", "The smallest integer not below each element.")
-trunc = _rounding_function(TRUNC, "trunc", "Each element rounded toward zero.")
-fix = _rounding_function(TRUNC, "fix", "Alias of :func:`trunc`.", kernel="trunc")
-_round = _rounding_function(ROUND, "round", "")
+floor = _rounding_op(FLOOR, "The largest integer not above each element.")
+ceil = _rounding_op(CEIL, "The smallest integer not below each element.")
+trunc = _rounding_op(TRUNC, "Each element rounded toward zero.")
+fix = _rounding_op(TRUNC, "Alias of :func:`trunc`.", "fix")
+_round = _rounding_op(ROUND, "")
 
 
 def round(input, *, decimals: int = 0, out=None):  # noqa: A001 - torch's name
@@ -177,8 +158,7 @@ def round(input, *, decimals: int = 0, out=None):  # noqa: A001 - torch's name
         return _round(input, out=out)
     check_tensor("round", input)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(
-            f'"round_cpu" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
+        raise _not_implemented("round_cpu", input)
     scale = 10.0 ** decimals if decimals > 0 else -(10.0 ** -decimals)
     x, p = operands("round", input, scale, dtype=input.dtype)
     return write_out("round", apply(ROUND_DECIMALS, (x, p)), out)
@@ -197,8 +177,7 @@ def frac(input, *, out=None):
     """
     check_tensor("frac", input)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(
-            f'"frac_cpu" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
+        raise _not_implemented("frac_cpu", input)
     return write_out("frac", apply(FRAC, (input,)), out)
 
 
@@ -290,28 +269,22 @@ def nan_to_num(input, nan: float | None = 0.0, posinf: float | None = None,
     return write_out("nan_to_num", apply(NAN_TO_NUM, tensors), out)
 
 
-def deg2rad(input, *, out=None):
-    """Degrees to radians, ``input * pi / 180``. d/dx = pi/180.
+def _scaled_op(name: str, factor: float, doc: str):
+    """The public function ``name(input, *, out=None)`` of a unit conversion, ``input * factor``
+    (integer and bool tensors as the default float type)."""
+    def function(input, *, out=None):
+        check_tensor(name, input)
+        return write_out(name, ew.mul(_floating(input), factor), out)
 
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    """
-    check_tensor("deg2rad", input)
-    return write_out("deg2rad", ew.mul(_floating(input), math.pi / 180), out)
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc + NOT_A_TENSOR
+    return function
 
 
-def rad2deg(input, *, out=None):
-    """Radians to degrees, ``input * 180 / pi``. d/dx = 180/pi.
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    """
-    check_tensor("rad2deg", input)
-    return write_out("rad2deg", ew.mul(_floating(input), 180 / math.pi), out)
+deg2rad = _scaled_op("deg2rad", math.pi / 180, "Degrees to radians, ``input * pi / 180``. "
+                                               "d/dx = pi/180.")
+rad2deg = _scaled_op("rad2deg", 180 / math.pi, "Radians to degrees, ``input * 180 / pi``. "
+                                               "d/dx = 180/pi.")
 
 
 _NEW = (sin, cos, tan, asin, arcsin, acos, arccos, atan, arctan, sinh, cosh, asinh, arcsinh,

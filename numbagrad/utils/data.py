@@ -19,9 +19,10 @@ from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 import numpy as np
 
 import numbagrad
-from numbagrad.creation import as_tensor, from_numpy, randperm, tensor
+from numbagrad.creation import as_tensor, from_numpy, tensor
 from numbagrad.dtypes import float64
 from numbagrad.random import Generator, rng
+from numbagrad.sampling import randperm
 from numbagrad.tensor import Tensor
 
 T_co = TypeVar("T_co", covariant=True)

@@ -125,7 +125,8 @@ def test_modules_give_their_functional_forms():
 
 INPLACE = [("silu", ()), ("mish", ()), ("elu", (0.5,)), ("celu", (2.0,)), ("selu", ()),
            ("hardtanh", (-0.5, 0.5)), ("relu6", ()), ("hardsigmoid", ()), ("hardswish", ()),
-           ("threshold", (0.0, -1.0)), ("rrelu", (0.1, 0.3))]
+           ("threshold", (0.0, -1.0)), ("rrelu", (0.1, 0.3)), ("relu", ()),
+           ("leaky_relu", (0.1,))]
 
 
 @pytest.mark.parametrize("name,args", INPLACE, ids=[n for n, _ in INPLACE])

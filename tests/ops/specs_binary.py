@@ -1,4 +1,5 @@
-"""Specs of the binary ops (``numbagrad/ops/binary.py``) and of clamp with tensor bounds."""
+"""Specs of the binary ops and the rounding divisions (``numbagrad/ops/binary.py``,
+``numbagrad/ops/division.py``) and of clamp with tensor bounds."""
 import numpy as np
 
 import numbagrad as ng

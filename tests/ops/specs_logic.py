@@ -1,4 +1,5 @@
-"""Specs of the logic ops (``numbagrad/ops/logic.py``).
+"""Specs of the bitwise and logical ops (``numbagrad/ops/bitwise.py``) and the predicates
+(``numbagrad/ops/logic.py``).
 
 None has a gradient. The spec machinery draws floats, so the bitwise ops take integers made from
 them inside ``fn``; the factors are powers of two, so float32 and float64 inputs give the same

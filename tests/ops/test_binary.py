@@ -1,4 +1,5 @@
-"""Binary math against torch: integer semantics, division by zero, special values and their
+"""Binary math and the rounding divisions (``ops/binary.py``, ``ops/division.py``) against
+torch: integer semantics, division by zero, special values and their
 gradients, type promotion, out=, in-place forms and operators (the specs cover the rest)."""
 import math
 
@@ -35,6 +36,17 @@ def _same(got, expected, exact=True):
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=0)
     number = ~np.isnan(expected.astype(np.float64))
     np.testing.assert_array_equal(np.signbit(got[number]), np.signbit(expected[number]))
+
+
+def _match_torch(call, exact=True):
+    """``call(lib)`` gives with numbagrad what it gives with torch (``_same``), a result or
+    each of a tuple or list of them."""
+    expected, got = call(_torch()), call(ng)
+    if not isinstance(expected, (tuple, list)):
+        expected, got = [expected], [got]
+    assert len(got) == len(expected)
+    for n, t in zip(got, expected):
+        _same(n, t, exact)
 
 
 def _both(dtype, *values, requires_grad=False):
@@ -87,21 +99,19 @@ def test_gradients_at_special_values_match_torch(op):
 
 @pytest.mark.parametrize("exponent", [0.5, 1, 2, 3, -1, -2, 0, -0.5, 1.5])
 def test_pow_gradient_at_zero_base_matches_torch(exponent):
-    torch = _torch()
-    (tx, te), (nx, ne) = _both("float64", [0.0, 0.0, 2.0, -2.0], [exponent] * 4,
-                                requires_grad=True)
-    results = []
-    for lib, x, e in ((torch, tx, te), (ng, nx, ne)):
+    def grads(lib):
+        x, e = (lib.tensor(v, dtype=lib.float64, requires_grad=True)
+                for v in ([0.0, 0.0, 2.0, -2.0], [exponent] * 4))
         (x ** e).sum().backward()                 # tensor exponent
         base = lib.tensor([0.0, 3.0], dtype=lib.float64, requires_grad=True)
         (base ** exponent).sum().backward()       # number exponent
         power = lib.tensor([exponent, 1.0], dtype=lib.float64, requires_grad=True)
         (0.0 ** power).sum().backward()           # number base 0
-        results.append((x.grad, e.grad, base.grad, power.grad))
-    for n, t in zip(results[1], results[0]):
-        # torch computes a number exponent's power by sqrt, 1/sqrt, ... where it can: an ulp
-        # away from pow off zero; at zero the values are exact either way.
-        _same(n, t, exact=False)
+        return x.grad, e.grad, base.grad, power.grad
+
+    # torch computes a number exponent's power by sqrt, 1/sqrt, ... where it can: an ulp away
+    # from pow off zero; at zero the values are exact either way.
+    _match_torch(grads, exact=False)
 
 
 def test_floor_divide_is_not_differentiable_as_in_torch():
@@ -121,17 +131,11 @@ def test_integer_division_matches_torch_over_signed_operands(op, dtype):
     torch = _torch()
     pairs = [(a, b) for a in SIGNED + [100, -100] for b in NONZERO]
     (ta, tb), (na, nb) = _both(dtype, [p[0] for p in pairs], [p[1] for p in pairs])
-
-    def call(lib, a, b):
-        if op in ("trunc", "floor"):
-            return lib.div(a, b, rounding_mode=op)
-        return getattr(lib, op)(a, b)
-
-    _same(call(ng, na, nb), call(torch, ta, tb))
+    _same(_call(ng, op, na, nb), _call(torch, op, ta, tb))
     for b in (-3, 2):  # a number divisor, and a number dividend where torch takes one
-        _same(call(ng, na, b), call(torch, ta, b))
+        _same(_call(ng, op, na, b), _call(torch, op, ta, b))
         if op != "fmod":
-            _same(call(ng, b, nb), call(torch, b, tb))
+            _same(_call(ng, op, b, nb), _call(torch, op, b, tb))
 
 
 @pytest.mark.parametrize("expr", ["x // 0", "x % 0", "ng.fmod(x, 0)", "ng.fmod(x, z)",
@@ -287,16 +291,14 @@ OUT_CALLS = {
 
 @pytest.mark.parametrize("name", OUT_CALLS)
 def test_out_matches_torch(name):
-    torch = _torch()
-    results = []
-    for lib in (torch, ng):
+    def call(lib):
         a = lib.tensor([[1.5, -2.0, 3.0]])
         b = lib.tensor([[2.0], [0.5]])
         out = lib.zeros(0, dtype=lib.float64 if name == "float_power" else lib.float32)
-        returned = OUT_CALLS[name](lib, a, b, out)
-        assert returned is out
-        results.append(out)
-    _same(results[1], results[0])
+        assert OUT_CALLS[name](lib, a, b, out) is out
+        return out
+
+    _match_torch(call)
 
 
 INPLACE = {
@@ -319,31 +321,26 @@ INPLACE = {
 
 @pytest.mark.parametrize("name", INPLACE)
 def test_inplace_forms_match_torch(name):
-    torch = _torch()
-    results = []
-    for lib in (torch, ng):
+    def call(lib):
         t = lib.tensor([1.5, -2.0, 3.25])
         returned = INPLACE[name](t)
-        if name != "float_power_":
-            assert returned is t
-        results.append(returned)
-    _same(results[1], results[0])
+        assert returned is t or name == "float_power_"  # float_power_ of t.double(), a copy
+        return returned
+
+    _match_torch(call)
 
 
 def test_integer_inplace_forms_keep_the_type_or_refuse_as_torch():
-    torch = _torch()
-    results = []
-    for lib in (torch, ng):
+    def call(lib):
         x = lib.tensor([7, -7])
         x //= 2
         x %= 3
         x **= 2
-        y = lib.tensor([7, -7]).div_(2, rounding_mode="floor")
-        results.append((x, y))
         with pytest.raises(RuntimeError, match="can't be cast"):
             lib.tensor([7, -7]).floor_divide_(2.5)
-    for n, t in zip(results[1], results[0]):
-        _same(n, t)
+        return x, lib.tensor([7, -7]).div_(2, rounding_mode="floor")
+
+    _match_torch(call)
 
 
 def test_reflected_operators_match_torch():
@@ -355,13 +352,11 @@ def test_reflected_operators_match_torch():
 
 
 def test_function_forms_of_inplace_ops_match_torch():
-    torch = _torch()
-    results = []
-    for lib in (torch, ng):
+    def call(lib):
         t = lib.tensor([1.5, -2.0, 3.25])
-        results += [lib.clamp_(t, -1.0, 2.0), lib.clip_(t, max=1.0), lib.xlogy_(t.abs(), 3.0)]
-    for n, t in zip(results[3:], results[:3]):
-        _same(n, t)
+        return lib.clamp_(t, -1.0, 2.0), lib.clip_(t, max=1.0), lib.xlogy_(t.abs(), 3.0)
+
+    _match_torch(call)
 
 
 METHOD_ARGS = {
@@ -373,10 +368,9 @@ METHOD_ARGS = {
 
 @pytest.mark.parametrize("name", METHOD_ARGS)
 def test_methods_match_torch(name):
-    torch = _torch()
-    results = []
-    for lib in (torch, ng):
+    def call(lib):
         t = lib.tensor([1.5, -2.0, 3.25])
         others = [lib.tensor([0.5, 1.25, -2.0]), lib.tensor([0.25, 0.75, 2.0])]
-        results.append(getattr(t, name)(*others[:METHOD_ARGS[name]]))
-    _same(results[1], results[0], exact=name != "logaddexp2")
+        return getattr(t, name)(*others[:METHOD_ARGS[name]])
+
+    _match_torch(call, exact=name != "logaddexp2")

@@ -136,7 +136,7 @@ def test_nan_to_num_replacements_and_dtype_limits():
     assert big[1] == np.finfo(np.float64).max and big[2] == np.finfo(np.float64).min
 
 
-@pytest.mark.parametrize("name", OPS)
+@pytest.mark.parametrize("name", OPS + ["relu"])
 def test_non_tensor_argument_is_a_type_error(name):
     with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'input' \(position 1\) must be "
                                         r"Tensor, not list$"):
