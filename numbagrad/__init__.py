@@ -17,10 +17,12 @@ from numbagrad.dtypes import (bfloat16, bool_ as bool, can_cast, double, dtype, 
                               finfo, float, float16, float32, float64, get_default_dtype, half,
                               iinfo, int, int8, int16, int32, int64, long, promote_types,
                               result_type, set_default_dtype, short, uint8)
-from numbagrad.ops.elementwise import (abs, absolute, add, clamp, clip, div, divide, eq, exp, ge,
-                                       gt, le, leaky_relu, log, logical_not, lt, maximum, minimum,
-                                       mul, multiply, ne, neg, negative, pow, relu, sigmoid, sign,
-                                       sqrt, square, sub, subtract, tanh, true_divide, where)
+from numbagrad.ops.elementwise import (abs, absolute, add, clamp, clip, div, divide, exp,
+                                       leaky_relu, log, mul, multiply, neg, negative, pow, relu,
+                                       sigmoid, sign, sqrt, square, sub, subtract, tanh,
+                                       true_divide, where)
+from numbagrad.ops.comparison import (eq, ge, greater, greater_equal, gt, le, less, less_equal,
+                                      logical_not, lt, maximum, minimum, ne, not_equal)
 from numbagrad.ops.unary import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh,
                                  asin, asinh, atan, atanh, ceil, cos, cosh, deg2rad, erf, erfc,
                                  erfinv, exp2, expm1, fix, floor, frac, i0, log10, log1p, log2,
@@ -33,9 +35,8 @@ from numbagrad.ops.division import floor_divide, fmod, remainder
 from numbagrad.ops.bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
                                    bitwise_right_shift, bitwise_xor, logical_and, logical_or,
                                    logical_xor)
-from numbagrad.ops.logic import (allclose, equal, greater, greater_equal, is_floating_point,
-                                 is_nonzero, is_tensor, isclose, isfinite, isinf, isnan, isneginf,
-                                 isposinf, isreal, less, less_equal, not_equal, numel)
+from numbagrad.ops.logic import (allclose, equal, is_floating_point, is_nonzero, is_tensor, isclose,
+                                 isfinite, isinf, isnan, isneginf, isposinf, isreal, numel)
 from numbagrad.ops.activation import (celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_,
                                       threshold, threshold_)
 from numbagrad.ops.index import gather

@@ -9,12 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from numbagrad import dtypes
-from numbagrad.autograd.grad_mode import _enabled, no_grad
+from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.device import as_device
 from numbagrad.ops import elementwise as ew
-from numbagrad.ops import division
-from numbagrad.ops import bitwise
-from numbagrad.ops import activation, binary, index, linalg, logic, nn_ops, reduce, shape, unary
+from numbagrad.ops import (activation, binary, bitwise, comparison, division, index, linalg,
+                           logic, nn_ops, reduce, shape, unary)
 from numbagrad.ops.inplace import inplace as _inplace
 from numbagrad.ops.inplace import inplace_operator as _iop
 from numbagrad.ops.inplace import operator_method as _operator
@@ -285,17 +284,13 @@ _METHODS = {
     "__neg__": ew.neg, "__abs__": ew.abs,
     "__iadd__": _iop(add_, "__iadd__"), "__isub__": _iop(sub_, "__isub__"),
     "__imul__": _iop(mul_, "__imul__"),
-    "__eq__": _operator(ew.eq, "__eq__"), "__ne__": _operator(ew.ne, "__ne__"),
-    "__lt__": _operator(ew.lt, "__lt__"), "__le__": _operator(ew.le, "__le__"),
-    "__gt__": _operator(ew.gt, "__gt__"), "__ge__": _operator(ew.ge, "__ge__"),
     "__getitem__": index.getitem, "__setitem__": index.setitem,
     "add": _add, "sub": _sub, "subtract": _sub, "mul": ew.mul, "multiply": ew.mul,
     "div": ew.div, "divide": ew.div, "pow": ew.pow, "neg": ew.neg,
     "negative": ew.negative, "square": ew.square,
-    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
     # math and activations
     "exp": ew.exp, "log": ew.log, "sqrt": ew.sqrt, "abs": ew.abs, "sign": ew.sign,
-    "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
+    "clamp": ew.clamp, "clip": ew.clamp,
     "relu": ew.relu, "sigmoid": ew.sigmoid, "tanh": ew.tanh,
     "softmax": nn_ops.softmax, "log_softmax": nn_ops.log_softmax,
     # reductions
@@ -329,7 +324,7 @@ _METHODS = {
 }
 
 # Each op family lists its own methods, in-place forms and operators (``METHODS``).
-for _family in (unary, binary, division, bitwise, logic, activation):
+for _family in (comparison, unary, binary, division, bitwise, logic, activation):
     _METHODS.update(_family.METHODS)
 
 for _name, _fn in _METHODS.items():

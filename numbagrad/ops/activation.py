@@ -20,7 +20,7 @@ from numbagrad import dtypes
 from numbagrad import random as _random
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar_activation as F
-from numbagrad.ops.elementwise import _map_forward, _unary, check_tensor, operands
+from numbagrad.ops.elementwise import _map_forward, _unary, check_tensor, not_implemented, operands
 from numbagrad.ops.inplace import inplace
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.tensor import Tensor
@@ -59,17 +59,11 @@ PRELU = ew._binary("prelu", F.prelu, F.prelu_vjp)
 # ---------------------------------------------------------------- argument checks, shared shapes
 
 
-def _refused(kernel: str, input) -> NotImplementedError:
-    """torch's NotImplementedError of ``kernel`` for ``input``'s dtype."""
-    return NotImplementedError(
-        f'"{kernel}" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
-
-
 def _floating_only(op: str, kernel: str, input) -> None:
     """torch's NotImplementedError for integer and bool inputs of a float-only kernel."""
     check_tensor(op, input)
     if not input.dtype.is_floating_point:
-        raise _refused(kernel, input)
+        raise not_implemented(kernel, input.dtype)
 
 
 def _with(op: OpDef, input, *params):
@@ -270,7 +264,7 @@ def threshold(input, threshold: float, value: float):
     """
     check_tensor("threshold", input)
     if input.dtype is dtypes.bool_:
-        raise _refused("threshold_cpu", input)
+        raise not_implemented("threshold_cpu", input.dtype)
     return _with(THRESHOLD, input, threshold, value)
 
 
@@ -296,7 +290,8 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not input.dtype.is_floating_point:
-        raise _refused("rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu", input)
+        raise not_implemented(
+            "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu", input.dtype)
     if not training or lower == upper:
         return ew.leaky_relu(input, (lower + upper) / 2)
     draws = _random.rng(generator).uniform(lower, upper, tuple(input.shape))
@@ -388,7 +383,7 @@ def glu(input, dim: int = -1):
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size "
                            f"{input.shape[axis]}")
     if not input.dtype.is_floating_point:
-        raise _refused("glu_cpu", input)
+        raise not_implemented("glu_cpu", input.dtype)
     a, b = chunk(input, 2, axis)
     return ew.mul(a, ew.sigmoid(b))
 

@@ -14,7 +14,8 @@ from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar as F
 from numbagrad.ops import scalar_binary as B
-from numbagrad.ops.elementwise import _binary, _map_forward, check_tensor, operands, write_out
+from numbagrad.ops.elementwise import (_binary, _map_forward, check_tensor, not_implemented,
+                                       operands, write_out)
 from numbagrad.ops.inplace import inplace, inplace_method, inplace_operator
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 from numbagrad.tensor import Tensor
@@ -56,12 +57,6 @@ _TENSOR_OR_NUMBER = ("Tensor input, Tensor other, *, Tensor out = None",
                      "Tensor input, Number other, *, Tensor out = None")
 
 
-def _not_implemented(kernel: str, x: Tensor) -> NotImplementedError:
-    """torch's error for a dtype that its ``kernel`` has no loop for, on ``x``'s device."""
-    return NotImplementedError(f'"{kernel}_{x.device.type}" not implemented for '
-                               f"'{dtypes.scalar_name(x.dtype)}'")
-
-
 def _float_dtype(*xs) -> dtypes.dtype:
     """The promoted type of ``xs``, or the default float type where that is not floating."""
     d = dtypes.result_type(*xs)
@@ -89,7 +84,7 @@ def _floating_only(op_def: OpDef, input, other, out) -> Tensor:
     _two_tensors(op, input, other)
     a, b = operands(op, input, other)
     if not a.dtype.is_floating_point:
-        raise _not_implemented(op, a)
+        raise not_implemented(f"{op}_{a.device.type}", a.dtype)
     return write_out(op, apply(op_def, (a, b)), out)
 
 

@@ -9,10 +9,10 @@ here. Predicates and comparisons are in ``ops/logic.py``.
 from __future__ import annotations
 
 from numbagrad import dtypes
-from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar_logic as F
+from numbagrad.ops.comparison import logical_not, wrapped_ints
 from numbagrad.ops.elementwise import (NUMBERS, _binary, _unary, apply_to_tensors, check_tensor,
-                                       invalid_arguments, operands, wrapped_ints, write_out)
+                                       invalid_arguments, not_implemented, operands, write_out)
 from numbagrad.ops.inplace import inplace, inplace_method, inplace_operator, operator_method
 from numbagrad.ops.registry import OpDef, apply
 from numbagrad.tensor import Tensor
@@ -49,11 +49,6 @@ _BITWISE_RAISES = """
     """
 
 
-def _not_implemented(kernel: str, device, d: dtypes.dtype) -> NotImplementedError:
-    return NotImplementedError(
-        f'"{kernel}_{device.type}" not implemented for \'{dtypes.scalar_name(d)}\'')
-
-
 def _bitwise(op: OpDef, kernel: str, input, other, out, shift: bool = False):
     """``op`` on integer or bool operands (a tensor and a tensor or number), promoted as torch."""
     first = input if isinstance(input, Tensor) else other
@@ -62,7 +57,7 @@ def _bitwise(op: OpDef, kernel: str, input, other, out, shift: bool = False):
         raise invalid_arguments(op.name, (input, other), _BITWISE_SIGNATURES)
     d = dtypes.result_type(input, other)
     if d.is_floating_point or (shift and d is dtypes.bool_):
-        raise _not_implemented(kernel, first.device, d)
+        raise not_implemented(f"{kernel}_{first.device.type}", d)
     return write_out(op.name, apply(op, operands(op.name, *wrapped_ints(input, other))), out)
 
 
@@ -108,8 +103,8 @@ def bitwise_not(input, *, out=None):
     """
     check_tensor("bitwise_not", input)
     if input.dtype.is_floating_point:
-        raise _not_implemented("bitwise_not", input.device, input.dtype)
-    result = ew.logical_not(input) if input.dtype is dtypes.bool_ else apply(BITWISE_NOT, (input,))
+        raise not_implemented(f"bitwise_not_{input.device.type}", input.dtype)
+    result = logical_not(input) if input.dtype is dtypes.bool_ else apply(BITWISE_NOT, (input,))
     if isinstance(out, Tensor) and out.dtype is not result.dtype:
         raise RuntimeError(f"Found dtype {dtypes.scalar_name(out.dtype)} but expected "
                            f"{dtypes.scalar_name(result.dtype)}")
@@ -176,7 +171,7 @@ _in_place = {
     "bitwise_right_shift_": _inplace_checked(bitwise_right_shift),
     "bitwise_not_": inplace_method(bitwise_not),
     "logical_and_": inplace_method(logical_and), "logical_or_": inplace_method(logical_or),
-    "logical_xor_": inplace_method(logical_xor), "logical_not_": inplace_method(ew.logical_not),
+    "logical_xor_": inplace_method(logical_xor), "logical_not_": inplace_method(logical_not),
 }
 
 METHODS: dict = {
@@ -202,6 +197,6 @@ METHODS: dict = {
     "__invert__": _invert,
     # logical
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
-    "logical_not": ew.logical_not,
+    "logical_not": logical_not,
     **_in_place,
 }

@@ -18,8 +18,8 @@ from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar as F
 from numbagrad.ops import scalar_binary as B
-from numbagrad.ops.binary import _TENSOR_OR_NUMBER, _not_implemented
-from numbagrad.ops.elementwise import operands, write_out
+from numbagrad.ops.binary import _TENSOR_OR_NUMBER
+from numbagrad.ops.elementwise import not_implemented, operands, write_out
 from numbagrad.ops.inplace import inplace, inplace_method, inplace_operator, operator_method
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 from numbagrad.tensor import Tensor
@@ -82,7 +82,7 @@ def _rounded(op_def: OpDef, op: str, kernel: str, input, other, out) -> Tensor:
     on the host before any kernel runs)."""
     a, b = operands(op, input, other)
     if a.dtype is dtypes.bool_:
-        raise _not_implemented(kernel, a)
+        raise not_implemented(f"{kernel}_{a.device.type}", a.dtype)
     if not a.dtype.is_floating_point and np.any(b._backend().to_host(b._data) == 0):
         raise RuntimeError("ZeroDivisionError")
     return write_out(op, apply(op_def, (a, b)), out)

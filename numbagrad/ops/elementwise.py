@@ -112,8 +112,6 @@ NEG = register(OpDef("neg", partial(_map_forward, F.neg, False), _neg_vjp, kerne
 MUL = _binary("mul", F.mul, F.mul_vjp)
 DIV = _binary("div", F.div, F.div_vjp, saves=("in", "out"))
 POW = _binary("pow", F.pow, F.pow_vjp, saves=("in", "out"))
-MAXIMUM = _binary("maximum", F.maximum, F.maximum_vjp)
-MINIMUM = _binary("minimum", F.minimum, F.minimum_vjp)
 CLAMP_MIN = _binary("clamp_min", F.clamp_min, F.clamp_min_vjp)
 CLAMP_MAX = _binary("clamp_max", F.clamp_max, F.clamp_max_vjp)
 CLAMP = register(OpDef("clamp", partial(_map_forward, F.clamp, False), _clamp_vjp,
@@ -131,13 +129,6 @@ WHERE = register(OpDef("where", _where_forward, _where_vjp,
                        kernels=("map", "sum"), saves_inputs=True, nondiff=(0,)))
 TO_COPY = register(OpDef("to_copy", _to_copy_forward, _to_copy_vjp, kernels=("astype",),
                          half=True))
-EQ = _binary("eq", F.eq, None, out_bool=True)
-NE = _binary("ne", F.ne, None, out_bool=True)
-LT = _binary("lt", F.lt, None, out_bool=True)
-LE = _binary("le", F.le, None, out_bool=True)
-GT = _binary("gt", F.gt, None, out_bool=True)
-GE = _binary("ge", F.ge, None, out_bool=True)
-LOGICAL_NOT = _unary("logical_not", F.logical_not, None, out_bool=True)
 
 
 # ---------------------------------------------------------------------------- argument checks
@@ -150,6 +141,12 @@ def check_tensor(op: str, value, arg: str = "input", position: int | None = 1) -
         where = f" (position {position})" if position is not None else ""
         raise TypeError(f"{op}(): argument '{arg}'{where} must be Tensor, not "
                         f"{type(value).__name__}")
+
+
+def not_implemented(kernel: str, d: dtypes.dtype) -> NotImplementedError:
+    """torch's error for a dtype that its kernel ``kernel`` has no loop for, to raise:
+    ``"sin_vml_cpu" not implemented for 'Long'``."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{dtypes.scalar_name(d)}\'')
 
 
 def write_out(op: str, result: Tensor, out) -> Tensor:
@@ -597,36 +594,6 @@ def apply_to_tensors(op: OpDef, input, other, out) -> Tensor:
     return write_out(op.name, apply(op, operands(op.name, input, other)), out)
 
 
-def maximum(input, other, *, out=None):
-    """Elementwise maximum of two tensors, broadcast and promoted, nan-propagating.
-
-    d/da = 1 where a > b, d/db = 1 where b > a; a tie sends half the gradient to each side.
-
-    Raises
-    ------
-    TypeError
-        If either argument is not a tensor (torch takes no numbers here).
-    RuntimeError
-        If the shapes do not broadcast, or ``out`` cannot hold the result.
-    """
-    return apply_to_tensors(MAXIMUM, input, other, out)
-
-
-def minimum(input, other, *, out=None):
-    """Elementwise minimum of two tensors, broadcast and promoted, nan-propagating.
-
-    d/da = 1 where a < b, d/db = 1 where b < a; a tie sends half the gradient to each side.
-
-    Raises
-    ------
-    TypeError
-        If either argument is not a tensor (torch takes no numbers here).
-    RuntimeError
-        If the shapes do not broadcast, or ``out`` cannot hold the result.
-    """
-    return apply_to_tensors(MINIMUM, input, other, out)
-
-
 def where(condition, input, other):
     """``input`` where ``condition`` holds, else ``other``, all broadcast together.
 
@@ -652,87 +619,3 @@ def invalid_arguments(op: str, args: tuple, signatures: tuple) -> TypeError:
     lines = "".join(f"\n * ({s})" for s in signatures)
     return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
                      f"expected one of:{lines}\n")
-
-
-def _wrapped_int(value: int, d: dtypes.dtype) -> int:
-    bits = 8 * d.itemsize
-    if value >= 1 << 64:
-        raise OverflowError("int too big to convert")
-    if value < -(1 << 63):
-        raise OverflowError("can't convert negative int to unsigned")
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if d.is_signed and value >> (bits - 1) else value
-
-
-def wrapped_ints(*xs) -> tuple:
-    """``xs`` with each Python int taken modulo 2**bits of the integer dtype the op computes in,
-    as torch converts numbers (``int32_tensor & 2**40`` is ``int32_tensor & 0``).
-
-    Raises
-    ------
-    OverflowError
-        For an int outside [-2**63, 2**64), in torch's words.
-    """
-    first = xs[0]
-    if isinstance(first, Tensor) and first.dtype.is_floating_point:
-        return xs  # the hot path: a float tensor computes in floats whatever the number
-    if not any(type(x) is int or isinstance(x, np.integer) for x in xs):
-        return xs
-    d = dtypes.result_type(*xs)
-    if d.is_floating_point:
-        return xs
-    return tuple(_wrapped_int(int(x), d) if type(x) is int or isinstance(x, np.integer) else x
-                 for x in xs)
-
-
-def _comparison(op: OpDef, sign: str, name: str | None = None):
-    name = name or op.name
-
-    def compare(input, other, *, out=None):
-        if not isinstance(input, Tensor) or not isinstance(other, (Tensor, *NUMBERS)):
-            raise invalid_arguments(name, (input, other), (
-                "Tensor input, Tensor other, *, Tensor out = None",
-                "Tensor input, Number other, *, Tensor out = None"))
-        result = apply(op, operands(name, *wrapped_ints(input, other)))
-        return result if out is None else write_out(name, result, out)
-
-    compare.__name__ = compare.__qualname__ = name
-    compare.__doc__ = f"""``input {sign} other`` elementwise as a bool tensor; no gradient.
-
-    Operands are compared in their promoted dtype (an int tensor against 2.5 in floats).
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor or ``other`` neither a tensor nor a number.
-    RuntimeError
-        If the shapes do not broadcast, or ``out`` cannot hold the result.
-    """
-    return compare
-
-
-eq = _comparison(EQ, "==")
-ne = _comparison(NE, "!=")
-lt = _comparison(LT, "<")
-le = _comparison(LE, "<=")
-gt = _comparison(GT, ">")
-ge = _comparison(GE, ">=")
-greater = _comparison(GT, ">", "greater")
-greater_equal = _comparison(GE, ">=", "greater_equal")
-less = _comparison(LT, "<", "less")
-less_equal = _comparison(LE, "<=", "less_equal")
-not_equal = _comparison(NE, "!=", "not_equal")
-
-
-def logical_not(input, *, out=None):
-    """``not x`` for each element (nonzero and nan count as true), as a bool tensor; no gradient.
-
-    Raises
-    ------
-    TypeError
-        If ``input`` is not a tensor.
-    RuntimeError
-        If ``out`` cannot hold the result.
-    """
-    check_tensor("logical_not", input)
-    return write_out("logical_not", apply(LOGICAL_NOT, (input,)), out)

@@ -17,15 +17,15 @@ from numbagrad.ops import elementwise as ew
 from numbagrad.ops import reduce
 from numbagrad.ops import scalar_logic as F
 from numbagrad.ops.bitwise import logical_and, logical_or
-from numbagrad.ops.elementwise import (_map_forward, _unary, check_tensor, greater, greater_equal,
-                                       less, less_equal, not_equal, operands, write_out)
+from numbagrad.ops.comparison import (eq, ge, greater, greater_equal, gt, le, less, less_equal,
+                                      lt, ne, not_equal)
+from numbagrad.ops.elementwise import _map_forward, _unary, check_tensor, operands, write_out
 from numbagrad.ops.inplace import inplace_method
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.tensor import Tensor
 
-__all__ = ["allclose", "equal", "greater", "greater_equal", "is_floating_point", "is_nonzero",
-           "is_tensor", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "isreal",
-           "less", "less_equal", "not_equal", "numel"]
+__all__ = ["allclose", "equal", "is_floating_point", "is_nonzero", "is_tensor", "isclose",
+           "isfinite", "isinf", "isnan", "isneginf", "isposinf", "isreal", "numel"]
 
 ISNAN = _unary("isnan", F.isnan, None, out_bool=True)
 ISINF = _unary("isinf", F.isinf, None, out_bool=True)
@@ -136,7 +136,7 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: b
             raise RuntimeError(
                 f"{name} must be greater than or equal to zero, but got {float(value):g}")
     if rtol == 0 and atol == 0:
-        close = ew.eq(input, other)  # exact, also for integers beyond the float's precision
+        close = eq(input, other)  # exact, also for integers beyond the float's precision
     else:
         a, b = input, other
         if not a.dtype.is_floating_point:
@@ -184,7 +184,7 @@ def equal(input, other) -> bool:
     check_tensor("equal", other, "other", 2)
     if tuple(input.shape) != tuple(other.shape):
         return False
-    return _all_true(ew.eq(input, other))
+    return _all_true(eq(input, other))
 
 
 def is_tensor(obj) -> bool:
@@ -259,8 +259,8 @@ def _format(self: Tensor, format_spec: str) -> str:
 
 # ---------------------------------------------------------------------------- Tensor methods
 
-_COMPARISONS = (("eq", ew.eq), ("ne", ew.ne), ("lt", ew.lt), ("le", ew.le), ("gt", ew.gt),
-                ("ge", ew.ge), ("greater", greater), ("greater_equal", greater_equal),
+_COMPARISONS = (("eq", eq), ("ne", ne), ("lt", lt), ("le", le), ("gt", gt),
+                ("ge", ge), ("greater", greater), ("greater_equal", greater_equal),
                 ("less", less), ("less_equal", less_equal), ("not_equal", not_equal))
 
 METHODS: dict = {

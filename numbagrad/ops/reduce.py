@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from numbagrad import dtypes, return_types
+from numbagrad.ops import comparison
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar as F
 from numbagrad.ops.registry import OpDef, apply, register
@@ -509,7 +510,7 @@ def _extreme(op: OpDef, full: OpDef, result_type, input, dim, keepdim: bool):
 
     name = op.name
     if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
-        return (ew.maximum if name == "max" else ew.minimum)(input, dim)
+        return (comparison.maximum if name == "max" else comparison.minimum)(input, dim)
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "

@@ -23,7 +23,7 @@ from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar_unary as F
 from numbagrad.ops.elementwise import (NOT_A_TENSOR, _binary, _float_op, _floating, _map_forward,
-                                       _unary, check_tensor, operands, write_out)
+                                       _unary, check_tensor, not_implemented, operands, write_out)
 from numbagrad.ops.inplace import inplace_method
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.ops.shape import clone
@@ -104,12 +104,6 @@ erfinv = _float_op(ERFINV, "Inverse error function; +-inf at +-1, nan beyond. "
 i0 = _float_op(I0, "Modified Bessel function of the first kind, order 0. d/dx = i1(x).")
 
 
-def _not_implemented(kernel: str, input) -> NotImplementedError:
-    """torch's error for a dtype that its CPU kernel ``kernel`` does not take."""
-    return NotImplementedError(
-        f'"{kernel}" not implemented for \'{dtypes.scalar_name(input.dtype)}\'')
-
-
 def _rounding_op(op: OpDef, doc: str, name: str | None = None):
     """The public function ``name(input, *, out=None)`` of a rounding op, named after the op
     unless ``name`` gives an alias: integer tensors are copied, bool ones refused."""
@@ -118,7 +112,7 @@ def _rounding_op(op: OpDef, doc: str, name: str | None = None):
     def function(input, *, out=None):
         check_tensor(name, input)
         if input.dtype is dtypes.bool_:
-            raise _not_implemented(f"{op.name}_vml_cpu", input)
+            raise not_implemented(f"{op.name}_vml_cpu", input.dtype)
         result = apply(op, (input,)) if input.dtype.is_floating_point else clone(input)
         return write_out(name, result, out)
 
@@ -158,7 +152,7 @@ def round(input, *, decimals: int = 0, out=None):  # noqa: A001 - torch's name
         return _round(input, out=out)
     check_tensor("round", input)
     if not input.dtype.is_floating_point:
-        raise _not_implemented("round_cpu", input)
+        raise not_implemented("round_cpu", input.dtype)
     scale = 10.0 ** decimals if decimals > 0 else -(10.0 ** -decimals)
     x, p = operands("round", input, scale, dtype=input.dtype)
     return write_out("round", apply(ROUND_DECIMALS, (x, p)), out)
@@ -177,7 +171,7 @@ def frac(input, *, out=None):
     """
     check_tensor("frac", input)
     if not input.dtype.is_floating_point:
-        raise _not_implemented("frac_cpu", input)
+        raise not_implemented("frac_cpu", input.dtype)
     return write_out("frac", apply(FRAC, (input,)), out)
 
 

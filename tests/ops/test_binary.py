@@ -344,7 +344,6 @@ def test_integer_inplace_forms_keep_the_type_or_refuse_as_torch():
 
 
 def test_reflected_operators_match_torch():
-    torch = _torch()
     for dtype in ("float32", "int64"):
         (t,), (n,) = _both(dtype, [3, -4, 5])
         for expr in ("7 // x", "-7 % x", "2 ** x", "x // 2", "x % -3", "7.5 // x", "-7.5 % x"):
