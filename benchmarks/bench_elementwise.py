@@ -7,17 +7,22 @@ hold no compilation.
 import numbagrad as torch
 
 SIZES = [1, 1000, 1_000_000]
-OPS = ["add", "mul", "exp", "sigmoid"]
+# The arithmetic of every step, and one op of each formula family (unary math, binary math,
+# activations), whose kernels come from the same loop templates.
+_FORMS = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "exp": lambda a, b: torch.exp(a),
+    "sigmoid": lambda a, b: torch.sigmoid(a),
+    "sin": lambda a, b: torch.sin(a),
+    "atan2": lambda a, b: torch.atan2(a, b),
+    "gelu": lambda a, b: torch.nn.functional.gelu(a),
+}
+OPS = list(_FORMS)
 
 
 def _apply(op, a, b):
-    if op == "add":
-        return a + b
-    if op == "mul":
-        return a * b
-    if op == "exp":
-        return torch.exp(a)
-    return torch.sigmoid(a)
+    return _FORMS[op](a, b)
 
 
 class TimeElementwise:
