@@ -58,15 +58,20 @@ def wrapped_ints(*xs) -> tuple:
                  for x in xs)
 
 
+_TENSOR_OR_NUMBER = (Tensor, *NUMBERS)
+
+
 def _comparison(op: OpDef, sign: str, name: str | None = None):
     name = name or op.name
 
     def compare(input, other, *, out=None):
-        if not isinstance(input, Tensor) or not isinstance(other, (Tensor, *NUMBERS)):
+        if not isinstance(input, Tensor) or not isinstance(other, _TENSOR_OR_NUMBER):
             raise invalid_arguments(name, (input, other), (
                 "Tensor input, Tensor other, *, Tensor out = None",
                 "Tensor input, Number other, *, Tensor out = None"))
-        result = apply(op, operands(name, *wrapped_ints(input, other)))
+        if input._data.dtype.kind != "f":  # a float tensor compares in floats (the hot path)
+            input, other = wrapped_ints(input, other)
+        result = apply(op, operands(name, input, other))
         return result if out is None else write_out(name, result, out)
 
     compare.__name__ = compare.__qualname__ = name
