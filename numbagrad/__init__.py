@@ -39,6 +39,19 @@ from numbagrad.ops.logic import (allclose, equal, is_floating_point, is_nonzero,
                                  isfinite, isinf, isnan, isneginf, isposinf, isreal, numel)
 from numbagrad.ops.activation import (celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_,
                                       threshold, threshold_)
+from numbagrad.ops.rearrange import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
+                                     broadcast_tensors, broadcast_to, column_stack, dsplit,
+                                     dstack, flip, fliplr, flipud, hsplit, hstack, meshgrid,
+                                     moveaxis, movedim, narrow, roll, rot90, row_stack, swapaxes,
+                                     swapdims, tensor_split, tile, unbind, unflatten, vsplit,
+                                     vstack)
+from numbagrad.ops.statistics import (all, any, aminmax, count_nonzero, logsumexp, nanmean,
+                                      nansum, std_mean, var_mean)
+from numbagrad.ops.masked import (argwhere, index_add, index_copy, index_fill, index_select,
+                                  masked_fill, masked_select, nonzero, scatter, scatter_add,
+                                  take, take_along_dim)
+from numbagrad.ops.sort import argsort, kthvalue, msort, sort, topk
+from numbagrad.ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
 from numbagrad.ops.index import gather
 from numbagrad.ops.linalg import bmm, matmul, mm
 from numbagrad.ops.nn_ops import log_softmax, softmax

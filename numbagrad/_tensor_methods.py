@@ -13,7 +13,8 @@ from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.device import as_device
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import (activation, binary, bitwise, comparison, division, index, linalg,
-                           logic, nn_ops, reduce, shape, unary)
+                           logic, masked, nn_ops, rearrange, reduce, scan, shape, sort,
+                           statistics, unary)
 from numbagrad.ops.inplace import inplace as _inplace
 from numbagrad.ops.inplace import inplace_operator as _iop
 from numbagrad.ops.inplace import operator_method as _operator
@@ -324,7 +325,8 @@ _METHODS = {
 }
 
 # Each op family lists its own methods, in-place forms and operators (``METHODS``).
-for _family in (comparison, unary, binary, division, bitwise, logic, activation):
+for _family in (comparison, unary, binary, division, bitwise, logic, activation, statistics,
+                scan, sort, rearrange, masked):
     _METHODS.update(_family.METHODS)
 
 for _name, _fn in _METHODS.items():

@@ -24,3 +24,9 @@ def _return_type(name: str, fields: tuple) -> type:
 
 max = _return_type("max", ("values", "indices"))  # noqa: A001 - torch's name
 min = _return_type("min", ("values", "indices"))  # noqa: A001 - torch's name
+cummax = _return_type("cummax", ("values", "indices"))
+cummin = _return_type("cummin", ("values", "indices"))
+aminmax = _return_type("aminmax", ("min", "max"))
+sort = _return_type("sort", ("values", "indices"))
+topk = _return_type("topk", ("values", "indices"))
+kthvalue = _return_type("kthvalue", ("values", "indices"))

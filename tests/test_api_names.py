@@ -34,6 +34,15 @@ FUNCTIONAL = ("gelu silu mish elu celu selu softplus softsign hardtanh relu6 har
               "softmin relu leaky_relu sigmoid tanh softmax log_softmax").split()
 MODULES = ("GELU SiLU Mish ELU CELU SELU Softplus Softsign Hardtanh ReLU6 Hardsigmoid Hardswish "
            "LogSigmoid Tanhshrink Hardshrink Softshrink Threshold RReLU PReLU GLU Softmin").split()
+# Reductions, scans, sorting, rearranging and masked/index ops (both function and method).
+SHAPE_AND_INDEX = ("all any count_nonzero logsumexp nansum nanmean aminmax cumsum cumprod cummax "
+                   "cummin logcumsumexp sort argsort msort topk kthvalue tile flip fliplr flipud "
+                   "roll rot90 narrow unbind movedim moveaxis swapaxes swapdims broadcast_to "
+                   "tensor_split hsplit vsplit dsplit unflatten masked_fill masked_select "
+                   "index_select take take_along_dim nonzero argwhere scatter scatter_add "
+                   "index_add index_fill index_copy").split()
+FUNCTION_ONLY = ("hstack vstack dstack column_stack row_stack atleast_1d atleast_2d atleast_3d "
+                 "broadcast_tensors meshgrid std_mean var_mean").split()
 # Math that torch offers as a method and, in place, as ``name_``.
 IN_PLACE = ("sin cos tan asin acos atan sinh cosh asinh acosh atanh exp exp2 expm1 log log2 log10 "
             "log1p sqrt rsqrt reciprocal floor ceil round trunc fix frac erf erfc erfinv sign "
@@ -43,9 +52,12 @@ IN_PLACE = ("sin cos tan asin acos atan sinh cosh asinh acosh atanh exp exp2 exp
             "bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift logical_and "
             "logical_or logical_xor logical_not eq ne lt le gt ge").split()
 
-CASES = ([("torch", n) for n in UNARY + BINARY + LOGIC + TOP_LEVEL_ONLY]
-         + [("Tensor", n) for n in UNARY + BINARY + LOGIC + METHOD_ONLY]
-         + [("Tensor", n + "_") for n in IN_PLACE]
+CASES = ([("torch", n) for n in UNARY + BINARY + LOGIC + TOP_LEVEL_ONLY + SHAPE_AND_INDEX
+          + FUNCTION_ONLY]
+         + [("Tensor", n) for n in UNARY + BINARY + LOGIC + METHOD_ONLY + SHAPE_AND_INDEX
+            + ["repeat"]]
+         + [("Tensor", n + "_") for n in IN_PLACE + "cumsum cumprod masked_fill scatter "
+            "scatter_add index_add index_fill index_copy".split()]
          + [("nn.functional", n) for n in FUNCTIONAL] + [("nn", n) for n in MODULES])
 
 

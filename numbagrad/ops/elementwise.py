@@ -594,16 +594,27 @@ def apply_to_tensors(op: OpDef, input, other, out) -> Tensor:
     return write_out(op.name, apply(op, operands(op.name, input, other)), out)
 
 
-def where(condition, input, other):
-    """``input`` where ``condition`` holds, else ``other``, all broadcast together.
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other``, all broadcast together; with the
+    condition alone, ``nonzero(condition, as_tuple=True)``.
 
     The gradient goes to ``input`` where the condition holds and to ``other`` elsewhere.
     """
+    if input is None and other is None:
+        from numbagrad.ops.masked import nonzero
+
+        return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor) or condition.dtype is not dtypes.bool_:
         raise TypeError(
             "where: expected condition to be a bool tensor, got "
             f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}"
         )
+    if not isinstance(input, Tensor) and not isinstance(other, (Tensor, np.ndarray)):
+        # Two numbers: the first becomes a 0-d tensor of its own default dtype, and the
+        # promotion with the second is torch's (1 and 0 give int64, 1.0 and 0 float32).
+        from numbagrad.creation import tensor
+
+        input = tensor(input, device=condition.device)
     a, b = operands("where", input, other)
     _check_broadcast("where", [condition._data.shape, a._data.shape, b._data.shape])
     return apply(WHERE, (condition, a, b))

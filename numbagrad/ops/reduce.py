@@ -138,7 +138,7 @@ def _sum(input, axes, keepdim: bool, dtype: dtypes.dtype | None = None):
     return apply(SUM, (input,), axes=axes, keepdim=keepdim, dtype=dtype.np_type)
 
 
-def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None):  # noqa: A001
     """Sum of the elements over ``dim`` (all dimensions when None). d/dx_i = 1.
 
     Parameters
@@ -151,6 +151,8 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
     dtype : numbagrad.dtype, optional
         Result type; the input is converted to it first. By default floats keep their type and
         bool and integer tensors sum to int64, as torch. Float32 sums accumulate in float64.
+    axis : int or tuple of int, optional
+        NumPy's name for ``dim`` (torch accepts it too; not both).
 
     Returns
     -------
@@ -171,6 +173,10 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
     >>> torch.tensor([True, False, True]).sum()
     tensor(2)
     """
+    if axis is not None:  # NumPy's name for dim, which torch also accepts
+        if dim is not None:
+            raise TypeError(f"sum(): got both dim={dim} and axis={axis}")
+        dim = axis
     axes = _axes("sum", input, dim)
     return _sum(input, axes, keepdim, None if dtype is None else dtypes.as_dtype(dtype))
 
@@ -192,7 +198,7 @@ def _mean_vjp(be, g, node):
 MEAN = register(OpDef("mean", _mean_forward, _mean_vjp, kernels=("sum", "map", "full", "empty")))
 
 
-def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
     """Mean of the elements over ``dim`` (all dimensions when None). d/dx_i = 1/n.
 
     Parameters
@@ -203,6 +209,8 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
     keepdim : bool
     dtype : numbagrad.dtype, optional
         A floating type to convert the input to first.
+    axis : int or tuple of int, optional
+        NumPy's name for ``dim``.
 
     Returns
     -------
@@ -223,6 +231,10 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
     >>> torch.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(dim=1)
     tensor([1.5000, 4.0000])
     """
+    if axis is not None:  # NumPy's name for dim, which torch also accepts
+        if dim is not None:
+            raise TypeError(f"mean(): got both dim={dim} and axis={axis}")
+        dim = axis
     out = input.dtype if dtype is None else dtypes.as_dtype(dtype)
     if not out.is_floating_point:
         which = "Input" if dtype is None else "Optional"
@@ -267,7 +279,8 @@ def _var(op: str, input, dim, unbiased, keepdim: bool, correction):
     return ew.div(_sum(ew.mul(centred, centred), axes, keepdim), dof)
 
 
-def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        axis=None):
     """Variance over ``dim``: sum((x - mean)**2) / (n - correction).
 
     d/dx_i = 2 (x_i - mean) / (n - correction).
@@ -287,6 +300,8 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     keepdim : bool
     correction : int or float, optional
         Subtracted from the number of elements (Bessel's correction); 1 by default.
+    axis : int or tuple of int, optional
+        NumPy's name for ``dim``.
 
     Returns
     -------
@@ -311,10 +326,15 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     >>> x.var(0, False)
     tensor([2.2500, 0.2500])
     """
+    if axis is not None:  # NumPy's name for dim, which torch also accepts
+        if dim is not None:
+            raise TypeError(f"var(): got both dim={dim} and axis={axis}")
+        dim = axis
     return _var("var", input, dim, unbiased, keepdim, correction)
 
 
-def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        axis=None):
     """Standard deviation over ``dim``: sqrt(var). d/dx_i = (x_i - mean) / ((n - correction) std).
 
     Takes the same arguments as :func:`var`.
@@ -325,6 +345,10 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     >>> torch.tensor([1.0, 3.0]).std()
     tensor(1.4142)
     """
+    if axis is not None:  # NumPy's name for dim, which torch also accepts
+        if dim is not None:
+            raise TypeError(f"std(): got both dim={dim} and axis={axis}")
+        dim = axis
     return ew.sqrt(_var("std", input, dim, unbiased, keepdim, correction))
 
 

@@ -43,11 +43,14 @@ from numbagrad.backends.cuda.rnn import (
                                           rnn_layer,
                                           rnn_layer_vjp,
 )
+from numbagrad.backends.cuda.scan import (cummax, cummax_vjp, cumprod, cumprod_vjp, cumsum,
+                                          logcumsumexp, logcumsumexp_vjp)
+from numbagrad.backends.cuda.sort import sort
 from numbagrad.backends.cuda.shape import basic_index, cat, expand, permute, reshape
 
 __all__ = ["cross_entropy", "cross_entropy_vjp",
            "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
-           "reshape", "scatter_add", "take",
+           "reshape", "scatter_add", "take", "sort",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
            "softmax", "softmax_vjp",
@@ -56,4 +59,6 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "avg_pool2d", "avg_pool2d_backward", "conv2d", "conv2d_backward_bias",
            "conv2d_backward_input", "conv2d_backward_weight", "max_pool2d",
            "max_pool2d_backward",
-           "lstm_layer", "lstm_layer_vjp", "rnn_layer", "rnn_layer_vjp"]
+           "lstm_layer", "lstm_layer_vjp", "rnn_layer", "rnn_layer_vjp",
+           "cummax", "cummax_vjp", "cumprod", "cumprod_vjp", "cumsum", "logcumsumexp",
+           "logcumsumexp_vjp"]
