@@ -10,6 +10,7 @@ import numpy as np
 from numbagrad import dtypes
 from numbagrad.creation import _dtype, _finish, _finish_gpu, _shape, _size
 from numbagrad.device import as_device
+from numbagrad.ops.elementwise import not_implemented
 from numbagrad.random import rng
 from numbagrad.tensor import Tensor
 
@@ -28,7 +29,7 @@ def _float_dtype(dtype, op: str) -> np.dtype:
     """The NumPy type of a random float tensor; integer types raise as torch's kernels do."""
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     if not d.is_floating_point:
-        raise NotImplementedError(f'"{op}" not implemented for \'{dtypes.scalar_name(d)}\'')
+        raise not_implemented(op, d)
     return d.np_type
 
 

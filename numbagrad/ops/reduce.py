@@ -126,6 +126,15 @@ def _sum_vjp(be, g, node):
 SUM = register(OpDef("sum", _sum_forward, _sum_vjp, kernels=("sum", "map", "empty")))
 
 
+def dim_or_axis(op: str, dim, axis):
+    """``dim``, or NumPy's ``axis=`` alias that torch also accepts (not both)."""
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{op}(): got both dim={dim} and axis={axis}")
+    return axis
+
+
 def _sum(input, axes, keepdim: bool, dtype: dtypes.dtype | None = None):
     """The sum primitive on checked ``axes``; ``dtype`` as torch (the input is cast to it)."""
     if dtype is not None and dtype is not input.dtype and not (
@@ -173,10 +182,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None):  # no
     >>> torch.tensor([True, False, True]).sum()
     tensor(2)
     """
-    if axis is not None:  # NumPy's name for dim, which torch also accepts
-        if dim is not None:
-            raise TypeError(f"sum(): got both dim={dim} and axis={axis}")
-        dim = axis
+    dim = dim_or_axis("sum", dim, axis)
     axes = _axes("sum", input, dim)
     return _sum(input, axes, keepdim, None if dtype is None else dtypes.as_dtype(dtype))
 
@@ -231,10 +237,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
     >>> torch.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(dim=1)
     tensor([1.5000, 4.0000])
     """
-    if axis is not None:  # NumPy's name for dim, which torch also accepts
-        if dim is not None:
-            raise TypeError(f"mean(): got both dim={dim} and axis={axis}")
-        dim = axis
+    dim = dim_or_axis("mean", dim, axis)
     out = input.dtype if dtype is None else dtypes.as_dtype(dtype)
     if not out.is_floating_point:
         which = "Input" if dtype is None else "Optional"
@@ -326,10 +329,7 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     >>> x.var(0, False)
     tensor([2.2500, 0.2500])
     """
-    if axis is not None:  # NumPy's name for dim, which torch also accepts
-        if dim is not None:
-            raise TypeError(f"var(): got both dim={dim} and axis={axis}")
-        dim = axis
+    dim = dim_or_axis("var", dim, axis)
     return _var("var", input, dim, unbiased, keepdim, correction)
 
 
@@ -345,10 +345,7 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     >>> torch.tensor([1.0, 3.0]).std()
     tensor(1.4142)
     """
-    if axis is not None:  # NumPy's name for dim, which torch also accepts
-        if dim is not None:
-            raise TypeError(f"std(): got both dim={dim} and axis={axis}")
-        dim = axis
+    dim = dim_or_axis("std", dim, axis)
     return ew.sqrt(_var("std", input, dim, unbiased, keepdim, correction))
 
 

@@ -13,15 +13,6 @@ from numbagrad.ops import elementwise as ew
 from numbagrad.ops.elementwise import check_tensor, write_out
 
 
-def _dim_or_axis(op: str, dim, axis):
-    """``dim``, or NumPy's ``axis=`` alias that torch also accepts (not both)."""
-    if axis is None:
-        return dim
-    if dim is not None:
-        raise TypeError(f"{op}(): got both dim={dim} and axis={axis}")
-    return axis
-
-
 # ---------------------------------------------------------------------------- all, any, count
 
 
@@ -71,7 +62,7 @@ def all(input, dim=None, keepdim: bool = False, *, out=None, axis=None):  # noqa
     tensor([False,  True])
     """
     check_tensor("all", input)
-    dim = _dim_or_axis("all", dim, axis)
+    dim = reduce.dim_or_axis("all", dim, axis)
     zeros = _count_where("all", comparison.eq, input, dim, keepdim)
     result = comparison.ne(input, 0) if zeros is None else comparison.eq(zeros, 0)
     return _logical_result(input, result, "all", out)
@@ -89,7 +80,7 @@ def any(input, dim=None, keepdim: bool = False, *, out=None, axis=None):  # noqa
     tensor([False,  True])
     """
     check_tensor("any", input)
-    dim = _dim_or_axis("any", dim, axis)
+    dim = reduce.dim_or_axis("any", dim, axis)
     nonzeros = _count_where("any", comparison.ne, input, dim, keepdim)
     result = comparison.ne(input, 0) if nonzeros is None else comparison.gt(nonzeros, 0)
     return _logical_result(input, result, "any", out)
@@ -114,7 +105,7 @@ def count_nonzero(input, dim=None, *, axis=None):
     tensor([2, 1])
     """
     check_tensor("count_nonzero", input)
-    dim = _dim_or_axis("count_nonzero", dim, axis)
+    dim = reduce.dim_or_axis("count_nonzero", dim, axis)
     axes = reduce._axes("count_nonzero", input, dim)
     return reduce._sum(comparison.ne(input, 0), axes, False)
 
@@ -154,7 +145,7 @@ def logsumexp(input, dim=None, keepdim: bool = False, *, out=None, axis=None):
     tensor([0.6931, 1.6931])
     """
     check_tensor("logsumexp", input)
-    dim = _dim_or_axis("logsumexp", dim, axis)
+    dim = reduce.dim_or_axis("logsumexp", dim, axis)
     if dim is None:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     x = ew._floating(input)
@@ -193,7 +184,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axis
     tensor(3.)
     """
     check_tensor("nansum", input)
-    dim = _dim_or_axis("nansum", dim, axis)
+    dim = reduce.dim_or_axis("nansum", dim, axis)
     if input.dtype.is_floating_point:
         input = ew.where(logic.isnan(input), 0.0, input)
     return write_out("nansum", reduce.sum(input, dim, keepdim, dtype=dtype), out)
@@ -218,7 +209,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axi
     tensor(1.5000)
     """
     check_tensor("nanmean", input)
-    dim = _dim_or_axis("nanmean", dim, axis)
+    dim = reduce.dim_or_axis("nanmean", dim, axis)
     if not input.dtype.is_floating_point:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {reduce._TORCH_NAMES.get(input.dtype.name, input.dtype)}")
@@ -302,7 +293,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     (tensor(2.), tensor(2.))
     """
     check_tensor("var_mean", input)
-    dim = _dim_or_axis("var_mean", dim, axis)
+    dim = reduce.dim_or_axis("var_mean", dim, axis)
     var = reduce._var("var_mean", input, dim, unbiased, keepdim, correction)
     dim, _ = reduce._correction("var_mean", dim, unbiased, correction)
     return var, reduce.mean(input, dim, keepdim)
@@ -321,7 +312,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     (tensor(1.), tensor(2.))
     """
     check_tensor("std_mean", input)
-    dim = _dim_or_axis("std_mean", dim, axis)
+    dim = reduce.dim_or_axis("std_mean", dim, axis)
     var = reduce._var("std_mean", input, dim, unbiased, keepdim, correction)
     dim, _ = reduce._correction("std_mean", dim, unbiased, correction)
     return ew.sqrt(var), reduce.mean(input, dim, keepdim)
