@@ -1,10 +1,10 @@
 """Sorting: sort, argsort, msort, topk, kthvalue.
 
-One primitive, ``sort`` along one dim, returns the sorted values and keeps the indices on its
-node; its vjp sends each value's gradient back to the position it came from (a scatter by the
-indices). ``argsort`` and ``msort`` are its two halves; ``topk`` and ``kthvalue`` are slices of
-a full sort, so they get their gradient and both devices from it (O(n log n) per row where a
-selection would be O(n), the price of one kernel instead of three).
+One primitive, ``sort`` along one dim, returns the first ``k`` sorted values and keeps their
+indices on its node; its vjp sends each value's gradient back to the position it came from (a
+scatter by the indices). ``argsort`` and ``msort`` are the two halves of a full sort. ``topk``
+and ``kthvalue`` ask for the first ``k`` only, which the backends select without sorting the
+whole row while ``k`` is small (``backends/cpu/sort.py``).
 
 The order is torch's: nan is larger than every number, and the sort is stable (equal elements
 keep their input order, also when descending), whatever ``stable`` says. torch's own ``topk``
@@ -12,6 +12,8 @@ and ``kthvalue`` may pick another of several equal elements; here they pick the 
 stable order.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -25,31 +27,37 @@ from numbagrad.ops.registry import OpDef, apply, register
 
 def _layout(shape: tuple, axis: int) -> tuple:
     """``(outer, n, inner)`` of an array of ``shape`` sorted along ``axis`` (0-d: one element)."""
-    outer = int(np.prod(shape[:axis], dtype=np.int64))
-    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    outer = math.prod(shape[:axis])  # math.prod: np.prod costs microseconds on a tuple
+    inner = math.prod(shape[axis + 1:])
     return outer, (shape[axis] if shape else 1), inner
 
 
-def _sort_forward(be, x, axis, descending):
-    values, indices = be.sort(be.reshape(be.contiguous(x), _layout(x.shape, axis)), descending)
-    return be.reshape(values, x.shape), be.reshape(indices, x.shape)
+def _sort_forward(be, x, axis, descending, k):
+    outer, n, inner = _layout(x.shape, axis)
+    x3 = be.reshape(be.contiguous(x), (outer, n, inner))
+    values, indices = (be.sort(x3, descending) if k == n else be.topk(x3, k, descending))
+    shape = x.shape[:axis] + (k,) + x.shape[axis + 1:] if x.ndim else ()
+    return be.reshape(values, shape), be.reshape(indices, shape)
 
 
 def _sort_vjp(be, g, node):
     """Each sorted value's gradient goes back to the position it was taken from."""
     shape = node.in_shapes[0]
-    layout = _layout(shape, node.attrs["axis"])
-    grad = be.zeros(layout, node.in_dtypes[0])
-    be.scatter_add(grad, be.reshape(node.extra, layout), be.reshape(be.contiguous(g), layout))
+    outer, n, inner = _layout(shape, node.attrs["axis"])
+    kept = (outer, node.attrs["k"], inner)
+    grad = be.zeros((outer, n, inner), node.in_dtypes[0])
+    be.scatter_add(grad, be.reshape(node.extra, kept), be.reshape(be.contiguous(g), kept))
     return (be.reshape(grad, shape),)
 
 
+# The first k of the sorted order: all of it for sort, a selection for topk and kthvalue.
 SORT = register(OpDef("sort", _sort_forward, _sort_vjp,
-                      kernels=("sort", "scatter_add", "zeros", "reshape", "contiguous")))
+                      kernels=("sort", "topk", "scatter_add", "zeros", "reshape", "contiguous")))
 
 
-def _sorted(op: str, input, dim, descending: bool) -> tuple:
-    """``(values, indices, axis)`` of ``input`` sorted along ``dim``, recorded when needed."""
+def _sorted(op: str, input, dim, descending: bool, k: int | None = None) -> tuple:
+    """``(values, indices, axis)`` of ``input`` sorted along ``dim``, recorded when needed; only
+    the first ``k`` along ``dim`` when ``k`` is given."""
     from numbagrad.tensor import Tensor, grad_enabled
 
     check_tensor(op, input)
@@ -57,15 +65,17 @@ def _sorted(op: str, input, dim, descending: bool) -> tuple:
     if not isinstance(descending, (bool, np.bool_)):
         raise TypeError(f"{op}(): argument 'descending' must be bool, not "
                         f"{type(descending).__name__}")
+    if k is None:
+        k = input.shape[axis] if input.ndim else 1
     half = input.dtype is dtypes.float16
     x = ew.cast(input, dtypes.float32) if half else input  # the kernels have no float16 loop
     if grad_enabled() and x.requires_grad:
-        values = apply(SORT, (x,), axis=axis, descending=bool(descending))
+        values = apply(SORT, (x,), axis=axis, descending=bool(descending), k=k)
         indices = values.grad_fn.extra
     else:
         # Nothing is recorded, so apply would drop the indices with the node: run the forward.
         array, indices = SORT.forward(x._backend(), x._data, axis=axis,
-                                      descending=bool(descending))
+                                      descending=bool(descending), k=k)
         values = Tensor._make(array, x._device)
     if half:
         values = ew.cast(values, dtypes.float16)
@@ -205,9 +215,8 @@ def topk(input, k: int, dim: int | None = None, largest: bool = True,
     if not 0 <= k <= size:
         raise RuntimeError(f"topk(): selected index k out of range: k = {k}, but dim {axis} "
                            f"has size {size}")
-    values, indices, _ = _sorted("topk", input, axis, bool(largest))
-    return _write_pair("topk", return_types.topk, _take(values, axis, 0, k),
-                       _take(indices, axis, 0, k), out)
+    values, indices, _ = _sorted("topk", input, axis, bool(largest), k)
+    return _write_pair("topk", return_types.topk, values, indices, out)
 
 
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
@@ -254,7 +263,7 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}: "
                            f"k = {k}, size {size}")
-    values, indices, _ = _sorted("kthvalue", input, axis, False)
+    values, indices, _ = _sorted("kthvalue", input, axis, False, k)
     values, indices = _take(values, axis, k - 1, 1), _take(indices, axis, k - 1, 1)
     if not keepdim and input.ndim:
         values, indices = shape_ops.squeeze(values, axis), shape_ops.squeeze(indices, axis)

@@ -38,6 +38,27 @@ def test_sort_ties_and_nan_match_torch_stable(dim, descending):
           torch.argsort(t, stable=True, dim=dim, descending=descending))
 
 
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("shape", [(3, 37), (2, 20000), (20000, 2)])
+def test_long_rows_with_ties_and_nan_match_torch_stable(shape, descending):
+    """Rows longer than the insertion runs, and arrays large enough for the parallel kernels."""
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 50, shape).astype(np.float32)
+    data[rng.random(shape) < 0.05] = NAN
+    x, t = ng.tensor(data), torch.tensor(data)
+    for dim in (0, 1):
+        values, indices = ng.sort(x, dim, descending)
+        expected = torch.sort(t, stable=True, dim=dim, descending=descending)
+        _same(values, expected.values)
+        _same(indices, expected.indices)
+        for k in (1, 2, 64, 65):
+            if k > data.shape[dim]:
+                continue
+            values, indices = ng.topk(x, k, dim, largest=descending)
+            _same(values, expected.values.narrow(dim, 0, k))
+            _same(indices, expected.indices.narrow(dim, 0, k))
+
+
 @pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "int8", "bool", "float16"])
 @pytest.mark.parametrize("descending", [False, True])
 def test_sort_int_bool_half_match_torch(dtype, descending):

@@ -23,12 +23,12 @@ from numbagrad.backends.cpu.reduce import (max, map_sum, max_vjp, min, prod,  # 
 from numbagrad.backends.cpu.scan import (cummax, cummax_vjp, cumprod, cumprod_vjp, cumsum,
                                          logcumsumexp, logcumsumexp_vjp)
 from numbagrad.backends.cpu.index import gather, put, put_add, scatter_add, take
-from numbagrad.backends.cpu.sort import sort
+from numbagrad.backends.cpu.sort import sort, topk
 from numbagrad.backends.cpu.shape import basic_index, cat, expand, permute, reshape
 
 __all__ = ["cross_entropy", "cross_entropy_vjp",
            "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
-           "reshape", "scatter_add", "take", "sort",
+           "reshape", "scatter_add", "take", "sort", "topk",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
            "softmax", "softmax_vjp",
