@@ -196,6 +196,16 @@ def scalar_name(d: dtype) -> str:
     return _SCALAR_NAMES[d.name]
 
 
+_C_TYPE_NAMES = {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float",
+                 "float64": "double", "uint8": "unsigned char", "int8": "signed char",
+                 "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool"}
+
+
+def c_type_name(d: dtype) -> str:
+    """The C type name of a dtype, as other torch messages print it (``float``, ``long int``)."""
+    return _C_TYPE_NAMES[d.name]
+
+
 def _promote_pair(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a

@@ -58,7 +58,7 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version",
                  "_accumulator", "_base", "_device", "_retains_grad", "__weakref__")
     # NumPy defers to Tensor's reflected operators (np.float32(2) * t calls t.__rmul__).
     __array_ufunc__ = None
@@ -77,7 +77,7 @@ class Tensor:
     def _init(self, array, device) -> None:
         self._data = array
         self._requires_grad = False
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._output_nr = 0
         self._version = VersionCounter()
@@ -119,6 +119,23 @@ class Tensor:
                 "var_no_grad = var.detach()."
             )
         self._requires_grad = value
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()``, or None (see the class docstring)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        # Checked here, where every assignment passes: the engine adds into ``.grad`` in place
+        # and the optimizers read it with kernels that do not check bounds.
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return ``self``."""
@@ -438,6 +455,27 @@ LongTensor = _tensor_type(dtypes.int64)
 BoolTensor = _tensor_type(dtypes.bool_)
 
 
+def _check_grad(t: Tensor, grad) -> None:
+    """torch's refusals of a ``.grad`` that is not a tensor of ``t``'s shape, dtype and device."""
+    if not isinstance(grad, Tensor):
+        raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{type(grad).__name__}")
+    if grad._device != t._device:
+        raise RuntimeError(f"attempting to assign a gradient with device type "
+                           f"'{grad._device.type}' to a tensor with device type "
+                           f"'{t._device.type}'. Please ensure that the gradient and the tensor "
+                           "are on the same device")
+    if grad.dtype is not t.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{dtypes.c_type_name(grad.dtype)}' to a "
+            f"tensor with grad_dtype '{dtypes.scalar_name(t.dtype)}'. The gradient must match "
+            "the tensor's grad_dtype (defaults to the tensor's dtype).")
+    if grad.shape != t.shape:
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(grad.shape)}' to a "
+                           f"tensor of size '{list(t.shape)}'. Please ensure that the gradient "
+                           "and the tensor are the same size")
+
+
 def _new(cls, array, device) -> Tensor:
     t = cls.__new__(cls)
     t._init(array, device)
@@ -450,7 +488,7 @@ def _wrap(array, device=CPU) -> Tensor:
     t = _tensor_new(Tensor)
     t._data = array
     t._requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._output_nr = 0
     t._version = VersionCounter()

@@ -420,3 +420,63 @@ def test_inplace_copy_gradient_goes_to_source():
     dst.copy_(src * 3)
     dst.sum().backward()
     assert src.grad.tolist() == [3.0, 3.0]
+
+
+# ---------------------------------------------------------------------------- .grad assignment
+
+_BAD_GRADS = {
+    "larger": (lambda: ng.zeros(10**6), RuntimeError, "of size '[1000000]' to a tensor of size"),
+    "smaller": (lambda: ng.zeros(2), RuntimeError, "of size '[2]' to a tensor of size '[3]'"),
+    "other rank": (lambda: ng.zeros(1, 3), RuntimeError, "of size '[1, 3]'"),
+    "other dtype": (lambda: ng.zeros(3, dtype=ng.float64), RuntimeError,
+                    "with dtype 'double' to a tensor with grad_dtype 'Float'"),
+    "int dtype": (lambda: ng.zeros(3, dtype=ng.int64), RuntimeError, "dtype 'long int'"),
+    "a list": (lambda: [1.0, 2.0, 3.0], TypeError,
+               "assigned grad expected to be a Tensor or None but got grad of type list"),
+    "a number": (lambda: 5, TypeError, "got grad of type int"),
+}
+
+
+@pytest.mark.parametrize("case", list(_BAD_GRADS))
+@pytest.mark.parametrize("kind", ["leaf", "retained"])
+def test_grad_of_another_shape_dtype_or_type_is_refused_at_assignment(case, kind):
+    make, error, words = _BAD_GRADS[case]
+    x = ng.ones(3, requires_grad=True)
+    t = x
+    if kind == "retained":
+        t = x * 2
+        t.retain_grad()
+    with pytest.raises(error, match=words.replace("[", r"\[").replace("]", r"\]")):
+        t.grad = make()
+    assert t.grad is None
+    (t * 2).sum().backward()  # the refused value never reaches the accumulation
+    np.testing.assert_array_equal(np.asarray(t.grad), [2.0, 2.0, 2.0])
+
+
+def test_grad_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    for make, error, _ in _BAD_GRADS.values():
+        value = make()
+        theirs = torch.tensor(np.asarray(value)) if isinstance(value, ng.Tensor) else value
+        x = torch.ones(3, requires_grad=True)
+        with pytest.raises(error) as raised:
+            x.grad = theirs
+        ours = ng.ones(3, requires_grad=True)
+        with pytest.raises(error) as ours_raised:
+            ours.grad = value
+        assert str(ours_raised.value).split(".")[0] == str(raised.value).split(".")[0]
+
+
+def test_assigned_views_as_grad_accumulate_as_torch():
+    """A strided .grad is added into in place; an expanded one is refused, as torch does."""
+    x = ng.ones(3, requires_grad=True)
+    base = ng.zeros(6)
+    x.grad = base[::2]
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(np.asarray(base), [2.0, 0.0, 2.0, 0.0, 2.0, 0.0])
+    x.grad = ng.zeros(1).expand(3)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        (x * 2).sum().backward()
+    x.grad = ng.ones(3)
+    del x.grad
+    assert x.grad is None

@@ -333,10 +333,18 @@ def _add_into(t, grad, stealable_refs: int = 0) -> None:
                 and getrefcount(grad) <= stealable_refs
                 and (grad.base is None or getrefcount(grad.base) == 2)):
             grad = t._backend().copy(grad)
-        t.grad = _tensor._wrap(grad, t._device)
+        t._grad = _tensor._wrap(grad, t._device)  # the right shape: no setter check
     else:
         data = t.grad._data
-        t._backend().map(_add, [data, grad], data.dtype, out=data)
+        if any(step == 0 and n > 1 for step, n in zip(data.strides, data.shape)):
+            raise RuntimeError(  # a .grad assigned as an expanded view, refused as torch does
+                "unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.")
+        if isinstance(data, np.ndarray) and not data.flags.writeable:
+            t._grad = _tensor._wrap(t._backend().map(_add, [data, grad], data.dtype), t._device)
+        else:
+            t._backend().map(_add, [data, grad], data.dtype, out=data)
 
 
 def _store_retained(node, grads: list) -> None:
