@@ -206,8 +206,9 @@ def relu(x):
 
 
 def relu_vjp(x, out, g):
-    # A comparison, not max(x, 0) style: the gradient at 0 must be exactly 0, as torch's.
-    return g if out > 0 else 0.0
+    # A comparison, not max(x, 0) style: the gradient at 0 must be exactly 0, as torch's; and
+    # tested as out <= 0, as torch does, so that a nan input passes its gradient through.
+    return 0.0 if out <= 0 else g
 
 
 def sigmoid(x):

@@ -78,8 +78,9 @@ def elu(x, alpha):
 
 
 def elu_vjp(x, alpha, g):
-    # x = 0 takes the exponential side, as torch (x <= 0): the gradient there is alpha.
-    return g if x > 0 else g * alpha * math.exp(x)
+    # Tested as torch does, x <= 0: x = 0 takes the exponential side (the gradient there is
+    # alpha) and a nan input takes the linear one, passing its gradient through.
+    return g * alpha * math.exp(x) if x <= 0 else g
 
 
 def celu(x, alpha):
@@ -87,8 +88,9 @@ def celu(x, alpha):
 
 
 def celu_vjp(x, alpha, g):
-    # torch's celu is elu with input scale 1/alpha: slope exp(x / alpha), 1 at x = 0.
-    return g if x > 0 else g * math.exp(x / alpha)
+    # torch's celu is elu with input scale 1/alpha: slope exp(x / alpha), 1 at x = 0; nan
+    # takes the linear side, as in elu_vjp.
+    return g * math.exp(x / alpha) if x <= 0 else g
 
 
 def selu(x):
@@ -97,8 +99,8 @@ def selu(x):
 
 
 def selu_vjp(x, out, g):
-    # x = 0 takes the exponential side, as torch: scale * alpha there.
-    return g * 1.0507009873554805 if x > 0 else g * 1.7580993408473766 * math.exp(x)
+    # x = 0 takes the exponential side, as torch: scale * alpha there; nan the linear one.
+    return g * 1.7580993408473766 * math.exp(x) if x <= 0 else g * 1.0507009873554805
 
 
 def softplus(x, beta, threshold):
@@ -159,12 +161,13 @@ def hardswish(x):
 
 
 def hardswish_vjp(x, out, g):
-    # torch's choice at the kinks: 0 at x = -3, 1 at x = 3.
+    # torch's choice at the kinks: 0 at x = -3, 1 at x = 3; a nan input falls through both
+    # tests and passes its gradient, as in torch.
     if x <= -3.0:
         return 0.0
-    if x >= 3.0:
-        return g
-    return g * (x / 3.0 + 0.5)
+    if x < 3.0:
+        return g * (x / 3.0 + 0.5)
+    return g
 
 
 def hardshrink(x, lambd):

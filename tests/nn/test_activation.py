@@ -334,3 +334,20 @@ def test_public_names_match_torch():
         if name in family or name[:-1] in family:
             assert hasattr(ng, name) == hasattr(torch, name), name
     assert ng.tensor([0.25, 1.0]).hardshrink(0.5).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "silu",
+                                  "mish", "softplus", "hardtanh", "hardswish", "hardsigmoid",
+                                  "logsigmoid", "softsign", "softshrink", "hardshrink"])
+def test_nan_and_infinite_inputs_give_torch_values_and_gradients(name):
+    """A nan input passes its gradient where torch's comparison lets it (relu's out <= 0, elu's
+    x <= 0, hardswish's ranges), and gives nan where torch's does."""
+    torch = pytest.importorskip("torch")
+    data = [float("nan"), 1.0, -1.0, 0.0, 3.0, -3.0, float("inf"), -float("inf")]
+    x = ng.tensor(data, requires_grad=True)
+    t = torch.tensor(data, requires_grad=True)
+    ours, theirs = getattr(F, name)(x), getattr(torch.nn.functional, name)(t)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(np.asarray(ours.detach()), theirs.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(x.grad), t.grad.numpy(), rtol=1e-6)

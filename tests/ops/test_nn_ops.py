@@ -165,3 +165,29 @@ def test_parallel_path_matches_torch(fn):
     ty.backward(torch.from_numpy(g))
     np.testing.assert_allclose(np.asarray(y.detach()), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.asarray(x.grad), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("v", [1e4, 1e8, 1e12, 1e16, 1e30])
+def test_large_equal_logits_keep_log_of_the_sum_as_torch(v, dtype):
+    """(x - max) - log(sum), not x - (max + log(sum)): at 1e12 the latter gave -0.693115 and at
+    1e16 0.0 where torch gives -log(2)."""
+    torch = pytest.importorskip("torch")
+    data = [[v, v, -v], [-v, v, v]]
+    x, t = ng.tensor(data, dtype=getattr(ng, dtype)), torch.tensor(data, dtype=getattr(torch, dtype))
+    np.testing.assert_allclose(np.asarray(ng.log_softmax(x, 1)), torch.log_softmax(t, 1).numpy(),
+                               rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ng.log_softmax(x.T, 0)),
+                               torch.log_softmax(t.T, 0).numpy(), rtol=1e-6)  # inner > 1
+    target = [0, 2]
+    for weight in (None, [1.0, 2.0, 3.0]):
+        kwargs = {"label_smoothing": 0.1}
+        ours = ng.nn.functional.cross_entropy(
+            x, ng.tensor(target), weight=weight and ng.tensor(weight, dtype=x.dtype), **kwargs)
+        theirs = torch.nn.functional.cross_entropy(
+            t, torch.tensor(target), weight=weight and torch.tensor(weight, dtype=t.dtype),
+            **kwargs)
+        np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-6)
+    probs = ng.nn.functional.cross_entropy(x, ng.softmax(x, 1)).item()
+    np.testing.assert_allclose(probs, torch.nn.functional.cross_entropy(
+        t, torch.softmax(t, 1)).item(), rtol=1e-6)

@@ -7,10 +7,13 @@ copied once to ``(N * d1 * ..., C)`` so that each row's classes lie side by side
 the class weights are always a float64 ``(C,)`` array (ones when the caller gives none), so each
 kernel has one signature per input type.
 
-Each row is normalised with the log-sum-exp of its scores, ``lse = m + log(sum(exp(x - m)))``
-with ``m`` the row maximum, so logits like 1000 neither overflow nor lose the small ones; sums
-accumulate in float64. The row's probabilities ``exp(x - lse)`` are recomputed in the vjp rather
-than saved, which keeps the memory of a step at one float64 per row.
+Each row is normalised with the log-sum-exp of its scores, ``m + log(sum(exp(x - m)))`` with
+``m`` the row maximum, so logits like 1000 neither overflow nor lose the small ones; sums
+accumulate in float64. ``m`` and the log of the sum are kept apart (``lse[r] = (m, log(sum))``)
+and a log-probability is ``(x - m) - log(sum)``: adding ``log(sum)`` to a large ``m`` first would
+round it away (at ``m = 1e12`` a float64 keeps 4 of its digits, at ``1e16`` none). The row's
+probabilities are recomputed in the vjp rather than saved, which keeps the memory of a step at
+two float64 per row.
 
 Labels are range-checked by the caller (``numbagrad.ops.loss``) before any kernel runs: the
 kernels index ``x[r, t]`` and ``weight[t]`` without bounds checks.
@@ -29,9 +32,9 @@ from numbagrad.ops.scalar import ieee_div
 def _class_rows(x, target, weight, ignore_index, normalize, smoothing, lse, nll, smooth):
     """Per-row losses for class-index targets; returns the summed weight of counted rows.
 
-    Iteration ``r`` owns ``lse[r]`` (the row's log-sum-exp, 0 for ``normalize=False``, where
-    ``x`` already holds log-probabilities), ``nll[r] = w[t] * (lse - x[r, t])`` and, when
-    ``smoothing``, ``smooth[r] = sum_c w[c] * (lse - x[r, c])``. Rows whose target is
+    Iteration ``r`` owns ``lse[r] = (m, log(sum))`` (zeros for ``normalize=False``, where ``x``
+    already holds log-probabilities), ``nll[r] = w[t] * ((m - x[r, t]) + log(sum))`` and, when
+    ``smoothing``, ``smooth[r] = sum_c w[c] * ((m - x[r, c]) + log(sum))``. Rows whose target is
     ``ignore_index`` write zeros and add no weight.
     """
     rows, classes = x.shape
@@ -39,27 +42,30 @@ def _class_rows(x, target, weight, ignore_index, normalize, smoothing, lse, nll,
     for r in range(rows):
         t = target[r]
         if t == ignore_index:
-            lse[r] = 0.0
+            lse[r, 0] = 0.0
+            lse[r, 1] = 0.0
             nll[r] = 0.0
             smooth[r] = 0.0
             continue
-        lr = 0.0
+        m = 0.0
+        ls = 0.0
         if normalize:
-            m = x[r, 0]
+            m = np.float64(x[r, 0])
             for c in range(1, classes):
                 if x[r, c] > m:
-                    m = x[r, c]
+                    m = np.float64(x[r, c])
             s = 0.0
             for c in range(classes):
                 s += math.exp(np.float64(x[r, c]) - m)
-            lr = m + math.log(s)
-        lse[r] = lr
+            ls = math.log(s)
+        lse[r, 0] = m
+        lse[r, 1] = ls
         wsum += weight[t]
-        nll[r] = weight[t] * (lr - x[r, t])
+        nll[r] = weight[t] * ((m - x[r, t]) + ls)
         if smoothing:
             acc = 0.0
             for c in range(classes):
-                acc += weight[c] * (lr - x[r, c])
+                acc += weight[c] * ((m - x[r, c]) + ls)
             smooth[r] = acc
     return wsum
 
@@ -70,7 +76,7 @@ def _class_rows_vjp(x, target, weight, ignore_index, normalize, lse, g, g_step, 
     """Input gradient of the class-index loss, one row per iteration ``r`` (owns ``out[r]``).
 
     Row ``r``'s output gradient is ``g[r * g_step]`` (``g_step = 0``: one for all rows). With
-    ``p = exp(x - lse)``, ``a = g[r] * c_nll * w[t]`` and ``b = g[r] * c_smooth``:
+    ``p = exp((x - m) - log(sum))``, ``a = g[r] * c_nll * w[t]`` and ``b = g[r] * c_smooth``:
     ``out[r, c] = (a + b * sum(w)) * p[c] - a * [c == t] - b * w[c]``; without normalisation
     (``nll_loss``) ``p`` is 0. Ignored rows get zeros.
     """
@@ -88,31 +94,35 @@ def _class_rows_vjp(x, target, weight, ignore_index, normalize, lse, g, g_step, 
         b = g[r * g_step] * c_smooth
         scale = a + b * wtotal
         for c in range(classes):
-            p = math.exp(np.float64(x[r, c]) - lse[r]) if normalize else 0.0
+            p = math.exp((np.float64(x[r, c]) - lse[r, 0]) - lse[r, 1]) if normalize else 0.0
             out[r, c] = scale * p - b * weight[c]
         out[r, t] -= a
 
 
 @jit
 def _prob_rows(x, y, weight, smoothing, lse, loss):
-    """Per-row losses for probability targets: ``loss[r] = -sum_c w[c] y'[c] (x[c] - lse)``.
+    """Per-row losses for probability targets:
+    ``loss[r] = sum_c w[c] y'[c] ((m - x[c]) + log(sum))``.
 
-    ``y' = y (1 - smoothing) + smoothing / C``. Iteration ``r`` owns ``lse[r]`` and ``loss[r]``.
+    ``y' = y (1 - smoothing) + smoothing / C``. Iteration ``r`` owns ``lse[r] = (m, log(sum))``
+    and ``loss[r]``.
     """
     rows, classes = x.shape
     for r in range(rows):
-        m = x[r, 0]
+        m = np.float64(x[r, 0])
         for c in range(1, classes):
             if x[r, c] > m:
-                m = x[r, c]
+                m = np.float64(x[r, c])
         s = 0.0
         for c in range(classes):
             s += math.exp(np.float64(x[r, c]) - m)
-        lr = m + math.log(s)
-        lse[r] = lr
+        ls = math.log(s)
+        lse[r, 0] = m
+        lse[r, 1] = ls
         acc = 0.0
         for c in range(classes):
-            acc += weight[c] * (y[r, c] * (1.0 - smoothing) + smoothing / classes) * (lr - x[r, c])
+            acc += (weight[c] * (y[r, c] * (1.0 - smoothing) + smoothing / classes)
+                    * ((m - x[r, c]) + ls))
         loss[r] = acc
 
 
@@ -122,7 +132,7 @@ def _prob_rows_vjp(x, y, weight, smoothing, lse, g, g_step, gx, gy, want_gy):
 
     Row ``r``'s output gradient is ``g[r * g_step]`` (``g_step = 0``: one for all rows).
     ``gx[r, c] = g[r] * (S p[c] - w[c] y'[c])`` with ``S = sum_k w[k] y'[k]``, and, when
-    ``want_gy``, ``gy[r, c] = g[r] (1 - smoothing) w[c] (lse - x[c])``.
+    ``want_gy``, ``gy[r, c] = g[r] (1 - smoothing) w[c] ((m - x[c]) + log(sum))``.
     """
     rows, classes = x.shape
     for r in range(rows):
@@ -132,9 +142,10 @@ def _prob_rows_vjp(x, y, weight, smoothing, lse, g, g_step, gx, gy, want_gy):
             total += weight[c] * (y[r, c] * (1.0 - smoothing) + smoothing / classes)
         for c in range(classes):
             yc = y[r, c] * (1.0 - smoothing) + smoothing / classes
-            gx[r, c] = gr * (total * math.exp(np.float64(x[r, c]) - lse[r]) - weight[c] * yc)
+            p = math.exp((np.float64(x[r, c]) - lse[r, 0]) - lse[r, 1])
+            gx[r, c] = gr * (total * p - weight[c] * yc)
             if want_gy:
-                gy[r, c] = gr * (1.0 - smoothing) * weight[c] * (lse[r] - x[r, c])
+                gy[r, c] = gr * (1.0 - smoothing) * weight[c] * ((lse[r, 0] - x[r, c]) + lse[r, 1])
 
 
 def _rows(x: np.ndarray) -> np.ndarray:
@@ -199,12 +210,12 @@ def cross_entropy(x: np.ndarray, target: np.ndarray, weight, reduction: str, ign
     -------
     (numpy.ndarray, tuple)
         The loss in ``x``'s dtype (target's shape for ``"none"``, else 0-d), and what the vjp
-        needs: each row's float64 log-sum-exp and the mean's denominator.
+        needs: each row's float64 maximum and log-sum-exp after it, and the mean's denominator.
     """
     x2 = _rows(x)
     rows, classes = x2.shape
     w = _weights(weight, classes)
-    lse = np.empty(rows, np.float64)
+    lse = np.empty((rows, 2), np.float64)
     out_shape = target.shape if target.dtype == np.int64 else x.shape[:1] + x.shape[2:]
     if x.ndim == 1:
         out_shape = ()

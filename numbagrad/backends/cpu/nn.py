@@ -46,9 +46,11 @@ def _softmax_kernel(x, out, mx, acc, log):
                 if not log:
                     out[o, r, 0] = e
             if log:
-                shift = m + math.log(s)
+                # (x - max) - log(sum), not x - (max + log(sum)): near a large max the
+                # latter loses log(sum) to rounding (torch's order).
+                lse = math.log(s)
                 for r in range(n):
-                    out[o, r, 0] = x[o, r, 0] - shift
+                    out[o, r, 0] = (x[o, r, 0] - m) - lse
             else:
                 scale = 1.0 / s
                 for r in range(n):
@@ -68,11 +70,11 @@ def _softmax_kernel(x, out, mx, acc, log):
                 if not log:
                     out[o, r, i] = e
         for i in range(inner):
-            acc[o, i] = mx[o, i] + math.log(acc[o, i]) if log else 1.0 / acc[o, i]
+            acc[o, i] = math.log(acc[o, i]) if log else 1.0 / acc[o, i]
         for r in range(n):
             for i in range(inner):
                 if log:
-                    out[o, r, i] = x[o, r, i] - acc[o, i]
+                    out[o, r, i] = (x[o, r, i] - mx[o, i]) - acc[o, i]
                 else:
                     out[o, r, i] *= acc[o, i]
 

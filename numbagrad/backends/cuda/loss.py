@@ -12,12 +12,13 @@ Kernels, each with a docstring saying what a block or thread owns:
 
 * forward, class indices and probabilities: **one block per row** (grid-stride over rows). The
   block finds the row's maximum and ``sum(exp(x - max))`` in float64 with tree reductions in
-  shared memory, and writes the row's log-sum-exp and float64 loss (and, for class indices, the
-  weight the row adds to the mean's denominator);
+  shared memory, and writes the row's maximum and log-sum-exp after it (kept apart, as on the
+  CPU, so that a large maximum does not round the log away) and float64 loss (and, for class
+  indices, the weight the row adds to the mean's denominator);
 * ``'mean'`` and ``'sum'`` reduce those per-row values with two launches, a fixed-shape tree
   per block and then one block over the blocks' partial sums: deterministic, no atomics;
 * vjp, class indices: **one thread per element** of ``x`` in memory order (every read and write
-  coalesced): each element needs only its row's saved log-sum-exp;
+  coalesced): each element needs only its row's saved maximum and log-sum-exp;
 * vjp, probabilities: one block per row, which sums ``w * y'`` over the row first.
 
 Labels are range-checked by the caller (``numbagrad.ops.loss``) before any kernel runs; rows
@@ -56,9 +57,10 @@ def _class_rows_factory(threads: int, key: str):
                    loss, wrow):
         """Per-row losses for class-index targets; one block per row ``r`` of ``x`` (N, C, inner).
 
-        Block ``b`` owns rows ``b, b + grid, ...``: their ``lse[r]`` (log-sum-exp, 0 when
-        ``normalize`` is False and ``x`` holds log-probabilities), ``loss[r]`` (``w[t] (lse -
-        x[t])``, mixed with ``sum_c w[c] (lse - x[c])`` when ``smoothing``) and ``wrow[r]``
+        Block ``b`` owns rows ``b, b + grid, ...``: their ``lse[r] = (m, log(sum))`` (the
+        row's maximum and log-sum-exp after it, zeros when ``normalize`` is False and ``x``
+        holds log-probabilities), ``loss[r]`` (``w[t] ((m - x[t]) + log(sum))``, mixed with
+        ``sum_c w[c] ((m - x[c]) + log(sum))`` when ``smoothing``) and ``wrow[r]``
         (``w[t]``, the row's share of the mean's denominator). Thread ``tid`` reads classes
         ``tid, tid + threads, ...``. Ignored rows write zeros; their label is never an index.
         """
@@ -75,12 +77,14 @@ def _class_rows_factory(threads: int, key: str):
             # The whole block takes the same branch, so no syncthreads is skipped by some.
             if t == ignore_index:
                 if tid == 0:
-                    lse[row] = 0.0
+                    lse[row, 0] = 0.0
+                    lse[row, 1] = 0.0
                     loss[row] = 0.0
                     wrow[row] = 0.0
                 row += cuda.gridDim.x
                 continue
-            lr = 0.0
+            mr = 0.0
+            ls = 0.0
             if normalize:
                 m = x[n, 0, i]
                 for c in range(tid, classes, threads):
@@ -92,17 +96,18 @@ def _class_rows_factory(threads: int, key: str):
                 for c in range(tid, classes, threads):
                     s += math.exp(float64(x[n, c, i]) - mr)
                 ssum[tid] = s
-                lr = mr + math.log(tree_sum(ssum, tid, threads, half))
+                ls = math.log(tree_sum(ssum, tid, threads, half))
             smooth = 0.0
             if smoothing:
                 acc = 0.0
                 for c in range(tid, classes, threads):
-                    acc += weight[c] * (lr - x[n, c, i])
+                    acc += weight[c] * ((mr - x[n, c, i]) + ls)
                 ssum[tid] = acc
                 smooth = tree_sum(ssum, tid, threads, half)
             if tid == 0:
-                nll = weight[t] * (lr - x[n, t, i])
-                lse[row] = lr
+                nll = weight[t] * ((mr - x[n, t, i]) + ls)
+                lse[row, 0] = mr
+                lse[row, 1] = ls
                 wrow[row] = weight[t]
                 if smoothing:
                     # torch's label smoothing: (1 - s) * nll + s / C * smooth.
@@ -119,9 +124,9 @@ def _prob_rows_factory(threads: int, key: str):
 
     def prob_rows(x, y, weight, label_smoothing, lse, loss):
         """Per-row losses for probability targets ``y`` (``x``'s shape), one block per row:
-        ``loss[r] = sum_c w[c] y'[c] (lse - x[c])`` with ``y' = y (1 - s) + s / C``.
+        ``loss[r] = sum_c w[c] y'[c] ((m - x[c]) + log(sum))`` with ``y' = y (1 - s) + s / C``.
 
-        Block ``b`` owns ``lse[r]`` and ``loss[r]`` for rows ``r = b, b + grid, ...``; thread
+        Block ``b`` owns ``lse[r] = (m, log(sum))`` and ``loss[r]`` for rows ``r = b, b + grid, ...``; thread
         ``tid`` reads classes ``tid, tid + threads, ...``.
         """
         key  # noqa: B018 - the reductions' source hash, in Numba's cache key
@@ -143,15 +148,16 @@ def _prob_rows_factory(threads: int, key: str):
             for c in range(tid, classes, threads):
                 s += math.exp(float64(x[n, c, i]) - mr)
             ssum[tid] = s
-            lr = mr + math.log(tree_sum(ssum, tid, threads, half))
+            ls = math.log(tree_sum(ssum, tid, threads, half))
             acc = 0.0
             for c in range(tid, classes, threads):
                 acc += (weight[c] * (y[n, c, i] * (1.0 - label_smoothing)
-                                     + label_smoothing / classes) * (lr - x[n, c, i]))
+                                     + label_smoothing / classes) * ((mr - x[n, c, i]) + ls))
             ssum[tid] = acc
             acc = tree_sum(ssum, tid, threads, half)
             if tid == 0:
-                lse[row] = lr
+                lse[row, 0] = mr
+                lse[row, 1] = ls
                 loss[row] = acc
             row += cuda.gridDim.x
 
@@ -233,7 +239,7 @@ def _class_vjp_factory(threads: int, key: str):
         """Input gradient of the class-index loss; one thread per element of ``x`` (N, C, inner).
 
         Thread ``t`` owns ``out[e]`` for flat indices ``e = t, t + gridsize, ...`` in memory
-        order, row ``r = n * inner + i``. With ``p = exp(x - lse[r])`` (0 without
+        order, row ``r = n * inner + i``. With ``p = exp((x - m) - log(sum))`` (0 without
         normalisation), ``a = g[r] c_nll w[t]`` and ``b = g[r] c_smooth``:
         ``out = (a + b sum(w)) p - b w[c] - a [c == t]``; ignored rows get zeros. For a mean
         (``mean``), ``c_nll`` and ``c_smooth`` are first divided by ``den[0]``, the summed
@@ -265,7 +271,8 @@ def _class_vjp_factory(threads: int, key: str):
             else:
                 a = g[row * g_step] * c_nll * weight[t]
                 b = g[row * g_step] * c_smooth
-                p = math.exp(float64(x[n, c, i]) - lse[row]) if normalize else 0.0
+                p = (math.exp((float64(x[n, c, i]) - lse[row, 0]) - lse[row, 1]) if normalize
+                     else 0.0)
                 out[n, c, i] = (a + b * wtotal) * p - b * weight[c]
                 if c == t:
                     # Subtracted from the stored value, as the CPU does.
@@ -284,7 +291,7 @@ def _prob_vjp_factory(threads: int, key: str):
         Row ``r``'s output gradient is ``g[r * g_step] / g_div`` (``g_step = 0``: one for all
         rows; ``g_div``: the mean's row count). ``gx[c] = g (S p[c] - w[c] y'[c])`` with
         ``S = sum_k w[k] y'[k]`` summed by the block, and, when ``want_gy``,
-        ``gy[c] = g (1 - s) w[c] (lse - x[c])``.
+        ``gy[c] = g (1 - s) w[c] ((m - x[c]) + log(sum))``.
         """
         key  # noqa: B018 - the reductions' source hash, in Numba's cache key
         ssum = cuda.shared.array(threads, float64)
@@ -301,12 +308,15 @@ def _prob_vjp_factory(threads: int, key: str):
                                     + label_smoothing / classes)
             ssum[tid] = acc
             total = tree_sum(ssum, tid, threads, half)
-            lr = lse[row]
+            mr = lse[row, 0]
+            ls = lse[row, 1]
             for c in range(tid, classes, threads):
                 yc = y[n, c, i] * (1.0 - label_smoothing) + label_smoothing / classes
-                gx[n, c, i] = gr * (total * math.exp(float64(x[n, c, i]) - lr) - weight[c] * yc)
+                p = math.exp((float64(x[n, c, i]) - mr) - ls)
+                gx[n, c, i] = gr * (total * p - weight[c] * yc)
                 if want_gy:
-                    gy[n, c, i] = gr * (1.0 - label_smoothing) * weight[c] * (lr - x[n, c, i])
+                    gy[n, c, i] = (gr * (1.0 - label_smoothing) * weight[c]
+                                   * ((mr - x[n, c, i]) + ls))
             row += cuda.gridDim.x
 
     return prob_vjp
@@ -394,7 +404,7 @@ def cross_entropy(x, target, weight, reduction: str, ignore_index: int, label_sm
     -------
     (device array, tuple)
         The loss in ``x``'s dtype (target's shape for ``"none"``, else 0-d), and what the vjp
-        needs: each row's float64 log-sum-exp, and the mean's denominator, which for class
+        needs: each row's float64 maximum and log-sum-exp, and the mean's denominator, which for class
         indices is a float64 ``(1,)`` device array (the summed weights of the counted rows,
         never copied to the host) and for probabilities the number of rows.
     """
@@ -402,7 +412,7 @@ def cross_entropy(x, target, weight, reduction: str, ignore_index: int, label_sm
     n, classes, inner = x3.shape
     rows = n * inner
     w = _weights(weight, classes)
-    lse = _array.empty((rows,), np.float64)
+    lse = _array.empty((rows, 2), np.float64)
     by_class = target.dtype == np.int64
     out_shape = () if x.ndim == 1 else target.shape if by_class else x.shape[:1] + x.shape[2:]
     # "none" stores each row's float64 loss in x's dtype at once; a reduction keeps float64.

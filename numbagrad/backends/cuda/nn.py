@@ -139,9 +139,10 @@ def _softmax_rows_factory(threads: int, dtype, key: str):
             ssum[tid] = s
             s = tree_sum(ssum, tid, threads, half)
             if log:
-                shift = m + math.log(s)
+                # (x - max) - log(sum), as the CPU: exact near a large max.
+                lse = math.log(s)
                 for r in range(tid, n, threads):
-                    out[o, r, i] = x[o, r, i] - shift
+                    out[o, r, i] = (x[o, r, i] - m) - lse
             else:
                 scale = 1.0 / s
                 for r in range(tid, n, threads):
@@ -173,9 +174,9 @@ def _softmax_cols(x, out, log):
             if not log:
                 out[o, r, i] = e
         if log:
-            shift = m + math.log(s)
+            lse = math.log(s)  # (x - max) - log(sum), as the CPU
             for r in range(n):
-                out[o, r, i] = x[o, r, i] - shift
+                out[o, r, i] = (x[o, r, i] - m) - lse
         else:
             scale = 1.0 / s
             for r in range(n):
