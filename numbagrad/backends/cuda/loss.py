@@ -126,8 +126,8 @@ def _prob_rows_factory(threads: int, key: str):
         """Per-row losses for probability targets ``y`` (``x``'s shape), one block per row:
         ``loss[r] = sum_c w[c] y'[c] ((m - x[c]) + log(sum))`` with ``y' = y (1 - s) + s / C``.
 
-        Block ``b`` owns ``lse[r] = (m, log(sum))`` and ``loss[r]`` for rows ``r = b, b + grid, ...``; thread
-        ``tid`` reads classes ``tid, tid + threads, ...``.
+        Block ``b`` owns ``lse[r] = (m, log(sum))`` and ``loss[r]`` for rows
+        ``r = b, b + grid, ...``; thread ``tid`` reads classes ``tid, tid + threads, ...``.
         """
         key  # noqa: B018 - the reductions' source hash, in Numba's cache key
         smax = cuda.shared.array(threads, float64)
@@ -404,9 +404,9 @@ def cross_entropy(x, target, weight, reduction: str, ignore_index: int, label_sm
     -------
     (device array, tuple)
         The loss in ``x``'s dtype (target's shape for ``"none"``, else 0-d), and what the vjp
-        needs: each row's float64 maximum and log-sum-exp, and the mean's denominator, which for class
-        indices is a float64 ``(1,)`` device array (the summed weights of the counted rows,
-        never copied to the host) and for probabilities the number of rows.
+        needs: each row's float64 maximum and log-sum-exp after it, and the mean's denominator,
+        which for class indices is a float64 ``(1,)`` device array (the summed weights of the
+        counted rows, never copied to the host) and for probabilities the number of rows.
     """
     x3 = _rows_3d(x)
     n, classes, inner = x3.shape
