@@ -7,14 +7,26 @@ someone else can execute whatever they put in it; nothing in this format is ever
 
 Writing to a path is atomic: the archive goes to a temporary file in the same directory, is
 flushed to disk and then renamed over the target, so a crash mid-save leaves the old file intact.
+The temporary file is named after the target and the saving process
+(``.NAME.PID.RANDOM.tmp``), so a save that was killed leaves a file that the next save to the
+same path removes.
+
+Reading trusts nothing in the file: every damaged or hostile file (a flipped byte, a ``.npy``
+header that claims more data than its member holds, a malformed header, a manifest nested
+beyond reason) raises the one documented ``RuntimeError``, naming the file and what is wrong,
+before anything of the claimed size is allocated.
 """
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import re
 import secrets
+import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any, BinaryIO, Callable, Union
 
@@ -30,6 +42,9 @@ __all__ = ["load", "save"]
 FORMAT = "numbagrad.save"
 VERSION = 1
 _MANIFEST = "numbagrad.json"
+# Containers nested deeper than this in a manifest are refused (a hostile file could otherwise
+# exhaust the interpreter's stack); a state dict is a few levels deep.
+MAX_DEPTH = 200
 
 FileLike = Union[str, os.PathLike, BinaryIO]
 
@@ -116,7 +131,9 @@ def _write_archive(stream: BinaryIO, manifest: dict, arrays: list[np.ndarray]) -
 
 def _write_atomically(path: str, manifest: dict, arrays: list[np.ndarray]) -> None:
     directory = os.path.dirname(os.path.abspath(path))
-    temp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    _remove_stale_temporaries(directory, os.path.basename(path))
+    temp = os.path.join(directory,
+                        f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
     # os.open with mode 0o666 lets the umask decide the permissions, as open() would.
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -132,6 +149,38 @@ def _write_atomically(path: str, manifest: dict, arrays: list[np.ndarray]) -> No
             pass
         raise
     _fsync_directory(directory)
+
+
+def _remove_stale_temporaries(directory: str, name: str) -> None:
+    """Remove what killed saves to ``name`` left behind: temporaries of processes that are gone.
+
+    A temporary of a live process is another save in progress, and is left alone.
+    """
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.[0-9a-f]+\.tmp")
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if match is None or _process_alive(int(match.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(directory, entry))
+        except OSError:
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process is not saving to this path now: its own leftover
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or cannot tell: keep the file
+    return True
 
 
 def _fsync_directory(directory: str) -> None:
@@ -210,21 +259,23 @@ class _Decoder:
     def fail(self, what: str) -> RuntimeError:
         return RuntimeError(f"load: {self.name} is a damaged numbagrad save file: {what}")
 
-    def decode(self, node):
+    def decode(self, node, depth: int = 0):
         if node is None or isinstance(node, (bool, str, int, float)):
             return node
+        if depth > MAX_DEPTH:
+            raise self.fail(f"containers nested more than {MAX_DEPTH} deep")
         if isinstance(node, list):
-            return [self.decode(v) for v in node]
+            return [self.decode(v, depth + 1) for v in node]
         if not isinstance(node, dict) or not isinstance(node.get("$"), str):
             raise self.fail(f"unexpected entry {str(node)[:80]!r}")
         kind = node["$"]
         if kind == "dict":
-            items = [(self._key(k), self.decode(v)) for k, v in self._items(node)]
+            items = [(self._key(k, depth), self.decode(v, depth + 1)) for k, v in self._items(node)]
             return OrderedDict(items) if node.get("ordered") else dict(items)
         if kind == "list":
-            return [self.decode(v) for v in self._items(node)]
+            return [self.decode(v, depth + 1) for v in self._items(node)]
         if kind == "tuple":
-            return tuple(self.decode(v) for v in self._items(node))
+            return tuple(self.decode(v, depth + 1) for v in self._items(node))
         if kind == "tensor":
             return self._tensor(node)
         if kind == "ndarray":
@@ -246,9 +297,11 @@ class _Decoder:
             raise self.fail("a dict entry is not a list of key-value pairs")
         return items
 
-    def _key(self, node):
+    def _key(self, node, depth: int):
+        if depth > MAX_DEPTH:
+            raise self.fail(f"dict keys nested more than {MAX_DEPTH} deep")
         if isinstance(node, dict) and node.get("$") == "tuple":
-            return tuple(self._key(k) for k in self._items(node))
+            return tuple(self._key(k, depth + 1) for k in self._items(node))
         if node is None or isinstance(node, (bool, str, int, float)):
             return node
         raise self.fail(f"a dict key of unexpected form {str(node)[:80]!r}")
@@ -257,16 +310,34 @@ class _Decoder:
         if not isinstance(key, str) or not key.startswith("tensors/"):
             raise self.fail(f"bad tensor reference {key!r}")
         try:
-            with self.archive.open(key) as member:
-                array = np.lib.format.read_array(member, allow_pickle=False)
+            info = self.archive.getinfo(key)
         except KeyError:
             raise self.fail(f"it has no {key}") from None
-        except ValueError as err:
-            # Object arrays, which would need unpickling, are refused here too.
-            raise self.fail(f"{key} is not a plain .npy array ({err})") from None
-        if array.dtype.kind not in "biuf":
-            raise self.fail(f"{key} holds dtype {array.dtype}")
-        return array
+        # save stores members uncompressed: then the sizes the archive claims are bytes the
+        # file really holds, and nothing read below can be larger than the file.
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise self.fail(f"{key} is compressed; numbagrad stores tensors uncompressed")
+        with self.archive.open(info) as member:
+            try:
+                version = np.lib.format.read_magic(member)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, fortran, dtype = read_header(member, max_header_size=10_000)
+            except Exception as err:  # noqa: BLE001 - NumPy raises many kinds for a bad header
+                raise self.fail(f"{key} has no valid .npy header ({type(err).__name__}: "
+                                f"{err})") from None
+            if dtype.kind not in "biuf" or dtype.hasobject:
+                # Object arrays, which would need unpickling, are refused here too.
+                raise self.fail(f"{key} holds dtype {dtype}")
+            count = math.prod(shape)
+            available = info.file_size - member.tell()
+            if count * dtype.itemsize != available:
+                raise self.fail(f"{key}'s header claims shape {shape} of {dtype} "
+                                f"({count * dtype.itemsize} bytes) but the member holds "
+                                f"{available} bytes of data")
+            data = member.read(available)
+        array = np.frombuffer(data, dtype=dtype, count=count)
+        return array.reshape(shape, order="F" if fortran else "C")
 
     def _tensor(self, node: dict) -> Tensor:
         key = node.get("key")
@@ -316,6 +387,9 @@ def _open_archive(f: FileLike, name: str) -> zipfile.ZipFile:
         raise TypeError(f"load: f must be a path or a binary file object, not {type(f).__name__}")
     try:
         return zipfile.ZipFile(source)
+    except (ValueError, EOFError, OverflowError, NotImplementedError, struct.error) as err:
+        raise RuntimeError(f"load: {name} is a damaged numbagrad save file: its zip directory "
+                           f"cannot be read ({type(err).__name__}: {err})") from None
     except zipfile.BadZipFile:
         if head[:1] == b"\x80":
             raise RuntimeError(
@@ -350,8 +424,11 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: bool = True) ->
     Raises
     ------
     RuntimeError
-        If the file is not a numbagrad save file (a torch pickle, another zip archive, a damaged
-        or hand-made file with pickled contents), saying what is wrong.
+        If the file is not a numbagrad save file (a torch pickle, another zip archive) or is
+        damaged or hostile (a flipped byte, a compressed or hand-made member, an array header
+        claiming more data than its member holds, pickled contents, containers nested more
+        than ``MAX_DEPTH`` deep): the message names the file and what is wrong. Nothing of a
+        size the file claims is allocated before the claim is checked.
     FileNotFoundError
         If the path does not exist.
 
@@ -364,6 +441,16 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: bool = True) ->
     """
     name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file object"
     archive = _open_archive(f, name)
+    try:
+        return _load_archive(archive, name, map_location)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RecursionError, NotImplementedError,
+            ValueError, struct.error, OverflowError) as err:
+        # A flipped byte: the archive's own checks (CRC, headers) fail while reading a member.
+        raise RuntimeError(f"load: {name} is a damaged numbagrad save file: "
+                           f"{type(err).__name__}: {err}") from None
+
+
+def _load_archive(archive: zipfile.ZipFile, name: str, map_location) -> Any:
     with archive:
         names = set(archive.namelist())
         if _MANIFEST not in names:
