@@ -16,8 +16,17 @@ from numbagrad.tensor import Tensor
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
     bias (out_features,) → (*, out_features)."""
+    _ew.check_tensor("linear", input)
+    _ew.check_tensor("linear", weight, "weight", 2)
+    if bias is not None:
+        _ew.check_tensor("linear", bias, "bias", 3)
     x, w = input._data, weight._data  # shapes read with positive indices (device arrays)
-    if x.ndim == 0 or w.ndim == 0 or x.shape[x.ndim - 1] != w.shape[w.ndim - 1]:
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError(f"linear: both arguments to linear need to be at least 1D, but they "
+                           f"are {x.ndim}D and {w.ndim}D")
+    if w.ndim == 1:
+        return _linalg.linear(input, weight, bias)  # matmul's own rules and messages
+    if x.shape[x.ndim - 1] != w.shape[w.ndim - 1]:
         raise RuntimeError(
             f"linear: mat1 and mat2 shapes cannot be multiplied "
             f"({'x'.join(map(str, input.shape)) or 'scalar'} and "

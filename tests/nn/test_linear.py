@@ -123,7 +123,7 @@ def test_wrong_in_features_names_the_sizes():
     assert "30" in message and "20" in message
     with pytest.raises(RuntimeError, match="cannot be multiplied"):
         layer(numbagrad.randn(2, 3, 30))
-    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+    with pytest.raises(RuntimeError, match="need to be at least 1D, but they are 0D and 2D"):
         layer(numbagrad.tensor(1.0))
 
 
@@ -154,3 +154,24 @@ def test_flatten_then_linear_backward_matches_torch():
     nn.Sequential(nn.Flatten(), layer)(nx).pow(2).sum().backward()
     assert nx.grad.shape == (4, 3, 2, 2)
     np.testing.assert_allclose(nx.grad.numpy(), tx.grad.numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_bad_arguments_raise_torch_classes_and_words():
+    """Not tensors: torch's TypeError naming the argument; a vector weight: matmul's rules."""
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda lib: lib.nn.functional.linear(lib.ones(3, 4), lib.ones(5)),
+        lambda lib: lib.nn.Linear(2, 2)([1.0, 2.0]),
+        lambda lib: lib.nn.functional.linear([1.0, 2.0], lib.ones(2, 2)),
+        lambda lib: lib.nn.functional.linear(lib.ones(2), "w"),
+        lambda lib: lib.nn.functional.linear(lib.ones(4), lib.ones(5, 4), [1.0]),
+        lambda lib: lib.nn.functional.linear(lib.ones(3, 4), lib.ones(5, 3)),
+    ]
+    for case in cases:
+        with pytest.raises(Exception) as theirs:
+            case(torch)
+        with pytest.raises(type(theirs.value)) as ours:
+            case(numbagrad)
+        if isinstance(theirs.value, TypeError):
+            assert str(ours.value) == str(theirs.value)
+    assert numbagrad.nn.functional.linear(numbagrad.ones(3, 4), numbagrad.ones(4)).shape == (3,)
