@@ -1,7 +1,8 @@
 """numbagrad.cuda on a machine without a GPU, and the CUDA test directory run under the simulator.
 
 ``tests/cuda`` needs ``NUMBA_ENABLE_CUDASIM=1`` set before Numba is imported, so it runs here in
-a subprocess of its own; on a machine with a GPU, run ``python -m pytest tests/cuda`` directly.
+subprocesses of its own (``SHARDS`` of them, each a share of its tests); on a machine with a
+GPU, run ``python -m pytest tests/cuda`` directly.
 """
 import os
 import subprocess
@@ -41,10 +42,16 @@ def test_import_does_not_load_numba_cuda():
     assert out.stdout.strip() == "False"
 
 
-def test_cuda_suite_passes_under_the_simulator():
+# The simulator runs kernels in Python, one thread after another: the directory takes many
+# minutes, so it runs as shards that pytest-xdist spreads over the cores.
+SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_cuda_suite_passes_under_the_simulator(shard):
     pytest.importorskip("numba.cuda")
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", NUMBAGRAD_CUDA_THREADS="16",
-               NUMBAGRAD_CUDA_MAX_BLOCKS="3")
+               NUMBAGRAD_CUDA_MAX_BLOCKS="3", NUMBAGRAD_TEST_SHARD=f"{shard}/{SHARDS}")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/cuda", "-q", "-p", "no:cacheprovider",
          "-x", "--no-header"], capture_output=True, text=True, cwd=ROOT, env=env)

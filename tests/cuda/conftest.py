@@ -1,6 +1,6 @@
 """The CUDA tests: run under the CUDA simulator in CI, on a GPU where there is one.
 
-``tests/test_cuda_simulator.py`` runs this directory in a subprocess with
+``tests/test_cuda.py`` runs this directory in subprocesses with
 ``NUMBA_ENABLE_CUDASIM=1`` set before Python starts (setting it after ``import numba`` is
 silently ignored), with few threads per block and few blocks, so that tiny arrays span several
 blocks and several grid-stride turns. The simulator checks every array access's bounds.
@@ -12,6 +12,10 @@ and an all-integer index returns a host scalar), and kernels refuse host arrays,
 launch would copy silently both ways.
 
 Without the simulator and without a GPU the directory is skipped.
+
+``NUMBAGRAD_TEST_SHARD=i/n`` keeps every n-th collected test from the i-th on, so that n
+processes share the directory (``tests/test_cuda.py`` runs it as shards that pytest-xdist can
+spread over the cores).
 """
 import os
 
@@ -81,6 +85,13 @@ def _make_simulator_strict() -> None:
 
 if _SIMULATED:
     _make_simulator_strict()
+
+
+def pytest_collection_modifyitems(config, items):
+    shard = os.environ.get("NUMBAGRAD_TEST_SHARD")
+    if shard:
+        index, count = (int(part) for part in shard.split("/"))
+        items[:] = items[index::count]
 
 
 @pytest.fixture
