@@ -52,6 +52,16 @@ from numbagrad.ops.masked import (argwhere, index_add, index_copy, index_fill, i
                                   take, take_along_dim)
 from numbagrad.ops.sort import argsort, kthvalue, msort, sort, topk
 from numbagrad.ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
+from numbagrad.ops.diagonal import (diag, diag_embed, diagflat, diagonal, trace, tril, tril_indices,
+                                    triu, triu_indices)
+from numbagrad.ops.repeat import repeat_interleave
+from numbagrad.ops.norm import norm
+from numbagrad.ops.median import median, mode, nanmedian
+from numbagrad.ops.products import (addbmm, addmm, addmv, baddbmm, cdist, cross, dot, einsum, ger,
+                                    kron, mv, outer, tensordot, vdot)
+from numbagrad.ops.counting import (bincount, bucketize, histc, searchsorted, unique,
+                                     unique_consecutive)
+from numbagrad.ops.scatter import index_put, masked_scatter, put, scatter_reduce
 from numbagrad.ops.index import gather
 from numbagrad.ops.linalg import bmm, matmul, mm
 from numbagrad.ops.nn_ops import log_softmax, softmax
@@ -63,5 +73,6 @@ from numbagrad.serialization import load, save
 from numbagrad.tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                               HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor)
 from numbagrad import cuda, datasets, nn, optim, transforms
+from numbagrad import linalg  # noqa: E402 - after the ops it names
 
 __version__ = "0.1.0"

@@ -12,9 +12,16 @@ from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.device import as_device
 from numbagrad.ops import elementwise as ew
+from numbagrad.ops import counting as counting_ops
+from numbagrad.ops import diagonal as diagonal_ops
+from numbagrad.ops import repeat as repeat_ops
 from numbagrad.ops import (activation, binary, bitwise, comparison, division, index, linalg,
                            logic, masked, nn_ops, rearrange, reduce, scan, shape, sort,
                            statistics, unary)
+from numbagrad.ops import norm as norm_ops
+from numbagrad.ops import median as median_ops
+from numbagrad.ops import products as products_ops
+from numbagrad.ops import scatter as scatter_ops
 from numbagrad.ops.inplace import inplace as _inplace
 from numbagrad.ops.inplace import inplace_operator as _iop
 from numbagrad.ops.inplace import operator_method as _operator
@@ -326,7 +333,9 @@ _METHODS = {
 
 # Each op family lists its own methods, in-place forms and operators (``METHODS``).
 for _family in (comparison, unary, binary, division, bitwise, logic, activation, statistics,
-                scan, sort, rearrange, masked):
+                counting_ops, diagonal_ops, repeat_ops, products_ops,
+                scan, sort, rearrange, masked, scatter_ops, norm_ops,
+                median_ops):
     _METHODS.update(_family.METHODS)
 
 for _name, _fn in _METHODS.items():

@@ -43,6 +43,8 @@ SHAPE_AND_INDEX = ("all any count_nonzero logsumexp nansum nanmean aminmax cumsu
                    "index_add index_fill index_copy").split()
 FUNCTION_ONLY = ("hstack vstack dstack column_stack row_stack atleast_1d atleast_2d atleast_3d "
                  "broadcast_tensors meshgrid std_mean var_mean").split()
+# Diagonals, triangles and repeat_interleave (both function and method).
+DIAGONALS = "diagonal diag_embed diag diagflat trace tril triu repeat_interleave".split()
 # Math that torch offers as a method and, in place, as ``name_``.
 IN_PLACE = ("sin cos tan asin acos atan sinh cosh asinh acosh atanh exp exp2 expm1 log log2 log10 "
             "log1p sqrt rsqrt reciprocal floor ceil round trunc fix frac erf erfc erfinv sign "
@@ -58,12 +60,53 @@ CASES = ([("torch", n) for n in UNARY + BINARY + LOGIC + TOP_LEVEL_ONLY + SHAPE_
             + ["repeat"]]
          + [("Tensor", n + "_") for n in IN_PLACE + "cumsum cumprod masked_fill scatter "
             "scatter_add index_add index_fill index_copy".split()]
-         + [("nn.functional", n) for n in FUNCTIONAL] + [("nn", n) for n in MODULES])
+         + [("nn.functional", n) for n in FUNCTIONAL] + [("nn", n) for n in MODULES]
+         + [(w, n) for n in DIAGONALS for w in ("torch", "Tensor")]
+         + [("torch", "tril_indices"), ("torch", "triu_indices"), ("Tensor", "unfold"),
+            ("Tensor", "tril_"), ("Tensor", "triu_")])
+# Order statistics and norms (function and method), and ``linalg``'s norms.
+CASES += [(w, n) for w in ("torch", "Tensor") for n in "median nanmedian mode norm".split()]
+CASES += [("linalg", n) for n in "norm vector_norm matrix_norm matmul svdvals".split()]
+# Sorting and counting: functions and methods, and two functions torch has no method for.
+CASES += [(w, n) for w in ("torch", "Tensor")
+          for n in "unique unique_consecutive bincount histc".split()]
+CASES += [("torch", "searchsorted"), ("torch", "bucketize")]
+# Writes at indexed positions: functions, methods and in-place forms.
+CASES += [(w, n) for w in ("torch", "Tensor")
+          for n in "index_put masked_scatter put scatter_reduce".split()]
+CASES += [("Tensor", n + "_") for n in "index_put masked_scatter put scatter_reduce".split()]
+# Normalisation layers and their functional forms.
+CASES += [("nn", n) for n in ("BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm "
+                              "InstanceNorm1d InstanceNorm2d InstanceNorm3d "
+                              "LocalResponseNorm").split()]
+CASES += [("nn.functional", n) for n in ("batch_norm layer_norm group_norm instance_norm "
+                                         "local_response_norm normalize").split()]
+# Padding and sliding blocks.
+CASES += [("nn.functional", n) for n in "pad unfold fold".split()]
+# Products: functions and methods, in-place forms, and functions torch has no method for.
+CASES += [(w, n) for w in ("torch", "Tensor")
+          for n in "dot vdot mv outer ger addmm addmv addbmm baddbmm kron cross".split()]
+CASES += [("Tensor", n + "_") for n in "addmm addmv addbmm baddbmm".split()]
+CASES += [("torch", n) for n in "einsum tensordot cdist".split()]
+# Optimizers, learning-rate schedulers and the gradient utilities of nn.utils.
+CASES += [("optim", n) for n in ("SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam "
+                                 "ASGD Rprop LBFGS Optimizer").split()]
+CASES += [("optim.lr_scheduler", n) for n in (
+    "LRScheduler LambdaLR MultiplicativeLR StepLR MultiStepLR ConstantLR LinearLR ExponentialLR "
+    "PolynomialLR CosineAnnealingLR ChainedScheduler SequentialLR ReduceLROnPlateau CyclicLR "
+    "OneCycleLR CosineAnnealingWarmRestarts").split()]
+CASES += [("nn.utils", n) for n in ("clip_grad_norm_ clip_grad_norm clip_grad_value_ "
+                                    "get_total_norm clip_grads_with_norm_ parameters_to_vector "
+                                    "vector_to_parameters").split()]
 
 
 def _lookup(lib, where: str, name: str):
     owner = {"torch": lib, "Tensor": lib.Tensor, "nn": lib.nn,
-             "nn.functional": lib.nn.functional}[where]
+             "nn.functional": lib.nn.functional, "linalg": lib.linalg}.get(where)
+    if owner is None:  # a dotted submodule path: optim, optim.lr_scheduler, nn.utils
+        owner = lib
+        for part in where.split("."):
+            owner = getattr(owner, part)
     return getattr(owner, name, None)
 
 

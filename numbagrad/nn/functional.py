@@ -223,7 +223,15 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
                             divisor_override)
 
 
+# Padding and sliding blocks: defined in numbagrad.ops.pad and numbagrad.ops.fold.
+from numbagrad.ops.fold import fold, unfold  # noqa: E402
+from numbagrad.ops.pad import pad  # noqa: E402
+
 # Losses and dropout: defined in numbagrad.ops.loss and numbagrad.nn.dropout, exported here.
 from numbagrad.nn.dropout import dropout  # noqa: E402
 from numbagrad.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: E402
                                 cross_entropy, l1_loss, mse_loss, nll_loss)
+
+# Normalisation: defined in numbagrad.ops.normalization.
+from numbagrad.ops.normalization import (batch_norm, group_norm, instance_norm,  # noqa: E402
+                                        layer_norm, local_response_norm, normalize)

@@ -1,21 +1,32 @@
 """Indexing with gradients: ``x[...]`` (ints, slices, None, Ellipsis, masks, index arrays),
 ``x[...] = v`` and ``gather``.
 
-The rules are NumPy's (which torch follows). A key of ints, slices, None and Ellipsis is *basic*:
-the result is a view sharing storage (the ``slice`` primitive of :mod:`numbagrad.ops.shape`). A
-key holding an index array or a mask is *advanced*: the result is a copy, gathered by a kernel
-from flat element offsets, and its gradient is scattered back with repeated positions adding up.
+The rules are torch's, which differ from NumPy's where a key mixes ints and index arrays.
+torch walks the key left to right, applying ints (and 0-d integer tensors) as selects, slices,
+None and Ellipsis to give a *basic* view; a Python bool adds a dimension of size 1 indexed by
+``[0]`` (True) or ``[]`` (False). The index arrays and masks left over then index that view
+with NumPy's rule for a key of slices and arrays: adjacent ones put their broadcast shape in
+place, ones separated by a slice or None put it first. So an int never separates index arrays:
+``x[0, :, idx]`` is ``(3, len(idx))`` for ``x`` of shape (2, 3, 4), where NumPy gives
+``(len(idx), 3)``. A list holding a sequence, slice, tensor, None or Ellipsis is read as a
+tuple of indices, as torch does.
+
+A key without index arrays gives a view sharing storage (the ``slice`` primitive of
+:mod:`numbagrad.ops.shape`). Otherwise the result is a copy, gathered by a kernel from flat
+element offsets, and its gradient is scattered back with repeated positions adding up.
 
 The offsets are planned on the host without allocating anything of the input's size: for each
 dimension d, the coordinate ``np.arange(n_d)`` broadcast along d to the input's shape is indexed
-with the user's key, which gives NumPy's exact result layout; the coordinates times the strides
-are the offsets. Every index is range-checked before that, with torch's messages, since the
-kernels do not check bounds.
+with the two steps of the key, which gives torch's exact result layout; the coordinates times
+the strides are the offsets. Every index is range-checked before that, with torch's messages
+(an int's dimension is its position in the key; an index array's is its place among the index
+arrays), since the kernels do not check bounds.
 """
 from __future__ import annotations
 
 import numbers
 import operator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,14 +47,15 @@ def _tensor_type():
 # ---------------------------------------------------------------------------- planning
 
 
-def _index_array(a: np.ndarray, what: str):
-    """A host index array as int64 or bool (a 0-d integer array becomes an int, as in torch)."""
+def _index_array(a: np.ndarray, keep_0d: bool = False):
+    """A host index array as int64 or bool; a 0-d one is a plain int or a bool scalar (torch
+    selects with a 0-d integer tensor) unless ``keep_0d``. uint8 arrays are masks, as in torch."""
+    if a.dtype == np.uint8:
+        a = a.astype(np.bool_)
     if a.dtype == np.bool_:
         return a
     if a.dtype.kind in "iu":
-        return int(a) if a.ndim == 0 else a.astype(np.int64, copy=False)
-    if a.size == 0 and what == "list":
-        return a.astype(np.int64)
+        return int(a) if a.ndim == 0 and not keep_0d else a.astype(np.int64, copy=False)
     raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
 
 
@@ -58,12 +70,29 @@ def _slice(k: slice) -> slice:
     return slice(start, stop, step)
 
 
-def _normalize(key) -> tuple:
-    """The key as a tuple of ints, slices, None, Ellipsis and host int64/bool arrays."""
+def _is_sequence(k) -> bool:
+    return isinstance(k, (list, tuple, range))
+
+
+def _as_tuple(key) -> tuple:
+    """torch's (and old NumPy's) rule: a list of fewer than 32 items holding a tensor, a sequence,
+    a slice, Ellipsis or None is read as a tuple of indices; any other list is one index."""
     Tensor = _tensor_type()
-    items = key if isinstance(key, tuple) else (key,)
+    if isinstance(key, tuple):
+        return key
+    if isinstance(key, list) and len(key) < 32 and any(
+            isinstance(k, (Tensor, slice, list, tuple, range)) or k is None or k is Ellipsis
+            for k in key):
+        return tuple(key)
+    return (key,)
+
+
+def _normalize(key, keep_0d: bool = False) -> tuple:
+    """The key as a tuple of ints, slices, None, Ellipsis, 0-d bool arrays (a bool scalar) and
+    int64/bool arrays."""
+    Tensor = _tensor_type()
     out = []
-    for k in items:
+    for k in _as_tuple(key):
         if k is None or k is Ellipsis:
             out.append(k)
         elif isinstance(k, slice):
@@ -73,26 +102,121 @@ def _normalize(key) -> tuple:
         elif isinstance(k, (numbers.Integral, np.integer)):
             out.append(int(k))
         elif isinstance(k, Tensor):
-            out.append(_index_array(np.asarray(k), "tensor"))
+            out.append(_index_array(np.asarray(k), keep_0d))
         elif isinstance(k, np.ndarray):
-            out.append(_index_array(k, "array"))
-        elif isinstance(k, (list, tuple)):
-            out.append(_index_array(np.asarray([np.asarray(v) if isinstance(v, Tensor) else v
-                                                for v in k]), "list"))
+            out.append(_index_array(k, keep_0d))
+        elif _is_sequence(k):
+            a = np.asarray([np.asarray(v) if isinstance(v, Tensor) else v for v in k])
+            out.append(_index_array(a.astype(np.int64) if a.size == 0 else a))  # [] is long
         else:
             raise IndexError(_BAD_INDEX.format(type(k).__name__))
     return tuple(out)
 
 
-def _check_in_range(values: np.ndarray, dim: int, n: int) -> None:
-    bad = np.flatnonzero((values < -n) | (values >= n))
-    if bad.size:
-        raise IndexError(f"index {values.reshape(-1)[bad[0]]} is out of bounds for dimension "
-                         f"{dim} with size {n}")
+class Plan(NamedTuple):
+    """A checked key in torch's two steps: ``basic`` (ints, slices, None) gives a view; then
+    ``advanced`` (slices and index arrays, one entry per dimension of that view, empty when
+    there are none) indexes the view with NumPy's rules, which are torch's for such a key."""
+    basic: tuple
+    advanced: tuple
 
 
-def plan(shape: tuple, key) -> tuple:
-    """Check ``key`` against ``shape``: ``(items, advanced)`` with the normalized key.
+def _width(k) -> int:
+    """How many dimensions of the input an item consumes."""
+    if isinstance(k, (int, slice)):
+        return 1
+    if isinstance(k, np.ndarray):
+        return k.ndim if k.dtype == np.bool_ else 1
+    return 0
+
+
+def _walk(shape: tuple, items: tuple) -> tuple:
+    """torch's left-to-right pass: the basic key, and each index array with the dimension of the
+    basic view it indexes (a bool scalar adds a dimension of size 1 indexed by [0] or [])."""
+    ndim = len(shape)
+    consumed = sum(_width(k) for k in items)
+    if consumed > ndim:
+        if ndim == 0 and any(isinstance(k, int) for k in items):
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    basic, arrays, d, r = [], [], 0, 0
+    for pos, k in enumerate(items):
+        if k is None:
+            basic.append(None)
+            r += 1
+        elif k is Ellipsis:  # each one skips the unconsumed dimensions, as torch's walk
+            skip = min(ndim - consumed, ndim - d)
+            basic += [slice(None)] * skip
+            d += skip
+            r += skip
+        elif isinstance(k, slice):
+            basic.append(k)
+            d += 1
+            r += 1
+        elif isinstance(k, int):
+            n = shape[d] if d < ndim else 0
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {pos} with size {n}")
+            basic.append(k)
+            d += 1
+        elif k.ndim == 0 and k.dtype == np.bool_:
+            basic.append(None)
+            arrays.append((r, np.zeros(1 if k else 0, np.int64)))
+            r += 1
+        else:
+            w = _width(k)
+            basic += [slice(None)] * w
+            arrays.append((r, k))
+            d += w
+            r += w
+    return tuple(basic), arrays
+
+
+def _check_arrays(view: tuple, arrays: list) -> bool:
+    """Masks against the view's shape, then broadcasting, then ranges, as torch's order; False
+    (ranges unchecked) when the result is empty."""
+    for r, a in arrays:
+        if a.dtype == np.bool_:
+            for j in range(a.ndim):
+                if a.shape[j] != view[r + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(a.shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {list(view)} at index {r + j}")
+    shapes = [s for _, a in arrays for s in (
+        [(int(np.count_nonzero(a)),)] * a.ndim if a.dtype == np.bool_ else [a.shape])]
+    try:
+        common = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError(
+            "shape mismatch: indexing tensors could not be broadcast together with shapes "
+            + ", ".join(str(list(s)) for s in shapes)) from None
+    indexed = {r + j for r, a in arrays for j in range(_width(a))}
+    if 0 in common or any(n == 0 for i, n in enumerate(view) if i not in indexed):
+        return False  # torch checks ranges while copying, so not at all for an empty result
+    ordinal = 0  # torch numbers the dimension among the index tensors, masks expanded
+    for r, a in arrays:
+        if a.dtype == np.bool_:
+            ordinal += a.ndim
+            continue
+        n = view[r]
+        bad = np.flatnonzero((a < -n) | (a >= n))
+        if bad.size and n == 0:
+            raise IndexError("index is out of bounds for dimension with size 0")
+        if bad.size:
+            raise IndexError(f"index {a.reshape(-1)[bad[0]]} is out of bounds for dimension "
+                             f"{ordinal} with size {n}")
+        ordinal += 1
+    return True
+
+
+def plan(shape: tuple, key, keep_0d: bool = False) -> Plan:
+    """Check ``key`` against ``shape`` with torch's rules and split it into its two steps.
+
+    An int (or 0-d integer tensor) selects before any index array applies, so it never
+    separates index arrays: for ``x`` of shape (2, 3, 4), ``x[0, :, idx]`` has shape
+    ``(3, len(idx))`` (NumPy gives ``(len(idx), 3)``). Index arrays that slices or None
+    separate go first in the result; adjacent ones stay in place.
 
     Raises
     ------
@@ -102,55 +226,28 @@ def plan(shape: tuple, key) -> tuple:
     ValueError
         A slice step that is zero or negative.
     """
-    items = _normalize(key)
-    ndim = len(shape)
-    if sum(k is Ellipsis for k in items) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    consumed = sum(1 if isinstance(k, (int, slice)) or (isinstance(k, np.ndarray)
-                                                        and k.dtype != np.bool_)
-                   else k.ndim if isinstance(k, np.ndarray) else 0 for k in items)
-    if consumed > ndim:
-        raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    d, adv_shapes = 0, []
-    for k in items:
-        if k is None:
-            continue
-        if k is Ellipsis:
-            d += ndim - consumed
-        elif isinstance(k, slice):
-            d += 1
-        elif isinstance(k, int):
-            _check_in_range(np.asarray(k), d, shape[d])
-            d += 1
-        elif k.dtype == np.bool_:
-            for j in range(k.ndim):
-                if k.shape[j] != shape[d + j]:
-                    raise IndexError(
-                        f"The shape of the mask {list(k.shape)} at index {j} does not match the "
-                        f"shape of the indexed tensor {list(shape)} at index {d + j}")
-            adv_shapes.append((int(np.count_nonzero(k)),))
-            d += k.ndim
-        else:
-            _check_in_range(k, d, shape[d])
-            adv_shapes.append(k.shape)
-            d += 1
-    if len(adv_shapes) > 1:
-        try:
-            np.broadcast_shapes(*adv_shapes)
-        except ValueError:
-            raise IndexError(
-                "shape mismatch: indexing tensors could not be broadcast together with shapes "
-                + ", ".join(str(list(s)) for s in adv_shapes)) from None
-    return items, bool(adv_shapes)
+    items = _normalize(key, keep_0d)
+    basic, arrays = _walk(shape, items)
+    if not arrays:
+        return Plan(basic, ())
+    view = np.broadcast_to(np.zeros((), np.int8), shape)[basic + (Ellipsis,)].shape
+    if not _check_arrays(view, arrays):  # an empty result: the values do not matter
+        arrays = [(r, a if a.dtype == np.bool_ or view[r] == 0 else np.zeros_like(a))
+                  for r, a in arrays]
+    advanced, r = [], 0
+    for at, a in arrays:
+        advanced += [slice(None)] * (at - r) + [a]
+        r = at + _width(a)
+    return Plan(basic, tuple(advanced))
 
 
-def _coordinates(shape: tuple, items: tuple) -> list:
-    """For each dimension, the coordinate along it of every element that ``items`` selects."""
+def _coordinates(shape: tuple, p: Plan) -> list:
+    """For each dimension, the coordinate along it of every element that plan ``p`` selects."""
     ndim = len(shape)
-    if ndim == 0:
-        return [np.broadcast_to(np.zeros((), np.int64), ())[items]]
-    return [np.broadcast_to(np.arange(n, dtype=np.int64).reshape((n,) + (1,) * (ndim - d - 1)),
-                            shape)[items] for d, n in enumerate(shape)]
+    grids = [np.zeros((), np.int64)] if ndim == 0 else [
+        np.broadcast_to(np.arange(n, dtype=np.int64).reshape((n,) + (1,) * (ndim - d - 1)), shape)
+        for d, n in enumerate(shape)]
+    return [g[p.basic + (Ellipsis,)][p.advanced] for g in grids]
 
 
 def _offsets(coords: list, strides: tuple) -> np.ndarray:
@@ -190,11 +287,13 @@ INDEX = register(OpDef("index", _index_forward, _index_vjp,
 
 
 def getitem(input, index):
-    """``input[index]`` with NumPy/torch indexing rules.
+    """``input[index]`` with torch's indexing rules.
 
     Ints, slices (positive steps), None and Ellipsis give a view sharing storage; index arrays
-    (tensors, NumPy arrays, lists) and bool masks give a copy. d/dx = the gradient put back at
-    the selected positions (summed where an element is selected more than once).
+    (tensors, NumPy arrays, lists, ranges), masks and bool scalars give a copy. An int selects
+    first, so ``x[0, :, idx]`` of ``x`` shaped (2, 3, 4) is ``(3, len(idx))``. d/dx = the
+    gradient put back at the selected positions (summed where an element is selected more than
+    once).
 
     Raises
     ------
@@ -210,12 +309,12 @@ def getitem(input, index):
     >>> x[1, [0, 2]]
     tensor([3, 5])
     """
-    items, advanced = plan(tuple(input.shape), index)
-    if not advanced:
-        return as_view(apply(SLICE, (input,), key=items), input)
+    p = plan(tuple(input.shape), index)
+    if not p.advanced:
+        return as_view(apply(SLICE, (input,), key=p.basic), input)
     be = input._backend()
     shape = tuple(input.shape)
-    coords = _coordinates(shape, items)
+    coords = _coordinates(shape, p)
     offsets = _offsets(coords, input.stride())
     grad_offsets = offsets if input.is_contiguous() else _offsets(coords, _c_strides(shape))
     return apply(INDEX, (input,), offsets=be.from_host(offsets),
@@ -225,27 +324,32 @@ def getitem(input, index):
 # ---------------------------------------------------------------------------- x[key] = value
 
 
-def _index_put_forward(be, x, v, key, offsets):
+def _index_put_forward(be, x, v, key, offsets, accumulate):
     out = be.copy(x)
     if key is not None:
         be.assign(be.basic_index(out, key), v)
+    elif accumulate:
+        be.put_add(out, offsets, be.copy(be.expand(v, offsets.shape)))
     else:
         be.put(out, offsets, be.copy(be.expand(v, offsets.shape)))
     return out
 
 
 def _index_put_vjp(be, g, node):
-    """The old value's gradient is ``g`` with the written positions zeroed; the value's is
-    ``g`` at those positions, summed back over broadcasting."""
+    """The old value's gradient is ``g`` with the written positions zeroed (all of ``g`` when
+    accumulating); the value's is ``g`` at those positions, summed back over broadcasting."""
     key, offsets = node.attrs["key"], node.attrs["offsets"]
     g = be.contiguous(g)
     gx = gv = None
     if node.needs[0]:
-        gx = be.copy(g)
-        if key is not None:
-            be.assign(be.basic_index(gx, key), 0)
+        if node.attrs["accumulate"]:
+            gx = g
         else:
-            be.put(gx, offsets, be.zeros(offsets.shape, gx.dtype))
+            gx = be.copy(g)
+            if key is not None:
+                be.assign(be.basic_index(gx, key), 0)
+            else:
+                be.put(gx, offsets, be.zeros(offsets.shape, gx.dtype))
     if node.needs[1]:
         gv = be.basic_index(g, key) if key is not None else be.take(g, offsets)
         gv = unbroadcast(be, gv, node.in_shapes[1])
@@ -253,15 +357,25 @@ def _index_put_vjp(be, g, node):
 
 
 INDEX_PUT = register(OpDef("index_put", _index_put_forward, _index_put_vjp,
-                           kernels=("copy", "assign", "basic_index", "put", "take", "expand",
-                                    "zeros", "contiguous", "sum")))
+                           kernels=("copy", "assign", "basic_index", "put", "put_add", "take",
+                                    "expand", "zeros", "contiguous", "sum")))
 
 
-def _value_tensor(input, value, target: tuple):
+def _strip_ones(shape: tuple, target: tuple) -> tuple:
+    """``shape`` without the leading size-1 dimensions beyond ``target``'s rank, as torch."""
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _value_tensor(input, value, target: tuple, basic: bool = False, strict: bool = False):
     """``value`` as a tensor of ``input``'s dtype and device, checked to broadcast to ``target``.
 
-    Leading size-1 dimensions beyond ``target``'s rank are dropped, as torch does.
+    Leading size-1 dimensions beyond ``target``'s rank are dropped, as torch does. With
+    ``strict`` a tensor of another dtype is refused (torch's ``index_put_``); otherwise it is
+    converted (torch's ``copy_``).
     """
+    from numbagrad import dtypes
     from numbagrad.ops.elementwise import cast
 
     Tensor = _tensor_type()
@@ -272,39 +386,57 @@ def _value_tensor(input, value, target: tuple):
         if not isinstance(value, (np.ndarray, list, tuple)):
             raise TypeError(f"setitem: can't assign a {type(value).__name__} to a tensor")
         value = Tensor._make(be.from_host(np.asarray(value, input._data.dtype)), input._device)
+    if strict and value.dtype is not input.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{dtypes.scalar_name(input.dtype)} for the destination and "
+            f"{dtypes.scalar_name(value.dtype)} for the source.")
+    given = dtypes.scalar_name(value.dtype)
     value = cast(value, input.dtype)
-    vshape = tuple(value.shape)
-    while len(vshape) > len(target) and vshape[0] == 1:
-        vshape = vshape[1:]
+    vshape = _strip_ones(tuple(value.shape), target)
     fits = len(vshape) <= len(target) and all(
         v in (1, t) for v, t in zip(reversed(vshape), reversed(target)))
+    if not fits and basic and len(vshape) > len(target):
+        raise RuntimeError(
+            f"expand(torch.{given}Tensor{{{list(vshape)}}}, size="
+            f"{list(target)}): the number of sizes provided ({len(target)}) must be greater or "
+            f"equal to the number of dimensions in the tensor ({len(vshape)})")
+    if not fits and basic:
+        bad = next((len(target) - 1 - i, v, t) for i, (v, t) in enumerate(
+            zip(reversed(vshape), reversed(target))) if v not in (1, t))
+        raise RuntimeError(
+            f"The expanded size of the tensor ({bad[2]}) must match the existing size ({bad[1]}) "
+            f"at non-singleton dimension {bad[0]}.  Target sizes: {list(target)}.  Tensor "
+            f"sizes: {list(vshape)}")
     if not fits:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(target)}")
     return value if vshape == tuple(value.shape) else reshape(value, vshape)
 
 
-def _target(input, items: tuple, advanced: bool):
+def _target(input, p: Plan):
     """``(key, offsets, shape)``: the basic key, or the offsets for a C-contiguous copy of input."""
-    if not advanced:
-        return items, None, tuple(input._backend().basic_index(input._data, items).shape)
+    if not p.advanced:
+        return p.basic, None, tuple(input._backend().basic_index(input._data, p.basic).shape)
     shape = tuple(input.shape)
-    offsets = _offsets(_coordinates(shape, items), _c_strides(shape))
+    offsets = _offsets(_coordinates(shape, p), _c_strides(shape))
     return None, offsets, offsets.shape
 
 
-def index_put(input, index, value):
+def index_put_key(input, index, value, accumulate: bool = False, strict: bool = False):
     """``input`` with ``input[index] = value`` applied, out of place (the recorded form of
-    ``setitem``; ``index`` is any key :func:`getitem` accepts).
+    ``setitem``; ``index`` is any key :func:`getitem` accepts, or its :class:`Plan`). With
+    ``accumulate`` (for a key holding an index array) the values are added, repeated positions
+    adding up.
 
-    d/d input = the gradient with the written positions zeroed; d/d value = the gradient at
-    those positions, summed over broadcasting.
+    d/d input = the gradient with the written positions zeroed (all of it when accumulating);
+    d/d value = the gradient at those positions, summed over broadcasting.
     """
-    items, advanced = plan(tuple(input.shape), index)
-    key, offsets, shape = _target(input, items, advanced)
-    v = _value_tensor(input, value, shape)
+    p = index if isinstance(index, Plan) else plan(tuple(input.shape), index)
+    key, offsets, shape = _target(input, p)
+    v = _value_tensor(input, value, shape, basic=key is not None, strict=strict)
     be = input._backend()
-    return apply(INDEX_PUT, (input, v), key=key,
+    return apply(INDEX_PUT, (input, v), key=key, accumulate=accumulate,
                  offsets=None if offsets is None else be.from_host(offsets))
 
 
@@ -317,16 +449,18 @@ def _check_writable(input) -> None:
 
 def setitem(input, index, value) -> None:
     """``input[index] = value`` in place; ``value`` is a number or a tensor broadcastable to
-    ``input[index]``'s shape, converted to ``input``'s dtype.
+    ``input[index]``'s shape (converted to ``input``'s dtype for a basic key; of ``input``'s
+    dtype for an advanced key, as torch's ``index_put_``).
 
     The version counter is bumped. While gradients are recorded (``input`` or ``value``
-    requires grad), the write is recorded as :func:`index_put` and follows the rules of every
-    in-place op: refused on a leaf that requires grad.
+    requires grad), the write is recorded as :func:`index_put_key` and follows the rules of
+    every in-place op: refused on a leaf that requires grad.
 
     Raises
     ------
     RuntimeError
-        A value that does not broadcast, a leaf that requires grad, or an expanded tensor.
+        A value that does not broadcast or has another dtype, a leaf that requires grad, or an
+        expanded tensor.
     IndexError, ValueError
         As :func:`getitem`.
 
@@ -340,21 +474,21 @@ def setitem(input, index, value) -> None:
     """
     Tensor = _tensor_type()
     _check_writable(input)
+    p = plan(tuple(input.shape), index)
     if _enabled.get() and (input.requires_grad
                            or (isinstance(value, Tensor) and value.requires_grad)):
         from numbagrad.ops.inplace import inplace
 
-        inplace(input, index_put, index, value)
+        inplace(input, index_put_key, p, value, strict=bool(p.advanced))
         return
-    items, advanced = plan(tuple(input.shape), index)
     be = input._backend()
-    if advanced:
-        offsets = _offsets(_coordinates(tuple(input.shape), items), input.stride())
-        v = _value_tensor(input, value, offsets.shape)
+    if p.advanced:
+        offsets = _offsets(_coordinates(tuple(input.shape), p), input.stride())
+        v = _value_tensor(input, value, offsets.shape, strict=True)
         be.put(input._data, be.from_host(offsets), be.copy(be.expand(v._data, offsets.shape)))
     else:
-        view = be.basic_index(input._data, items)
-        v = _value_tensor(input, value, tuple(view.shape))
+        view = be.basic_index(input._data, p.basic)
+        v = _value_tensor(input, value, tuple(view.shape), basic=True)
         be.assign(view, v._data)
     input._version.value += 1
 

@@ -2,9 +2,9 @@
 scatter, scatter_add, nonzero and argwhere.
 
 All but ``scatter_add`` are composites of :mod:`numbagrad.ops.index` (``getitem``,
-``index_put``, ``gather``) and ``where``, so they get their gradients and both devices free.
+``index_put_key``, ``gather``) and ``where``, so they get their gradients and both devices free.
 ``scatter_add`` is one primitive over the existing ``take``/``put_add`` kernels: its repeated
-indices must add up, which ``index_put`` (last write wins) cannot do. Index tensors are read on
+indices must add up, which ``index_put_key`` (last write wins) cannot do. Index tensors are read on
 the host and every index is checked there, with torch's messages, before a kernel runs.
 """
 from __future__ import annotations
@@ -14,8 +14,9 @@ import numbers
 import numpy as np
 
 from numbagrad import dtypes
+from numbagrad.backends.cpu.index import scatter_offsets
 from numbagrad.ops.elementwise import cast, check_tensor, where, write_out
-from numbagrad.ops.index import _c_strides, getitem, index_put
+from numbagrad.ops.index import getitem, index_put_key
 from numbagrad.ops.index import gather as _gather
 from numbagrad.ops.inplace import inplace_method
 from numbagrad.ops.registry import OpDef, apply, register
@@ -253,8 +254,9 @@ SCATTER_ADD = register(OpDef("scatter_add", _scatter_add_forward, _scatter_add_v
 
 
 def _scatter_plan(op: str, input, dim, index, src):
-    """Checked ``(axis, coords, src_view)``: the coordinates in ``input`` of every index entry,
-    and ``src`` cut to ``index``'s shape."""
+    """Checked ``(axis, ishape, offsets, src_view)``: the element offset in a C-contiguous
+    ``input`` (of ``ishape``, 0-d read as ``(1,)``) of every index entry, in ``index``'s shape,
+    and ``src`` cut to that shape."""
     check_tensor(op, input)
     check_tensor(op, index, "index", 3)
     if index.dtype.name not in ("int32", "int64"):
@@ -278,14 +280,15 @@ def _scatter_plan(op: str, input, dim, index, src):
         raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
                            f"{list(input.shape)} apart from dimension {axis} and to be no larger "
                            f"size than src {list(sshape)}")
-    idx = _check_range("", np.asarray(index).astype(np.int64).reshape(jshape), axis,
-                       ishape[axis], False)
-    coords = list(np.indices(jshape, dtype=np.int64))
-    coords[axis] = idx
+    idx = np.asarray(index).reshape(jshape)
+    offsets, bad = scatter_offsets(idx, axis, ishape)
+    if bad >= 0:
+        raise RuntimeError(f"index {idx.reshape(-1)[bad]} is out of bounds for dimension {axis} "
+                           f"with size {ishape[axis]}")
     if isinstance(src, Tensor):
         s = src.reshape(sshape) if not src.shape else src
         src = getitem(s, tuple(slice(0, j) for j in jshape))
-    return axis, ishape, coords, src
+    return axis, ishape, offsets, src
 
 
 def scatter(input, dim: int, index, src=None, *, value=None):
@@ -305,11 +308,11 @@ def scatter(input, dim: int, index, src=None, *, value=None):
         raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
     if not isinstance(src, Tensor):
         src = _value(input, src, "scatter")
-        _, ishape, coords, _ = _scatter_plan("scatter", input, dim, index, None)
+        _, _, offsets, _ = _scatter_plan("scatter", input, dim, index, None)
     else:
-        _, ishape, coords, src = _scatter_plan("scatter", input, dim, index, src)
-    x = input.reshape(ishape) if not input.shape else input
-    return index_put(x, tuple(coords), src).reshape(input.shape)
+        _, _, offsets, src = _scatter_plan("scatter", input, dim, index, src)
+    flat = input.reshape(-1)
+    return index_put_key(flat, (offsets.reshape(-1),), src.reshape(-1)).reshape(input.shape)
 
 
 def scatter_add(input, dim: int, index, src):
@@ -322,10 +325,9 @@ def scatter_add(input, dim: int, index, src):
         As :func:`scatter`.
     """
     check_tensor("scatter_add", src, "src", 4)
-    _, ishape, coords, src = _scatter_plan("scatter_add", input, dim, index, src)
-    offsets = sum(c * s for c, s in zip(coords, _c_strides(ishape)))
+    _, _, offsets, src = _scatter_plan("scatter_add", input, dim, index, src)
     be = input._backend()
-    return apply(SCATTER_ADD, (input, src), offsets=be.from_host(np.ascontiguousarray(offsets)))
+    return apply(SCATTER_ADD, (input, src), offsets=be.from_host(offsets))
 
 
 # ---------------------------------------------------------------------------- index_*
@@ -389,7 +391,7 @@ def index_fill(input, dim: int, index, value):
     v = _value(input, value, "index_fill_")
     x = input.reshape(1) if input.ndim == 0 else input
     _check_range("", idx, axis, x.shape[axis], True, IndexError)
-    return index_put(x, _dim_key(axis, idx), v).reshape(input.shape)
+    return index_put_key(x, _dim_key(axis, idx), v).reshape(input.shape)
 
 
 def index_copy(input, dim: int, index, source):
@@ -417,7 +419,7 @@ def index_copy(input, dim: int, index, source):
         raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
                          f"source.size(dim) ({s.shape[axis]})")
     _check_range("index_copy_(): ", idx, axis, x.shape[axis], False, IndexError)
-    return index_put(x, _dim_key(axis, idx), s).reshape(input.shape)
+    return index_put_key(x, _dim_key(axis, idx), s).reshape(input.shape)
 
 
 def _check_slices(dest: tuple, src: tuple, axis: int) -> None:

@@ -86,8 +86,7 @@ def _check_nonempty(op: str, input, axes) -> None:
     """IndexError if a reduced dim of a max-like reduction has size 0 (nothing to pick)."""
     for a in axes:
         if input.ndim and input.shape[a] == 0:
-            raise IndexError(f"{op}(): Expected reduction dim {a} to have non-zero size "
-                             f"(input shape {list(input.shape)}).")
+            raise IndexError(f"{op}(): Expected reduction dim {a} to have non-zero size.")
 
 
 def _keep(a, node):
@@ -366,7 +365,7 @@ PROD = register(OpDef("prod", _prod_forward, _prod_vjp, kernels=("prod", "prod_v
                       saves_inputs=True))
 
 
-def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axis=None):
     """Product of the elements, of all or along one ``dim``. d/dx_i = prod_{j != i} x_j.
 
     The gradient is exact where the slice holds zeros (it is not ``prod / x_i``).
@@ -378,8 +377,11 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
         The dimension to reduce (one int, as torch); all when None.
     keepdim : bool
     dtype : numbagrad.dtype, optional
-        Converts the input first. By default floats keep their type, bool and integers give
-        int64.
+        Converts the input first and is the result's type. By default floats keep their type,
+        bool and integers give int64.
+    out : Tensor, optional
+    axis : int, optional
+        NumPy's name for ``dim``.
 
     Returns
     -------
@@ -389,7 +391,7 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
     Raises
     ------
     TypeError
-        If ``dim`` is not an int.
+        If ``dim`` is not an int, or ``keepdim`` is given without ``dim`` (as torch).
     IndexError
         If ``dim`` is out of range.
 
@@ -401,10 +403,17 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
     >>> x.grad
     tensor([0., 6., 0.])
     """
+    dim = dim_or_axis("prod", dim, axis)
+    if dim is None and keepdim:
+        raise TypeError("prod(): keepdim=True needs a dim (torch has no prod(input, keepdim))")
     axes = None if dim is None else _one_axis("prod", input, dim)
     if dtype is not None:
-        input = ew.cast(input, dtypes.as_dtype(dtype))
-    return apply(PROD, (input,), axes=axes, keepdim=keepdim)
+        dtype = dtypes.as_dtype(dtype)
+        input = ew.cast(input, dtype)
+    result = apply(PROD, (input,), axes=axes, keepdim=keepdim)
+    if dtype is not None and result.dtype is not dtype:  # an integer dtype narrower than int64
+        result = ew.cast(result, dtype)
+    return ew.write_out("prod", result, out)
 
 
 # ---------------------------------------------------------------------------- amax, amin
@@ -525,19 +534,28 @@ MAX = register(OpDef("max", _max_forward, _max_vjp, kernels=("max", "max_vjp")))
 MIN = register(OpDef("min", _min_forward, _max_vjp, kernels=("min", "max_vjp")))
 
 
-def _extreme(op: OpDef, full: OpDef, result_type, input, dim, keepdim: bool):
-    """``max``/``min``: the value of all elements, or ``(values, indices)`` along ``dim``."""
+def _extreme(op: OpDef, full: OpDef, result_type, input, dim, keepdim: bool, other, axis,
+             out):
+    """``max``/``min``: the value of all elements, ``(values, indices)`` along ``dim``, or the
+    elementwise maximum/minimum with a tensor ``other`` (also given as the second argument)."""
     from numbagrad.tensor import Tensor, grad_enabled
 
     name = op.name
-    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
-        return (comparison.maximum if name == "max" else comparison.minimum)(input, dim)
+    if isinstance(dim, Tensor) or other is not None:  # torch.max(a, b): elementwise
+        if dim is not None and other is not None:
+            raise TypeError(f"{name}(): got both dim (or a second tensor) and other")
+        other = dim if other is None else other
+        ew.check_tensor(name, other, "other", 2)
+        return (comparison.maximum if name == "max" else comparison.minimum)(input, other,
+                                                                             out=out)
+    dim = dim_or_axis(name, dim, axis)
     if dim is None:
         if input.numel() == 0:
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
-        return apply(full, (input,), axes=None, keepdim=False, nan_ties=True)
+        result = apply(full, (input,), axes=None, keepdim=False, nan_ties=True)
+        return ew.write_out(name, result, out)
     axes = _one_axis(name, input, dim)
     _check_nonempty(name, input, axes)
     if grad_enabled() and input.requires_grad:
@@ -547,21 +565,34 @@ def _extreme(op: OpDef, full: OpDef, result_type, input, dim, keepdim: bool):
         # Nothing is recorded, so apply would drop the indices with the node: run the forward.
         array, indices = op.forward(input._backend(), input._data, axes=axes, keepdim=keepdim)
         values = Tensor._make(array, input._device)
-    return result_type(values, Tensor._make(indices, input._device))
+    indices = Tensor._make(indices, input._device)
+    if out is None:
+        return result_type(values, indices)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
+                        f"{type(out).__name__}")
+    return result_type(ew.write_out(name, values, out[0]), ew.write_out(name, indices, out[1]))
 
 
-def max(input, dim=None, keepdim: bool = False):  # noqa: A001
+def max(input, dim=None, keepdim: bool = False, *, other=None, out=None,  # noqa: A001
+        axis=None):
     """Maximum of all elements, or ``(values, indices)`` along ``dim``.
 
     Without ``dim``: d/dx_i = 1/k for the k elements equal to the max. With ``dim``: the
     gradient of each value goes to the element at its index only. ``max(input, other)`` with a
-    tensor ``other`` is :func:`numbagrad.maximum`.
+    tensor ``other`` (second argument or ``other=``) is :func:`numbagrad.maximum`.
 
     Parameters
     ----------
     input : Tensor
-    dim : int, optional
+    dim : int or Tensor, optional
+        A tensor here is ``other``.
     keepdim : bool
+    other : Tensor, optional
+    out : Tensor or tuple of (Tensor, Tensor), optional
+        A pair when ``dim`` is given.
+    axis : int, optional
+        NumPy's name for ``dim``.
 
     Returns
     -------
@@ -586,10 +617,11 @@ def max(input, dim=None, keepdim: bool = False):  # noqa: A001
     values=tensor([3., 4.]),
     indices=tensor([1, 0]))
     """
-    return _extreme(MAX, AMAX, return_types.max, input, dim, keepdim)
+    return _extreme(MAX, AMAX, return_types.max, input, dim, keepdim, other, axis, out)
 
 
-def min(input, dim=None, keepdim: bool = False):  # noqa: A001
+def min(input, dim=None, keepdim: bool = False, *, other=None, out=None,  # noqa: A001
+        axis=None):
     """Minimum of all elements, or ``(values, indices)`` along ``dim``; see :func:`max`.
 
     Without ``dim``: d/dx_i = 1/k for the k elements equal to the min; with ``dim``, the
@@ -602,7 +634,7 @@ def min(input, dim=None, keepdim: bool = False):  # noqa: A001
     >>> indices
     tensor([0, 1])
     """
-    return _extreme(MIN, AMIN, return_types.min, input, dim, keepdim)
+    return _extreme(MIN, AMIN, return_types.min, input, dim, keepdim, other, axis, out)
 
 
 # ---------------------------------------------------------------------------- argmax, argmin
@@ -623,7 +655,7 @@ def _arg_extreme(op: OpDef, name: str, input, dim, keepdim: bool):
     return Tensor._make(indices, input._device)
 
 
-def argmax(input, dim=None, keepdim: bool = False):
+def argmax(input, dim=None, keepdim: bool = False, *, axis=None):
     """Index of the maximum along ``dim``, or into the flattened tensor when ``dim`` is None.
 
     Ties give the first occurrence; a nan counts as the maximum. Not differentiable.
@@ -633,6 +665,9 @@ def argmax(input, dim=None, keepdim: bool = False):
     input : Tensor
     dim : int, optional
     keepdim : bool
+        With ``dim=None``, keeps every dim with length 1.
+    axis : int, optional
+        NumPy's name for ``dim``.
 
     Returns
     -------
@@ -651,10 +686,10 @@ def argmax(input, dim=None, keepdim: bool = False):
     >>> torch.tensor([[1.0, 7.0], [7.0, 2.0]]).argmax()
     tensor(1)
     """
-    return _arg_extreme(MAX, "argmax", input, dim, keepdim)
+    return _arg_extreme(MAX, "argmax", input, dim_or_axis("argmax", dim, axis), keepdim)
 
 
-def argmin(input, dim=None, keepdim: bool = False):
+def argmin(input, dim=None, keepdim: bool = False, *, axis=None):
     """Index of the minimum along ``dim``, or into the flattened tensor; see :func:`argmax`.
 
     Examples
@@ -663,4 +698,4 @@ def argmin(input, dim=None, keepdim: bool = False):
     >>> torch.tensor([[1.0, 7.0], [0.0, 2.0]]).argmin(dim=1)
     tensor([0, 0])
     """
-    return _arg_extreme(MIN, "argmin", input, dim, keepdim)
+    return _arg_extreme(MIN, "argmin", input, dim_or_axis("argmin", dim, axis), keepdim)

@@ -52,6 +52,8 @@ SPECS = [
          shapes=_fixed((2, 3, 4)), covers=("index",)),
     Spec("getitem_separated", lambda x: x[[0, 1, 1], :, [1, 0, 3]],
          lambda x: x[[0, 1, 1], :, [1, 0, 3]], shapes=_fixed((2, 3, 4)), covers=("index",)),
+    Spec("getitem_int_selects_first", lambda x: x[0, :, [1, 0, 3, 3]],
+         lambda x: x[0][:, [1, 0, 3, 3]], shapes=_fixed((2, 3, 4)), covers=("index",)),
     Spec("setitem", _put((0, slice(1, None))), _put_ref((0, slice(1, None))), 2,
          shapes=_fixed((3, 4), (3,)), covers=("index_put",)),
     Spec("setitem_advanced", _put(([0, 2], slice(1, 3))), _put_ref(([0, 2], slice(1, 3))), 2,

@@ -58,8 +58,10 @@ def test_negative_indices():
 def test_bool_masks_tensor_numpy_and_list():
     x = _arange(2, 3, requires_grad=True)
     mask = np.array([[True, False, True], [False, False, True]])
-    for m in (ng.tensor(mask), mask, mask.tolist()):
+    for m in (ng.tensor(mask), mask):
         np.testing.assert_array_equal(x[m].detach().numpy(), [0.0, 2.0, 5.0])
+    with pytest.raises(IndexError, match="shape of the mask"):  # torch: a tuple of two masks
+        x[mask.tolist()]
     row_mask = ng.tensor([False, True])
     np.testing.assert_array_equal(x[row_mask].detach().numpy(), [[3.0, 4.0, 5.0]])
     np.testing.assert_array_equal(x[:, ng.tensor([True, False, True])].detach().numpy(),
@@ -129,9 +131,9 @@ def test_setitem_writes_in_place_and_bumps_the_version():
     data = x.numpy()
     v0 = x._version.value
     x[0] = 1.0
-    x[1:, [0, 3]] = ng.tensor([[-1.0, -2.0]])
+    x[1:, [0, 3]] = ng.tensor([[-1.0, -2.0]], dtype=ng.float64)
     x[x > 8] = 0.0
-    x[np.array([False, False, True]), 1] = ng.tensor([[[42.0]]])  # leading 1s are dropped
+    x[np.array([False, False, True]), 1] = ng.tensor([[[42.0]]], dtype=ng.float64)  # 1s dropped
     assert x.numpy() is data
     assert x._version.value == v0 + 4
     np.testing.assert_array_equal(x.numpy(), [[1, 1, 1, 1], [-1, 5, 6, -2], [-1, 42, 0, -2]])
@@ -140,8 +142,11 @@ def test_setitem_writes_in_place_and_bumps_the_version():
 def test_setitem_converts_the_value_to_the_tensor_dtype():
     x = ng.zeros(3, dtype=ng.int64)
     x[0] = 2.7
-    x[[1, 2]] = ng.tensor([3.9, -1.2])
+    x[1:] = ng.tensor([3.9, -1.2])
     assert x.dtype is ng.int64 and x.tolist() == [2, 3, -1]
+    with raises(RuntimeError, "Index put requires the source and destination dtypes match, got "
+                "Long for the destination and Float for the source."):  # torch's index_put_
+        x[[1, 2]] = ng.tensor([3.9, -1.2])
 
 
 def test_setitem_errors():
@@ -150,8 +155,13 @@ def test_setitem_errors():
                 "shape mismatch: value tensor of shape [4] cannot be broadcast to indexing result "
                 "of shape [2, 3]"):
         x[[0, 1]] = ng.zeros(4)
-    with pytest.raises(RuntimeError, match="shape mismatch: value tensor of shape \\[4\\]"):
+    with raises(RuntimeError, "The expanded size of the tensor (3) must match the existing size "
+                "(4) at non-singleton dimension 0.  Target sizes: [3].  Tensor sizes: [4]"):
         x[0] = ng.zeros(4)
+    with raises(RuntimeError, "expand(torch.FloatTensor{[2, 1, 3]}, size=[3]): the number of "
+                "sizes provided (1) must be greater or equal to the number of dimensions in the "
+                "tensor (3)"):
+        x[0] = ng.ones(2, 1, 3)
     with pytest.raises(IndexError, match="index 4 is out of bounds for dimension 0 with size 2"):
         x[ng.tensor([0, 4])] = 1.0
     leaf = ng.zeros(3, requires_grad=True)

@@ -208,7 +208,10 @@ def test_non_contiguous_gradient_and_parameter():
 
 def test_a_gradient_of_the_wrong_shape_is_refused_before_the_kernel():
     (a,) = leaves([1.0, 2.0])
-    a.grad = numbagrad.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="assign a gradient of size '\\[3\\]'"):
+        a.grad = numbagrad.tensor([1.0, 2.0, 3.0])  # refused where it is assigned
+    a.grad = numbagrad.tensor([1.0, 2.0])
+    a.grad.data = numbagrad.tensor([1.0, 2.0, 3.0])  # .data swaps the array behind the check
     with pytest.raises(RuntimeError, match=r"gradient has shape \[3\] but the parameter has "
                                            r"shape \[2\]"):
         numbagrad.optim.SGD([a], lr=0.1).step()

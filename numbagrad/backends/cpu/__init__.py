@@ -22,13 +22,23 @@ from numbagrad.backends.cpu.reduce import (max, map_sum, max_vjp, min, prod,  # 
                                             prod_vjp, sum)
 from numbagrad.backends.cpu.scan import (cummax, cummax_vjp, cumprod, cumprod_vjp, cumsum,
                                          logcumsumexp, logcumsumexp_vjp)
-from numbagrad.backends.cpu.index import gather, put, put_add, scatter_add, take
+from numbagrad.backends.cpu.index import (gather, put, put_add, scatter_add, scatter_reduce,
+                                          take)
 from numbagrad.backends.cpu.sort import sort, topk
+from numbagrad.backends.cpu.svd import svd
 from numbagrad.backends.cpu.shape import basic_index, cat, expand, permute, reshape
+from numbagrad.backends.cpu.pad import pad, pad_backward
+from numbagrad.backends.cpu.fold import col2im, im2col
+from numbagrad.backends.cpu.diagonal import diagonal, triangle, unfold, unfold_backward
+from numbagrad.backends.cpu.normalization import normalization, normalization_vjp
+from numbagrad.backends.cpu.counting import bincount, histc, searchsorted, unique_rows
 
 __all__ = ["cross_entropy", "cross_entropy_vjp",
+           "normalization", "normalization_vjp",
+           "pad", "pad_backward", "col2im", "im2col",
+           "bincount", "histc", "searchsorted", "unique_rows",
            "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
-           "reshape", "scatter_add", "take", "sort", "topk",
+           "reshape", "scatter_add", "scatter_reduce", "take", "sort", "topk", "svd",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
            "softmax", "softmax_vjp",
@@ -39,4 +49,5 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "max_pool2d_backward",
            "lstm_layer", "lstm_layer_vjp", "rnn_layer", "rnn_layer_vjp",
            "cummax", "cummax_vjp", "cumprod", "cumprod_vjp", "cumsum", "logcumsumexp",
-           "logcumsumexp_vjp"]
+           "logcumsumexp_vjp",
+           "diagonal", "triangle", "unfold", "unfold_backward"]

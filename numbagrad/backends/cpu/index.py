@@ -32,6 +32,45 @@ def element_strides(x: np.ndarray) -> tuple:
 
 
 @jit
+def _scatter_offsets_kernel(index, outer_offsets, inner_offsets, stride, n, out):
+    """out[o, j, i] = outer_offsets[o] + index[o, j, i] * stride + inner_offsets[i], unless an
+    index lies outside [0, n): then the flat position of the first such index is returned."""
+    outer, m, inner = index.shape
+    for o in range(outer):
+        for j in range(m):
+            for i in range(inner):
+                v = index[o, j, i]
+                if v < 0 or v >= n:
+                    return (o * m + j) * inner + i
+                out[o, j, i] = outer_offsets[o] + v * stride + inner_offsets[i]
+    return -1
+
+
+def scatter_offsets(index: np.ndarray, axis: int, shape: tuple) -> tuple:
+    """The element offsets, in a C-contiguous array of ``shape``, that a scatter along ``axis``
+    writes: entry ``[..., j, ...]`` of ``index`` (host, integer, as many dims as ``shape``, no
+    larger apart from ``axis``) goes to ``[..., index[..., j, ...], ...]``.
+
+    One pass over ``index``, which also checks its range. Returns ``(offsets, bad)``: int64
+    offsets of ``index``'s shape, and the flat position of the first index outside
+    ``[0, shape[axis])`` (-1 when none is).
+    """
+    jshape = index.shape
+    strides = np.cumprod((1,) + tuple(shape[:0:-1]))[::-1].astype(np.int64)  # C order
+    outer = np.zeros(1, np.int64)
+    for d in range(axis):
+        outer = (outer[:, None] + np.arange(jshape[d]) * strides[d]).reshape(-1)
+    inner = np.zeros(1, np.int64)
+    for d in range(axis + 1, len(jshape)):
+        inner = (inner[:, None] + np.arange(jshape[d]) * strides[d]).reshape(-1)
+    index3 = np.ascontiguousarray(index, np.int64).reshape(outer.size, jshape[axis], inner.size)
+    offsets = np.empty(index3.shape, np.int64)
+    bad = _scatter_offsets_kernel(index3, outer, inner, int(strides[axis]), int(shape[axis]),
+                                  offsets) if index3.size else -1
+    return offsets.reshape(jshape), int(bad)
+
+
+@jit
 def _take_kernel(src, offsets, out):
     """out[i] = src[offsets[i]]; each iteration owns one output element."""
     for i in range(offsets.shape[0]):
@@ -112,3 +151,31 @@ def scatter_add(acc: np.ndarray, index: np.ndarray, src: np.ndarray) -> None:
     """``acc[o, index[o, j, i], i] += src[o, j, i]`` in place (the vjp of :func:`gather`)."""
     if src.size:
         _scatter_add_kernel(acc, index, np.ascontiguousarray(src))
+
+
+@jit
+def _scatter_reduce_kernel(dst, offsets, values, mode):
+    """dst[offsets[i]] = dst[offsets[i]] (*, max, min) values[i] for mode 0, 1, 2; serial, in
+    order, so repeated offsets combine without races. A nan wins max and min, as in torch."""
+    for i in range(offsets.shape[0]):
+        o = offsets[i]
+        v = values[i]
+        if mode == 0:
+            dst[o] = dst[o] * v
+        elif mode == 1:
+            if v > dst[o] or v != v:
+                dst[o] = v
+        elif v < dst[o] or v != v:
+            dst[o] = v
+
+
+SCATTER_REDUCE_MODES = {"prod": 0, "amax": 1, "amin": 2}
+
+
+def scatter_reduce(x: np.ndarray, offsets: np.ndarray, values: np.ndarray, reduce: str) -> None:
+    """Combine ``values`` (``x``'s dtype, ``offsets``' shape) into C-contiguous ``x`` at element
+    ``offsets`` with ``reduce`` ('prod', 'amax' or 'amin'), in the order of ``offsets``."""
+    if offsets.size:
+        values = np.ascontiguousarray(values)
+        _scatter_reduce_kernel(x.reshape(-1), offsets.reshape(-1), values.reshape(-1),
+                               SCATTER_REDUCE_MODES[reduce])

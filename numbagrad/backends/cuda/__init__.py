@@ -15,7 +15,8 @@ from numbagrad.backends.cuda.conv import (
                                           max_pool2d_backward,
 )
 from numbagrad.backends.cuda.elementwise import broadcast_shape, map  # noqa: A004
-from numbagrad.backends.cuda.index import gather, put, put_add, scatter_add, take
+from numbagrad.backends.cuda.index import (gather, put, put_add, scatter_add, scatter_reduce,
+                                           take)
 from numbagrad.backends.cuda.linalg import linear_backward, matmul
 from numbagrad.backends.cuda.loss import cross_entropy, cross_entropy_vjp
 from numbagrad.backends.cuda.memory import (
@@ -46,11 +47,20 @@ from numbagrad.backends.cuda.rnn import (
 from numbagrad.backends.cuda.scan import (cummax, cummax_vjp, cumprod, cumprod_vjp, cumsum,
                                           logcumsumexp, logcumsumexp_vjp)
 from numbagrad.backends.cuda.sort import sort, topk
+from numbagrad.backends.cuda.svd import svd
 from numbagrad.backends.cuda.shape import basic_index, cat, expand, permute, reshape
+from numbagrad.backends.cuda.pad import pad, pad_backward
+from numbagrad.backends.cuda.fold import col2im, im2col
+from numbagrad.backends.cuda.diagonal import diagonal, triangle, unfold, unfold_backward
+from numbagrad.backends.cuda.normalization import normalization, normalization_vjp
+from numbagrad.backends.cuda.counting import bincount, histc, searchsorted, unique_rows
 
 __all__ = ["cross_entropy", "cross_entropy_vjp",
+           "normalization", "normalization_vjp",
+           "pad", "pad_backward", "col2im", "im2col",
+           "bincount", "histc", "searchsorted", "unique_rows",
            "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
-           "reshape", "scatter_add", "take", "sort", "topk",
+           "reshape", "scatter_add", "scatter_reduce", "take", "sort", "topk", "svd",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
            "softmax", "softmax_vjp",
@@ -61,4 +71,5 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "max_pool2d_backward",
            "lstm_layer", "lstm_layer_vjp", "rnn_layer", "rnn_layer_vjp",
            "cummax", "cummax_vjp", "cumprod", "cumprod_vjp", "cumsum", "logcumsumexp",
-           "logcumsumexp_vjp"]
+           "logcumsumexp_vjp",
+           "diagonal", "triangle", "unfold", "unfold_backward"]

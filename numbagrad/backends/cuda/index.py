@@ -25,7 +25,7 @@ from numba import cuda, int32, int64
 
 from numbagrad.backends.cuda import _array
 from numbagrad.backends.cuda._jit import kernel, launch
-from numbagrad.backends.cuda.memory import contiguous, full
+from numbagrad.backends.cuda.memory import contiguous, from_host, full, to_host
 
 # Below this many columns, when the columns are longer than there are columns, scatter_add
 # uses atomics: a few thousand serial threads would leave most of a GPU idle.
@@ -127,6 +127,28 @@ def _scatter_add_atomic(acc, index, src):
         e += cuda.gridsize(1)
 
 
+def _scatter_reduce_segments(dst, offsets, values, order, starts, mode):
+    """One thread per target element ``s``: the values aimed at it (``order[starts[s]:
+    starts[s + 1]]``, in their original order) combined into it with * (mode 0), max (1) or min
+    (2). Targets are distinct, so there are no atomics and the results are the CPU's to the bit;
+    a nan wins max and min."""
+    s = cuda.grid(1)
+    while s < starts.shape[0] - 1:
+        o = offsets[order[starts[s]]]
+        acc = dst[o]
+        for k in range(starts[s], starts[s + 1]):
+            v = values[order[k]]
+            if mode == 0:
+                acc = acc * v
+            elif mode == 1:
+                if v > acc or v != v:
+                    acc = v
+            elif v < acc or v != v:
+                acc = v
+        dst[o] = acc
+        s += cuda.gridsize(1)
+
+
 _take_kernel = kernel(_take)
 _put_kernels = {np.dtype(np.int32): tuple(kernel(f) for f in _put_template(int32)),
                 np.dtype(np.int64): tuple(kernel(f) for f in _put_template(int64))}
@@ -134,6 +156,9 @@ _put_add_kernel = kernel(_put_add)
 _gather_kernel = kernel(_gather)
 _scatter_add_columns_kernel = kernel(_scatter_add_columns)
 _scatter_add_atomic_kernel = kernel(_scatter_add_atomic)
+_scatter_reduce_kernel = kernel(_scatter_reduce_segments)
+
+SCATTER_REDUCE_MODES = {"prod": 0, "amax": 1, "amin": 2}
 
 
 def take(x, offsets):
@@ -185,3 +210,20 @@ def scatter_add(acc, index, src) -> None:
         launch(_scatter_add_columns_kernel, columns, acc, index, src)
     else:
         launch(_scatter_add_atomic_kernel, src.size, acc, index, src)
+
+
+def scatter_reduce(x, offsets, values, reduce: str) -> None:
+    """Combine ``values`` (``x``'s dtype, ``offsets``' shape) into C-contiguous ``x`` at element
+    ``offsets`` with ``reduce`` ('prod', 'amax' or 'amin'), in the order of ``offsets``.
+
+    The offsets are grouped by target on the host (a stable sort keeps each group's order), so
+    each thread owns one target and combines its values serially, as the CPU does.
+    """
+    if not offsets.size:
+        return
+    host = to_host(offsets).reshape(-1)
+    order = np.argsort(host, kind="stable")
+    bounds = np.flatnonzero(np.diff(host[order])) + 1
+    starts = np.concatenate(([0], bounds, [host.size])).astype(np.int64)
+    launch(_scatter_reduce_kernel, starts.size - 1, _flat(x), _flat(offsets), _flat(values),
+           from_host(order.astype(np.int64)), from_host(starts), SCATTER_REDUCE_MODES[reduce])

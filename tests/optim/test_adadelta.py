@@ -1,0 +1,44 @@
+"""Adadelta against torch: every option, 20 steps, parameters and state after each."""
+import numpy as np
+import pytest
+
+import numbagrad
+from tests.optim.trajectory import compare_with_torch
+
+OPTIONS = [
+    {},
+    {"lr": 0.5, "rho": 0.8},
+    {"lr": 0.5, "weight_decay": 0.1, "eps": 1e-4},
+    {"lr": 0.5, "maximize": True},
+    {"lr": 0.3, "rho": 0.95, "weight_decay": 0.05, "maximize": True, "foreach": False},
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_adadelta_matches_torch(options):
+    torch = pytest.importorskip("torch")
+    ng_opt, t_opt, _, _ = compare_with_torch(
+        torch, lambda ps: numbagrad.optim.Adadelta(ps, **options),
+        lambda ps: torch.optim.Adadelta(ps, **options), steps=20)
+    assert repr(ng_opt) == repr(t_opt)
+    assert ng_opt.state_dict()["param_groups"] == t_opt.state_dict()["param_groups"]
+
+
+def test_adadelta_matches_torch_in_float64():
+    torch = pytest.importorskip("torch")
+    options = {"lr": 0.5, "weight_decay": 0.01}
+    compare_with_torch(torch, lambda ps: numbagrad.optim.Adadelta(ps, **options),
+                       lambda ps: torch.optim.Adadelta(ps, **options), dtype=np.float64,
+                       rtol=1e-12, atol=1e-12, steps=20)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"lr": -1}, "Invalid learning rate: -1"),
+    ({"rho": 1.5}, "Invalid rho value: 1.5"),
+    ({"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    ({"weight_decay": -1}, "Invalid weight_decay value: -1"),
+])
+def test_adadelta_rejects_invalid_arguments(kwargs, message):
+    w = numbagrad.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        numbagrad.optim.Adadelta([w], **kwargs)
