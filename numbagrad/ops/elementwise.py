@@ -52,12 +52,15 @@ def _unary(name, fn, vjp_fn, out_bool=False, saves=("in", "out")):
                           nondiff=(0,) if vjp_fn is None else ()))
 
 
-def _binary(name, fn, vjp_fn, out_bool=False, nondiff=(), saves=("in",)):
-    """Register a two-input op; ``saves`` names what its vjp formula reads (``"in"``, ``"out"``)."""
+def _binary(name, fn, vjp_fn, out_bool=False, nondiff=(), saves=("in",),
+            saved_for_others=False):
+    """Register a two-input op; ``saves`` names what its vjp formula reads (``"in"``, ``"out"``);
+    ``saved_for_others``: each input is read only for the other's gradient (see ``OpDef``)."""
     return register(OpDef(name, partial(_map_forward, fn, out_bool),
                           None if vjp_fn is None else partial(_binary_vjp, vjp_fn),
                           kernels=("map",), saves_inputs=vjp_fn is not None and "in" in saves,
                           saves_output=vjp_fn is not None and "out" in saves,
+                          saved_for_others=saved_for_others,
                           nondiff=(0, 1) if vjp_fn is None else nondiff))
 
 
@@ -109,7 +112,7 @@ def _to_copy_vjp(be, g, node):
 ADD = register(OpDef("add", partial(_map_forward, F.add, False), _add_vjp, kernels=("map", "sum")))
 SUB = register(OpDef("sub", partial(_map_forward, F.sub, False), _sub_vjp, kernels=("map", "sum")))
 NEG = register(OpDef("neg", partial(_map_forward, F.neg, False), _neg_vjp, kernels=("map",)))
-MUL = _binary("mul", F.mul, F.mul_vjp)
+MUL = _binary("mul", F.mul, F.mul_vjp, saved_for_others=True)
 DIV = _binary("div", F.div, F.div_vjp, saves=("in", "out"))
 POW = _binary("pow", F.pow, F.pow_vjp, saves=("in", "out"))
 CLAMP_MIN = _binary("clamp_min", F.clamp_min, F.clamp_min_vjp)

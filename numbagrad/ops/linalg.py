@@ -100,16 +100,18 @@ def _linear_vjp(be, g, node):
     return grad_x, grad_w, unbroadcast(be, g, (n,)) if need_b else None
 
 
+# d/da = g @ b.T and d/db = a.T @ g: each saved operand serves the other's gradient.
 MATMUL = register(OpDef("matmul", _matmul_forward, _matmul_vjp, kernels=("matmul", "sum"),
-                        saves_inputs=True))
-MM = register(OpDef("mm", _matmul_forward, _matmul_vjp, kernels=("matmul",), saves_inputs=True))
+                        saves_inputs=True, saved_for_others=True))
+MM = register(OpDef("mm", _matmul_forward, _matmul_vjp, kernels=("matmul",), saves_inputs=True,
+                    saved_for_others=True))
 BMM = register(OpDef("bmm", _matmul_forward, _matmul_vjp, kernels=("matmul",),
-                     saves_inputs=True))
+                     saves_inputs=True, saved_for_others=True))
 
 
 LINEAR = register(OpDef("linear", _linear_forward, _linear_vjp,
                         kernels=("matmul", "linear_backward", "map", "permute", "sum"),
-                        saves_inputs=(0, 1)))
+                        saves_inputs=(0, 1), saved_for_others=True))
 
 
 def linear(input, weight, bias=None):

@@ -43,6 +43,10 @@ class OpDef:
         Whether the vjp reads the input arrays / the output array. Unsaved values are freed as
         soon as the forward pass no longer needs them. ``saves_inputs`` may instead be a tuple
         of the input positions the vjp reads: only those are guarded against in-place writes.
+    saved_for_others : bool
+        Each saved input is read only for the *other* inputs' gradients (``mul``: d/da = g * b,
+        d/db = g * a): an input is then guarded against in-place writes only when another input
+        needs a gradient, as torch saves ``b`` alone for ``a * b`` with ``b`` a constant.
     nondiff : tuple of int
         Inputs that never receive a gradient (indices, masks, conditions).
     cuda_reason : str
@@ -58,6 +62,7 @@ class OpDef:
     kernels: tuple = ()
     saves_inputs: bool | tuple = False
     saves_output: bool = False
+    saved_for_others: bool = False
     nondiff: tuple = ()
     cuda_reason: str = ""
     half: bool = False
@@ -148,6 +153,11 @@ def apply(op: OpDef, inputs: tuple, **attrs):
             versions.append((t._version, t._version.value, a))
     if True not in needs:
         return out
+    if op.saved_for_others and False in needs:
+        # Keep the guards of the saved inputs that some other input's gradient reads.
+        saved = [i for i in range(len(inputs)) if saves is True or i in saves]
+        versions = [v for i, v in zip(saved, versions)
+                    if True in needs[:i] or True in needs[i + 1:]]
     if op.saves_output:
         versions.append((out._version, 0, result))
     out._requires_grad = True

@@ -147,6 +147,23 @@ def test_in_place_change_of_saved_tensor_raises_at_backward():
     assert "is at version 1; expected version 0 instead" in str(info.value)
 
 
+def test_in_place_change_of_an_operand_only_a_constant_needed_is_allowed():
+    """As torch: ``y * c`` with a constant ``c`` saves ``c`` alone, so changing ``y`` later is
+    fine; ``y @ W`` likewise keeps only ``W``. With both operands requiring grad it raises."""
+    x = _leaf([1.0, 2.0])
+    y = x * 1
+    h = y * 0.5
+    k = y.reshape(1, 2) @ numbagrad.ones(2, 3)
+    y.add_(1)
+    (h.sum() + k.sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.5, 3.5])
+    a, b = x * 1, x * 2
+    z = (a * b).sum()
+    a.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
 def test_in_place_on_leaf_requiring_grad_raises():
     x = _leaf([1.0, 2.0])
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in "
