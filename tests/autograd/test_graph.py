@@ -153,7 +153,7 @@ def test_in_place_change_of_an_operand_only_a_constant_needed_is_allowed():
     x = _leaf([1.0, 2.0])
     y = x * 1
     h = y * 0.5
-    k = y.reshape(1, 2) @ numbagrad.ones(2, 3)
+    k = y.reshape(1, 2) @ numbagrad.ones(2, 3, dtype=y.dtype)
     y.add_(1)
     (h.sum() + k.sum()).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.5, 3.5])
