@@ -43,7 +43,23 @@ UNARY = {
     "inplace_mul": lambda lib, a: (a * 1.0).mul_(1.5),
     "inplace_add_relu": lambda lib, a: (a + 0.0).add_(0.25).relu_(),
     "inplace_slice_write": lambda lib, a: _slice_write(a),
+    "sort": lambda lib, a: lib.sort(a, -1).values,
+    "topk": lambda lib, a: lib.topk(a, 1, -1).values,
+    "cummax": lambda lib, a: lib.cummax(a, -1).values,
+    "logsumexp": lambda lib, a: lib.logsumexp(a, -1),
+    "var": lambda lib, a: a.var(-1, keepdim=True),
+    "norm": lambda lib, a: a.norm(),
+    "list_index": lambda lib, a: a[[0, 0]],
+    "pad": lambda lib, a: lib.nn.functional.pad(a, (1, 2)),
+    "repeat_interleave": lambda lib, a: a.repeat_interleave(2, dim=-1),
+    "tril": lambda lib, a: a.tril(),
+    "einsum_rows": lambda lib, a: lib.einsum("...i,...i->...", a, a),
 }
+# The rank (and last-dim size) each op needs; others take any tensor of rank 1 or more.
+NEEDS = {"tril": (2, 1), "var": (1, 2), "norm": (0, 0), "neg": (0, 0), "square": (0, 0),
+         "exp_tanh": (0, 0), "sigmoid": (0, 0), "relu": (0, 0), "sin": (0, 0),
+         "log1p_sq": (0, 0), "clamp": (0, 0), "inplace_mul": (0, 0),
+         "inplace_add_relu": (0, 0), "reshape_flat": (0, 0), "unsqueeze_expand": (0, 0)}
 BINARY = {
     "add": lambda lib, a, b: a + b,
     "sub": lambda lib, a, b: a - b,
@@ -98,10 +114,9 @@ def _run(lib, arrays, steps):
     for kind, name, i, j in steps:
         a = pool[i % len(pool)]
         if kind == "unary":
-            if a.ndim == 0 and name in ("transpose", "slice", "flip", "mean_dim0", "sum_dim",
-                                        "max_dim", "cumsum", "softmax"):
-                continue
-            if name == "max_dim" and a.shape[-1] == 0:
+            rank, last = NEEDS.get(name, (1, 1))
+            if a.ndim < rank or (a.ndim and a.shape[-1] < last) or (name == "list_index"
+                                                                      and a.shape[0] == 0):
                 continue
             pool.append(UNARY[name](lib, a))
             continue
