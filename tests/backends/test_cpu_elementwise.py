@@ -185,3 +185,19 @@ def test_broadcast_shape():
     assert ew.broadcast_shape((2, 1), (3,)) == (2, 3)
     with pytest.raises(ValueError):
         ew.broadcast_shape((2,), (3,))
+
+
+@pytest.mark.parametrize("n_out", [1, 2])
+def test_four_strided_operands_above_the_parallel_size(n_out):
+    """The parallel strided loops of four inputs (a binary op's vjp) compile and are right."""
+    rng = np.random.default_rng(0)
+    a = rng.random((32, 64, 64)).transpose(0, 2, 1)
+    b = rng.random((32, 64, 64))
+    assert a.size >= ew.PARALLEL_MIN_SIZE
+    if n_out == 2:
+        ga, gb = ew.map(F.mul_vjp, [a, b, b, b], np.float64, n_out=2)
+        np.testing.assert_allclose(ga, b * b)
+        np.testing.assert_allclose(gb, b * a)
+    else:
+        out = ew.map(F.clamp_vjp_input, [a, b * 0.5, b, a], np.float64)
+        np.testing.assert_allclose(out, _ref(F.clamp_vjp_input, a, b * 0.5, b, a))

@@ -62,12 +62,6 @@ def _at(s, i, j, k):
     return np.uint64(i * s[0] + j * s[1] + k * s[2]), np.uint64(s[3])
 
 
-@register_jitable(inline="always")
-def _at4(sa, sb, sc, sd, so, i, j, k):
-    """``_at`` of four operands and the output: the 4-input templates' row offsets and steps."""
-    return _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k), _at(sd, i, j, k), _at(so, i, j, k)
-
-
 def _template_1(f, digest, parallel):
     @jit(parallel=parallel)
     def map_1(x, sx, out, so, shape):
@@ -114,11 +108,15 @@ def _template_3(f, digest, parallel):
 def _template_4(f, digest, parallel):
     @jit(parallel=parallel)
     def map_4(a, sa, b, sb, c, sc, d, sd, out, so, shape):
-        """out = f(a, b, c, d), broadcast: each block owns up to BLOCK elements of one row."""
+        """out = f(a, b, c, d), broadcast: each block owns up to BLOCK elements of one row.
+
+        The offsets are five plain ``_at`` calls: a helper inlined with ``inline="always"``
+        returning them as one tuple made Numba's parallel array analysis fail (IndexError)."""
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            (pa, da), (pb, db), (pc, dc), (pd, dd), (po, do) = _at4(sa, sb, sc, sd, so, i, j, k)
+            (pa, da), (pb, db), (pc, dc) = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k)
+            (pd, dd), (po, do) = _at(sd, i, j, k), _at(so, i, j, k)
             for m in range(start, stop):
                 out[po + m * do] = f(a[pa + m * da], b[pb + m * db], c[pc + m * dc],
                                      d[pd + m * dd])
@@ -133,7 +131,8 @@ def _template_4x2(f, digest, parallel):
         digest  # noqa: B018 - puts the formula's source hash into Numba's cache key
         for blk in prange(_n_blocks(shape)):
             i, j, k, start, stop = _block(blk, shape)
-            (pa, da), (pb, db), (pc, dc), (pd, dd), (po, do) = _at4(sa, sb, sc, sd, so, i, j, k)
+            (pa, da), (pb, db), (pc, dc) = _at(sa, i, j, k), _at(sb, i, j, k), _at(sc, i, j, k)
+            (pd, dd), (po, do) = _at(sd, i, j, k), _at(so, i, j, k)
             for m in range(start, stop):
                 r0, r1 = f(a[pa + m * da], b[pb + m * db], c[pc + m * dc], d[pd + m * dd])
                 out0[po + m * do] = r0
