@@ -11,7 +11,7 @@ from numbagrad.creation import as_tensor, empty, eye, from_numpy, full, ones, te
 from numbagrad.like import (empty_like, full_like, ones_like, rand_like, randint_like, randn_like,
                             zeros_like)
 from numbagrad.ranges import arange, linspace, logspace
-from numbagrad.sampling import normal, rand, randint, randn, randperm
+from numbagrad.sampling import multinomial, normal, rand, randint, randn, randperm
 from numbagrad.device import device
 from numbagrad.dtypes import (bfloat16, bool_ as bool, can_cast, double, dtype,  # noqa: A004
                               finfo, float, float16, float32, float64, get_default_dtype, half,
@@ -74,5 +74,11 @@ from numbagrad.tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, 
                               HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor)
 from numbagrad import cuda, datasets, nn, optim, transforms
 from numbagrad import linalg  # noqa: E402 - after the ops it names
+from numbagrad import accelerator
+from numbagrad.autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
+from numbagrad.backends import cudnn as _cudnn, mps as _mps  # noqa: F401 - torch.backends.*
+from numbagrad.settings import (are_deterministic_algorithms_enabled, get_default_device,
+                                get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+                                set_default_device, set_num_threads, use_deterministic_algorithms)
 
 __version__ = "0.1.0"

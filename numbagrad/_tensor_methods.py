@@ -28,7 +28,7 @@ from numbagrad.ops.inplace import operator_method as _operator
 from numbagrad.random import rng
 from numbagrad.tensor import Tensor, _TensorType
 
-from numbagrad import creation, like  # noqa: E402 - they import tensor, which needs the ops
+from numbagrad import creation, like, sampling  # noqa: E402 - they import tensor, which needs the ops
 
 # ---------------------------------------------------------------------------- conversions
 
@@ -325,6 +325,7 @@ _METHODS = {
     # creation
     "new_tensor": like.new_tensor, "new_zeros": like.new_zeros, "new_ones": like.new_ones,
     "new_empty": like.new_empty, "new_full": like.new_full,
+    "multinomial": sampling.multinomial,
     # in place
     "add_": add_, "sub_": sub_, "mul_": mul_, "pow_": pow_, "clamp_": clamp_,
     "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,

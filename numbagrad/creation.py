@@ -6,6 +6,7 @@ functions and ``Tensor.new_*``, tensors made after another).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from numbagrad import dtypes
 from numbagrad.backends import get as get_backend
-from numbagrad.device import CPU, as_device
+from numbagrad.device import CPU, DEFAULT_DEVICE, as_device
 from numbagrad.tensor import Tensor
 
 
@@ -28,12 +29,15 @@ def _to_array(data, dtype=None) -> np.ndarray:
         array = np.array(data._backend().to_host(data._data), copy=True)
     elif isinstance(data, (list, tuple)):
         leaves = list(_flatten(data))
+        _check_leaves(leaves)
         if any(isinstance(x, Tensor) for x in leaves):
             data = _numbers(data)
         array = np.array(data, copy=True)
         if dtype is None and array.dtype.kind in "biuf":
             array = array.astype(_infer(leaves).np_type, copy=False)
     else:
+        if not isinstance(data, (np.ndarray, np.generic)):
+            _check_leaves([data])
         array = np.array(data, copy=True)
         if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
             if array.dtype.kind in "biuf":
@@ -50,6 +54,18 @@ def _to_array(data, dtype=None) -> np.ndarray:
             return array.astype(d.np_type, copy=False)
     dtypes.from_numpy_dtype(array.dtype)  # TypeError for types numbagrad does not hold
     return array
+
+
+def _check_leaves(leaves: list) -> None:
+    """torch's refusals of Python data: ValueError for an int beyond int64, TypeError for a
+    string, RuntimeError for any other object that is not a number."""
+    for x in leaves:
+        if isinstance(x, int) and not -2**63 <= x < 2**63:
+            raise ValueError(f"Overflow when unpacking long long: {x} does not fit int64")
+        if isinstance(x, str):
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+        if not isinstance(x, (numbers.Number, np.generic, np.ndarray, Tensor)):
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
 
 
 def _check_fits(values: np.ndarray, d: dtypes.dtype) -> None:
@@ -124,13 +140,14 @@ def legacy_array(op: str, args: tuple, dtype, strict: bool):
         if strict:
             raise TypeError(f"{op}(): expected a tensor of dtype {target} (got {data.dtype}); "
                             f"convert it with .to({target}) first")
-    if len(args) == 1 and isinstance(data, Size):
-        return np.empty(_size(tuple(data)), target.np_type), CPU
-    if len(args) == 1 and (not strict or isinstance(data, (list, tuple, np.ndarray))):
+    sizes = tuple(data) if len(args) == 1 and isinstance(data, Size) else args
+    if sizes is args and len(args) == 1 and (not strict or isinstance(data, (list, tuple, np.ndarray))):
         return _to_array(data, target), CPU
     if all(isinstance(a, (numbers.Integral, np.integer)) and not isinstance(a, bool)
-           for a in args):
-        return np.empty(_size(args), target.np_type), CPU
+           for a in sizes):
+        shape = _size(sizes, op)
+        with allocating(op, shape, target.np_type):
+            return np.empty(shape, target.np_type), CPU
     if len(args) == 1:
         raise TypeError(f"{op}(): data must be a sequence (got {type(data).__name__})")
     bad = next(a for a in args if not isinstance(a, (numbers.Integral, np.integer)))
@@ -142,6 +159,8 @@ def _finish(array: np.ndarray, device, requires_grad: bool) -> Tensor:
     """The host ``array`` as a new tensor, moved to ``device``; a leaf that requires grad if
     asked."""
     t = Tensor._make(array)
+    if device is None:
+        device = DEFAULT_DEVICE[0]
     if device is not None and as_device(device) != CPU:
         t = t.to(device)
     if requires_grad:
@@ -157,11 +176,13 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     Raises
     ------
     TypeError
-        If no numeric dtype can be read from ``data`` (strings, None).
+        For strings in ``data``, or a ``dtype`` that is a string or a number.
     ValueError
-        For ragged nested sequences, or tensors of several elements inside a sequence.
+        For ragged nested sequences, tensors of several elements inside a sequence, or Python
+        ints beyond int64 (they never wrap around).
     RuntimeError
-        For Python numbers that do not fit an integer ``dtype``.
+        For other data with no numeric dtype (None, a dict, an object), or Python numbers that
+        do not fit an integer ``dtype``.
 
     Examples
     --------
@@ -169,6 +190,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
     >>> torch.tensor([[1, 2], [3, 4]]).dtype
     numbagrad.int64
     """
+    if dtype is not None:
+        _dtype(dtype)
     return _finish(_to_array(data, dtype), device, requires_grad)
 
 
@@ -210,9 +233,10 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def _size(size: tuple) -> tuple:
+def _size(size: tuple, op: str = "size") -> tuple:
     """A shape from sizes (ints or 0-d integer tensors, or one sequence of them); TypeError for
-    other sizes, RuntimeError for negative ones, in torch's words."""
+    other sizes, RuntimeError for negative ones and for a storage too large to count in int64
+    bytes, in torch's words; ``op`` names the caller in the messages."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     sizes = []
@@ -220,18 +244,36 @@ def _size(size: tuple) -> tuple:
         if isinstance(s, Tensor) and s.ndim == 0 and not s.dtype.is_floating_point:
             s = s.item()
         if not isinstance(s, (numbers.Integral, np.integer)) or isinstance(s, bool):
-            raise TypeError(
-                f"size must be a tuple of ints, but got an element of type {type(s).__name__}"
-            )
+            raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found "
+                            f"element of type {type(s).__name__}")
         sizes.append(int(s))
     for s in sizes:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {sizes}")
+            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: "
+                               f"{sizes}")
+    if math.prod(sizes) * 8 >= 2**63:  # 8: the widest element; torch counts bytes in int64
+        raise RuntimeError(f"{op}: Storage size calculation overflowed with sizes={sizes}")
     return tuple(sizes)
 
 
-def _dtype(dtype, default=None) -> np.dtype:
-    """The NumPy type of ``dtype``, else of ``default``, else of the default float type."""
+@contextlib.contextmanager
+def allocating(op: str, shape: tuple, np_dtype):
+    """Turns NumPy's MemoryError for an allocation the machine cannot hold into torch's
+    RuntimeError (a user catches the same class from both)."""
+    try:
+        yield
+    except MemoryError:
+        nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
+        raise RuntimeError(f"{op}: DefaultCPUAllocator: not enough memory: you tried to "
+                           f"allocate {nbytes} bytes") from None
+
+
+def _dtype(dtype, default=None, op: str = "tensor") -> np.dtype:
+    """The NumPy type of ``dtype``, else of ``default``, else of the default float type;
+    TypeError, naming ``op``, for a string or a number given as the dtype."""
+    if isinstance(dtype, (str, numbers.Number)):
+        raise TypeError(f"{op}(): argument 'dtype' must be torch.dtype, not "
+                        f"{type(dtype).__name__}")
     if dtype is None:
         return (default or dtypes.get_default_dtype()).np_type
     return dtypes.as_dtype(dtype).np_type
@@ -242,6 +284,8 @@ def _finish_gpu(array, device, requires_grad: bool) -> Tensor:
     asked."""
     from numbagrad.ops.device import resolve
 
+    if device is None:
+        device = DEFAULT_DEVICE[0]
     t = Tensor._make(array, resolve(as_device(device)))
     if requires_grad:
         t.requires_grad = True
@@ -277,9 +321,13 @@ def scalar_to(value, d: dtypes.dtype):
 def _filled(shape: tuple, value, np_dtype, device, requires_grad: bool) -> Tensor:
     """A tensor of ``shape`` filled with ``value`` (uninitialised for None), made on its device
     (nothing is copied from the host)."""
+    if device is None:
+        device = DEFAULT_DEVICE[0]
     if device is None or as_device(device) == CPU:
-        array = np.empty(shape, np_dtype) if value is None else np.full(shape, value, np_dtype)
-        return _finish(array, None, requires_grad)
+        with allocating("empty" if value is None else "full", shape, np_dtype):
+            array = (np.empty(shape, np_dtype) if value is None
+                     else np.full(shape, value, np_dtype))
+        return _finish(array, CPU, requires_grad)
     from numbagrad.ops.device import resolve
 
     be = get_backend(resolve(as_device(device)).type)
@@ -293,7 +341,7 @@ def _shape(op: str, args: tuple, size) -> tuple:
         if args:
             raise TypeError(f"{op}() got multiple values for argument 'size'")
         args = (size,)
-    return _size(args)
+    return _size(args, op)
 
 
 def _out(op: str, result: Tensor, out) -> Tensor:
@@ -317,7 +365,7 @@ def _constant_function(name: str, value, what: str):
     def function(*args, size=None, out=None, dtype=None, device=None,
                  requires_grad: bool = False) -> Tensor:
         shape = _shape(name, args, size)
-        return _out(name, _filled(shape, value, _dtype(_out_dtype(dtype, out)), device,
+        return _out(name, _filled(shape, value, _dtype(_out_dtype(dtype, out), op=name), device,
                                   requires_grad), out)
 
     function.__name__ = function.__qualname__ = name
@@ -329,7 +377,7 @@ def _constant_function(name: str, value, what: str):
     TypeError
         For sizes that are not ints, or a size given both ways.
     RuntimeError
-        For a negative size.
+        For a negative size, a storage too large to count, or memory the machine cannot give.
     """
     return function
 
@@ -346,17 +394,26 @@ def full(size, fill_value, *, out=None, dtype=None, device=None,
     Raises
     ------
     TypeError
-        For sizes that are not ints.
+        For sizes that are not ints, or a ``fill_value`` that is not a number.
     RuntimeError
-        For a negative size, or a ``fill_value`` out of the dtype's range.
+        For a negative size, a storage too large to count, memory the machine cannot give, or
+        a ``fill_value`` out of the dtype's range.
     """
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    check_fill_value("full", fill_value)
     d = dtypes.as_dtype(_out_dtype(dtype, out) or dtypes.scalar_dtype(fill_value))
     if isinstance(fill_value, numbers.Real):
         fill_value = scalar_to(fill_value, d)
-    return _out("full", _filled(_size((size,)), fill_value, d.np_type, device, requires_grad),
+    return _out("full", _filled(_size((size,), "full"), fill_value, d.np_type, device, requires_grad),
                 out)
+
+
+def check_fill_value(op: str, value) -> None:
+    """torch's TypeError for a fill value that is not a number (None, a string)."""
+    if not isinstance(value, (numbers.Number, np.generic)):
+        raise TypeError(f"{op}(): argument 'fill_value' (position 2) must be Number, not "
+                        f"{type(value).__name__}")
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
@@ -365,10 +422,16 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None,
 
     Raises
     ------
+    TypeError
+        If ``n`` or ``m`` is not an int.
     RuntimeError
         If ``n`` or ``m`` is negative.
     """
-    for name, v in (("n", n), ("m", m)):
+    for position, name, v in ((1, "n", n), (2, "m", m)):
+        if v is not None and (not isinstance(v, (numbers.Integral, np.integer))
+                              or isinstance(v, bool)):
+            raise TypeError(f"eye(): argument '{name}' (position {position}) must be int, not "
+                            f"{type(v).__name__}")
         if v is not None and v < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _finish(np.eye(n, n if m is None else m, dtype=_dtype(dtype)), device, requires_grad)

@@ -63,6 +63,10 @@ class device:
 
 CPU = device("cpu")
 
+# Where creation functions put a tensor when no ``device`` is given: ``[None]`` for the CPU,
+# else ``[device]``; set by :func:`numbagrad.set_default_device`.
+DEFAULT_DEVICE: list = [None]
+
 
 def as_device(value) -> device:
     """Accept a device, a string or an int (a GPU number)."""

@@ -4,7 +4,11 @@ or ``sampling.py``.
 """
 from __future__ import annotations
 
-from numbagrad.creation import empty, full, ones, tensor, zeros
+import numbers
+
+import numpy as np
+
+from numbagrad.creation import _size, check_fill_value, empty, full, ones, tensor, zeros
 from numbagrad.ops.elementwise import check_tensor
 from numbagrad.sampling import rand, randint, randn
 from numbagrad.tensor import Tensor
@@ -66,6 +70,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None,
     TypeError
         If ``input`` is not a tensor.
     """
+    check_fill_value("full_like", fill_value)
     return full(fill_value=fill_value, **_like("full_like", input, dtype, device, requires_grad))
 
 
@@ -92,6 +97,9 @@ def randint_like(input: Tensor, low=0, high=None, *, dtype=None, device=None,
 def new_tensor(self: Tensor, data, *, dtype=None, device=None,
                requires_grad: bool = False) -> Tensor:
     """A new tensor copying ``data``, of ``self``'s dtype and device unless given."""
+    if not isinstance(data, (Tensor, list, tuple, np.ndarray, np.generic, numbers.Number)):
+        # torch.tensor(None) is a RuntimeError, but new_tensor's is a TypeError
+        raise TypeError(f"new_tensor(): must be real number, not {type(data).__name__}")
     return tensor(data, **_new(self, dtype, device, requires_grad))
 
 
@@ -102,7 +110,7 @@ def _new_function(make, what: str):
 
     def function(self: Tensor, *size, dtype=None, device=None,
                  requires_grad: bool = False) -> Tensor:
-        return make(*size, **_new(self, dtype, device, requires_grad))
+        return make(_size(size, name), **_new(self, dtype, device, requires_grad))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"""{what} of shape ``size``, of ``self``'s dtype and device unless given.
@@ -124,4 +132,5 @@ def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
     """``fill_value`` in a tensor of shape ``size``, of ``self``'s dtype and device unless
     given."""
+    check_fill_value("new_full", fill_value)
     return full(size, fill_value, **_new(self, dtype, device, requires_grad))

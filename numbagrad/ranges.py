@@ -148,6 +148,10 @@ def _spacing(op: str, start, end, steps, dtype, out) -> tuple:
     NotImplementedError
         For a bool result of more than one value, as torch.
     """
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError(f"{op} only supports 0-dimensional start and end tensors, but "
+                               f"got {name} with {value.ndim} dimension(s).")
     start, end = _number(start, op, "start"), _number(end, op, "end")
     if isinstance(steps, Tensor):
         steps = steps.item()

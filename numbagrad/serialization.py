@@ -215,6 +215,8 @@ def save(obj: Any, f: FileLike) -> None:
     TypeError
         For an object that is not one of the types above (a whole Module, a lambda, ...); the
         message names the type and where it sits inside ``obj``, e.g. ``obj['opt'][2]``.
+    RuntimeError
+        For a path whose directory does not exist, or a path that is a directory.
     ValueError
         For a container that contains itself.
 
@@ -234,7 +236,13 @@ def save(obj: Any, f: FileLike) -> None:
     encoder = _Encoder()
     manifest = {"format": FORMAT, "version": VERSION, "root": encoder.encode(obj, "obj")}
     if isinstance(f, (str, os.PathLike)):
-        _write_atomically(os.fspath(f), manifest, encoder.arrays)
+        path = os.fspath(f)
+        parent = os.path.dirname(path)
+        if parent and not os.path.isdir(parent):
+            raise RuntimeError(f"save: Parent directory {parent} does not exist.")
+        if os.path.isdir(path):
+            raise RuntimeError(f"save: {path} is a directory, not a file")
+        _write_atomically(path, manifest, encoder.arrays)
         return
     if not hasattr(f, "write"):
         raise TypeError(f"save: f must be a path or a binary file object, not {type(f).__name__}")

@@ -81,8 +81,27 @@ CASES += [("nn", n) for n in ("BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm Gro
                               "LocalResponseNorm").split()]
 CASES += [("nn.functional", n) for n in ("batch_norm layer_norm group_norm instance_norm "
                                          "local_response_norm normalize").split()]
+# Convolutions in one, two and three dimensions, and transposed.
+CASES += [("nn", n) for n in "Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d "
+          "ConvTranspose3d".split()]
+CASES += [("nn.functional", n) for n in "conv1d conv2d conv3d conv_transpose1d conv_transpose2d "
+          "conv_transpose3d".split()]
 # Padding and sliding blocks.
 CASES += [("nn.functional", n) for n in "pad unfold fold".split()]
+# Pooling, unpooling, resampling and the padding and reshaping layers.
+CASES += [("nn", n) for n in (
+    "MaxPool1d MaxPool3d AvgPool1d AvgPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d "
+    "AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d MaxUnpool1d "
+    "MaxUnpool2d LPPool1d LPPool2d Upsample UpsamplingNearest2d UpsamplingBilinear2d "
+    "PixelShuffle PixelUnshuffle Flatten Unflatten Fold Unfold ZeroPad1d ZeroPad2d ZeroPad3d "
+    "ConstantPad1d ConstantPad2d ConstantPad3d ReflectionPad1d ReflectionPad2d ReflectionPad3d "
+    "ReplicationPad1d ReplicationPad2d ReplicationPad3d CircularPad1d CircularPad2d "
+    "CircularPad3d").split()]
+CASES += [("nn.functional", n) for n in (
+    "max_pool1d max_pool3d avg_pool1d avg_pool3d adaptive_avg_pool1d adaptive_avg_pool2d "
+    "adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d adaptive_max_pool3d "
+    "max_unpool1d max_unpool2d lp_pool1d lp_pool2d interpolate upsample upsample_nearest "
+    "upsample_bilinear pixel_shuffle pixel_unshuffle").split()]
 # Products: functions and methods, in-place forms, and functions torch has no method for.
 CASES += [(w, n) for w in ("torch", "Tensor")
           for n in "dot vdot mv outer ger addmm addmv addbmm baddbmm kron cross".split()]
@@ -98,6 +117,56 @@ CASES += [("optim.lr_scheduler", n) for n in (
 CASES += [("nn.utils", n) for n in ("clip_grad_norm_ clip_grad_norm clip_grad_value_ "
                                     "get_total_norm clip_grads_with_norm_ parameters_to_vector "
                                     "vector_to_parameters").split()]
+# Recurrent layers, cells and sequence packing.
+CASES += [("nn", n) for n in "RNN LSTM GRU RNNBase RNNCell LSTMCell GRUCell RNNCellBase".split()]
+CASES += [("nn.utils.rnn", n) for n in ("PackedSequence pad_sequence pack_padded_sequence "
+                                        "pad_packed_sequence pack_sequence unpad_sequence "
+                                        "unpack_sequence invert_permutation").split()]
+
+# Embeddings, dropout variants and the container and module API.
+CASES += [("nn", n) for n in ("Embedding EmbeddingBag Dropout1d Dropout2d Dropout3d AlphaDropout "
+                              "FeatureAlphaDropout ParameterList ParameterDict").split()]
+CASES += [("nn.functional", n) for n in ("embedding embedding_bag one_hot dropout1d dropout2d "
+                                         "dropout3d alpha_dropout feature_alpha_dropout").split()]
+CASES += [("nn.Module", n) for n in ("register_full_backward_hook get_parameter get_buffer "
+                                     "register_module register_full_backward_pre_hook").split()]
+CASES += [("utils.hooks", "RemovableHandle")]
+# Losses, their functional forms, and the distances they use.
+CASES += [("nn", n) for n in ("SmoothL1Loss HuberLoss KLDivLoss PoissonNLLLoss GaussianNLLLoss "
+                              "CosineEmbeddingLoss MarginRankingLoss HingeEmbeddingLoss "
+                              "TripletMarginLoss TripletMarginWithDistanceLoss MultiMarginLoss "
+                              "MultiLabelMarginLoss MultiLabelSoftMarginLoss SoftMarginLoss "
+                              "CTCLoss PairwiseDistance CosineSimilarity").split()]
+CASES += [("nn.functional", n) for n in (
+    "smooth_l1_loss huber_loss kl_div poisson_nll_loss gaussian_nll_loss cosine_embedding_loss "
+    "margin_ranking_loss hinge_embedding_loss triplet_margin_loss "
+    "triplet_margin_with_distance_loss multi_margin_loss multilabel_margin_loss "
+    "multilabel_soft_margin_loss soft_margin_loss ctc_loss cosine_similarity "
+    "pairwise_distance pdist").split()]
+
+# Attention and transformers.
+CASES += [("nn.functional", n) for n in ("scaled_dot_product_attention "
+                                         "multi_head_attention_forward").split()]
+CASES += [("nn", n) for n in ("MultiheadAttention Transformer TransformerEncoder "
+                              "TransformerEncoderLayer TransformerDecoder "
+                              "TransformerDecoderLayer").split()]
+# Process-wide namespaces and switches, data loading and initialisation.
+CASES += [("torch", n) for n in ("set_default_device get_default_device get_num_threads "
+                                 "set_num_threads use_deterministic_algorithms "
+                                 "are_deterministic_algorithms_enabled is_anomaly_enabled "
+                                 "inference_mode enable_grad set_grad_enabled").split()]
+CASES += [("accelerator", n) for n in "is_available current_accelerator device_count".split()]
+CASES += [("backends.cudnn", n) for n in "benchmark deterministic enabled is_available".split()]
+CASES += [("backends.mps", "is_available")]
+CASES += [("autograd", n) for n in "set_detect_anomaly detect_anomaly".split()]
+CASES += [("utils.data", n) for n in ("WeightedRandomSampler SubsetRandomSampler BatchSampler "
+                                      "RandomSampler SequentialSampler Subset ConcatDataset "
+                                      "random_split default_collate get_worker_info "
+                                      "DataLoader").split()]
+CASES += [("nn.init", n) for n in ("uniform_ normal_ constant_ ones_ zeros_ eye_ dirac_ "
+                                   "xavier_uniform_ xavier_normal_ kaiming_uniform_ "
+                                   "kaiming_normal_ trunc_normal_ orthogonal_ sparse_ "
+                                   "calculate_gain _calculate_fan_in_and_fan_out").split()]
 
 
 def _lookup(lib, where: str, name: str):

@@ -38,9 +38,13 @@ def test_tensor_of_a_grad_tensor_is_a_new_leaf():
     assert ng.tensor([1.0], requires_grad=True).requires_grad
 
 
-@pytest.mark.parametrize("bad", [["a"], None, [[1, 2], [3]]])
-def test_tensor_rejects_non_numeric_or_ragged_data(bad):
-    with pytest.raises((TypeError, ValueError)):
+@pytest.mark.parametrize("bad, error", [(["a"], TypeError), (None, RuntimeError),
+                                        ({"a": 1}, RuntimeError), ([[1, 2], [3]], ValueError),
+                                        (2**64, ValueError), ([1, -2**63 - 1], ValueError)])
+def test_tensor_rejects_non_numeric_or_ragged_data(bad, error):
+    """torch's classes: TypeError for strings, RuntimeError for other non-numbers, ValueError
+    for ragged data and ints beyond int64 (which must never wrap around)."""
+    with pytest.raises(error):
         ng.tensor(bad)
 
 

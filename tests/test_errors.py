@@ -114,8 +114,10 @@ def test_type_errors_for_operands():
         ng.ones(2) + "x"
     with pytest.raises(TypeError, match="expected Tensor or number"):
         ng.mul(ng.ones(2), object())
-    with pytest.raises(TypeError, match="bool tensor"):
+    with pytest.raises(RuntimeError, match="bool tensor"):  # torch's class for a dtype
         ng.where(ng.ones(2), ng.ones(2), ng.zeros(2))
+    with pytest.raises(TypeError, match="condition"):
+        ng.where(None, ng.ones(2), ng.zeros(2))
 
 
 def test_device_strings():

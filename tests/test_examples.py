@@ -12,7 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-NEEDS_DIGITS = {"01_mlp_digits", "05_mnist_mlp", "06_cnn", "07_validation_early_stopping"}
+NEEDS_DIGITS = {"01_mlp_digits", "05_mnist_mlp", "06_cnn", "07_validation_early_stopping",
+                "08_cnn_batchnorm"}
 
 # script → (extra arguments, regular expressions its output must contain)
 CASES = {
@@ -38,6 +39,15 @@ CASES = {
                                           r"epoch  1: train loss .* val accuracy .*saved",
                                           r"reloaded the best model \(epoch 1\)",
                                           r"test accuracy: \d+\.\d\d%"]),
+    "08_cnn_batchnorm": ([], [r"\(1\): BatchNorm2d\(16, eps=1e-05, momentum=0\.1",
+                              r"\(8\): Dropout2d\(p=0\.1, inplace=False\)",
+                              r"\(pool\): AdaptiveAvgPool2d\(output_size=1\)",
+                              r"features\.1\.running_mean",
+                              r"epoch 1: loss \d+\.\d{4} \(3 steps",
+                              r"test accuracy: \d+\.\d\d%"]),
+    "09_char_model": ([], [r"text: \d+ characters, \d+ distinct",
+                           r"\(rnn\): GRU\(32, 128, batch_first=True\)",
+                           r"epoch 5: loss \d+\.\d{4} \(perplexity", r"sample: 'Return "]),
 }
 
 
@@ -112,3 +122,11 @@ def test_early_stopping_saves_a_loadable_checkpoint(tmp_path):
     assert list(state) == ["1.weight", "1.bias", "4.weight", "4.bias"]
     assert state["1.weight"].shape == (256, 784)
     assert f"from {checkpoint}" in result.stdout
+
+
+def test_char_model_trains_a_causal_transformer_too():
+    result = run_example("09_char_model", "--model", "transformer", "--steps", "2", "--epochs",
+                         "1", "--length", "16", "--seed", "0")
+    assert result.returncode == 0, result.stderr
+    assert "(encoder): TransformerEncoder(" in result.stdout
+    assert re.search(r"epoch 1: loss \d+\.\d{4}", result.stdout)

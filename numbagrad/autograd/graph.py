@@ -15,6 +15,8 @@ from sys import getrefcount
 
 import numpy as np
 
+from numbagrad.autograd import anomaly as _anomaly
+
 _FREED = "freed"
 
 
@@ -79,7 +81,7 @@ class Node:
     """
 
     __slots__ = ("op", "be", "next", "needs", "inputs", "output", "attrs", "extra", "in_shapes",
-                 "in_dtypes", "_versions", "retained", "n_outputs", "__weakref__")
+                 "in_dtypes", "_versions", "retained", "n_outputs", "trace", "__weakref__")
 
     def __init__(self, op, be, next_edges, needs, inputs, output, attrs, extra, in_shapes,
                  in_dtypes, versions) -> None:
@@ -96,6 +98,8 @@ class Node:
         self._versions = versions
         self.retained = None
         self.n_outputs = 1  # a primitive has one output (custom Functions may have several)
+        if _anomaly.enabled:
+            self.trace = _anomaly.forward_trace()
 
     def name(self) -> str:
         """torch's name for this node's class, e.g. ``MulBackward0``."""
@@ -255,6 +259,7 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
     ready = [n for n in buffers if deps[n] == 0]
     captured: dict = {}
     pop, push = buffers.pop, ready.append
+    anomaly = _anomaly.enabled
     while ready:
         node = ready.pop()
         grads = pop(node)
@@ -286,6 +291,8 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
             in_grads = node.op.vjp(node.be, grads[0], node)
         else:
             in_grads = node.apply(grads)
+        if anomaly:
+            _anomaly.check_outputs(node, in_grads)
         grads = None
         if not retain_graph:
             node.release()

@@ -1,10 +1,20 @@
 """Dropout: zero random elements while training, scaling the rest so the expectation is kept.
 
+The channel-wise forms (``dropout1d/2d/3d``, ``Dropout1d/2d/3d``) draw one mask entry per
+sample and channel, broadcast over the spatial dimensions; the alpha forms (``alpha_dropout``,
+``feature_alpha_dropout``) set dropped values to SELU's negative saturation and rescale so that
+mean and variance are kept.
+
 A composite: ``input * mask``, where ``mask`` holds ``0`` or ``1 / (1 - p)`` drawn from
 numbagrad's seeded generator (``numbagrad.manual_seed`` makes runs repeatable), so the gradient
 is the same mask and needs no code of its own.
 """
 from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
 
 from numbagrad import random as _random
 from numbagrad.nn.module import Module
@@ -119,3 +129,233 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+# SELU's negative saturation -scale * alpha, negated: where alpha dropout puts dropped values.
+_ALPHA = 1.7580993408473766
+
+
+def _noisy(input: Tensor, p: float, training: bool, inplace: bool, feature: bool,
+           alpha: bool) -> Tensor:
+    """torch's ``_dropout_impl``: ``input * noise`` (``+ b`` for alpha dropout), where
+    ``noise ~ Bernoulli(1 - p)`` is drawn per element, or per ``(sample, channel)`` and
+    broadcast over the rest when ``feature``. Plain: ``noise / (1 - p)``; alpha:
+    ``a = 1 / sqrt((alpha^2 p + 1)(1 - p))``, ``out = x * noise * a + (noise - 1) alpha a +
+    alpha a p``. Derivative: ``dx = g * (scaled noise)``, by the multiplication."""
+    _check_p(p)
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if feature and input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("result type Float can't be cast to the desired output type "
+                           f"{_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
+    be = input._backend()
+    np_type = input._data.dtype
+    if p == 1:
+        zero = Tensor._make(be.zeros((), np_type), input._device)
+        return input.mul_(zero) if inplace else _ew.mul(input, zero)
+    shape = tuple(input.shape)
+    if feature:
+        shape = shape[:2] + (1,) * (len(shape) - 2)
+    keep = (_random.rng(None).random(shape) >= p).astype(np_type)
+    if alpha:
+        a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+        shift = ((keep - np_type.type(1)) * np_type.type(_ALPHA * a)
+                 + np_type.type(_ALPHA * a * p)).astype(np_type)
+        scale = (keep * np_type.type(a)).astype(np_type)
+    else:
+        scale = (keep / np_type.type(1.0 - p)).astype(np_type)
+    scale = Tensor._make(be.from_host(np.ascontiguousarray(scale)), input._device)
+    out = input.mul_(scale) if inplace else _ew.mul(input, scale)
+    if alpha:
+        shift = Tensor._make(be.from_host(np.ascontiguousarray(shift)), input._device)
+        out = out.add_(shift)
+    return out
+
+
+def _unbatched(fn, input: Tensor, batched: bool, inplace: bool) -> Tensor:
+    """``fn`` on ``input`` given a batch dimension of one when it has none, as torch."""
+    if batched:
+        return fn(input)
+    wide = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    result = fn(wide)
+    return result.squeeze_(0) if inplace else result.squeeze(0)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, L)`` or ``(C, L)`` input with probability ``p`` and
+    scale the rest by ``1 / (1 - p)``.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+    RuntimeError
+        For input that is not 2-D or 3-D.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> out = torch.nn.functional.dropout1d(torch.ones(4, 3), p=0.5)
+    >>> all(len(set(row)) == 1 for row in out.tolist())
+    True
+    """
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. "
+            "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
+            "spatial dimension, a channel dimension, and an optional batch dimension "
+            "(i.e. 2D or 3D inputs).")
+    return _unbatched(lambda x: _noisy(x, p, training, inplace, True, False), input,
+                      input.ndim == 3, inplace)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, H, W)`` input with probability ``p`` and scale the rest
+    by ``1 / (1 - p)``. Other ranks warn as torch's; 3-D input is read as ``(N, C, L)``.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+    """
+    _check_p(p)
+    ndim = input.ndim
+    if ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated "
+            "and will result in an error in a future release. To retain the behavior "
+            "and silence this warning, please use dropout instead. Note that dropout2d "
+            "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, "
+            "a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+            stacklevel=2)
+    if ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+            "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+            "is the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=2)
+    return _noisy(input, p, training, inplace, True, False)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Zero whole channels of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability
+    ``p`` and scale the rest by ``1 / (1 - p)``. Other ranks warn as torch's.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+    """
+    _check_p(p)
+    ndim = input.ndim
+    if ndim not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated "
+            "and will result in an error in a future release. To retain the behavior "
+            "and silence this warning, please use dropout instead. Note that dropout3d "
+            "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, "
+            "a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
+            stacklevel=2)
+    return _unbatched(lambda x: _noisy(x, p, training, inplace, True, False), input,
+                      ndim == 5, inplace)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped elements become SELU's negative saturation and the
+    result is rescaled to keep zero mean and unit variance. Off unless ``training``.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+    """
+    return _noisy(input, p, training, inplace, False, True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels (one draw per sample and channel). Off unless
+    ``training``.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+    RuntimeError
+        For input of fewer than 2 dimensions.
+    """
+    return _noisy(input, p, training, inplace, True, True)
+
+
+class _DropoutNd(Module):
+    """The shared constructor and repr of the dropout modules."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        _check_p(p)
+        self.p = p
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_DropoutNd):
+    """Channel-wise dropout of ``(N, C, L)`` or ``(C, L)`` input while training
+    (:func:`dropout1d`); the identity in evaluation.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> torch.nn.Dropout1d(0.3)
+    Dropout1d(p=0.3, inplace=False)
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`dropout1d` when ``self.training``."""
+        return dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(_DropoutNd):
+    """Channel-wise dropout of ``(N, C, H, W)`` input while training (:func:`dropout2d`); the
+    identity in evaluation."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`dropout2d` when ``self.training``."""
+        return dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Channel-wise dropout of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input while training
+    (:func:`dropout3d`); the identity in evaluation."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`dropout3d` when ``self.training``."""
+        return dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Alpha dropout (:func:`alpha_dropout`) while training, keeping SELU's self-normalisation;
+    the identity in evaluation. Input and output: any shape."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`alpha_dropout` when ``self.training``."""
+        return alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Channel-wise alpha dropout (:func:`feature_alpha_dropout`) while training; the
+    identity in evaluation. Input: ``(N, C, *)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Apply :func:`feature_alpha_dropout` when ``self.training``."""
+        return feature_alpha_dropout(input, self.p, self.training, self.inplace)

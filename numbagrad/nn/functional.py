@@ -207,6 +207,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return _conv.conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
+# Convolutions in other dimensions and transposed: defined in numbagrad.ops.conv_nd.
+from numbagrad.ops.conv_nd import conv1d, conv3d  # noqa: E402
+from numbagrad.ops.conv_nd import (conv_transpose1d, conv_transpose2d,  # noqa: E402
+                                   conv_transpose3d)
+
+
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """2-D max pooling: (N, C, H, W) or (C, H, W) → (N, C, Ho, Wo) (and the indices of the
@@ -227,11 +233,46 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 from numbagrad.ops.fold import fold, unfold  # noqa: E402
 from numbagrad.ops.pad import pad  # noqa: E402
 
+# Pooling over 1 and 3 dimensions, adaptive pooling, unpooling, resampling: defined in
+# numbagrad.ops.pooling, numbagrad.ops.unpooling and numbagrad.ops.interpolate.
+from numbagrad.ops.interpolate import (interpolate, pixel_shuffle, pixel_unshuffle,  # noqa: E402
+                                       upsample)
+from numbagrad.ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
+                                   adaptive_avg_pool3d, adaptive_max_pool1d,
+                                   adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d,
+                                   avg_pool3d, max_pool1d, max_pool3d)
+from numbagrad.ops.unpooling import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: E402
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """``interpolate(..., mode='nearest')``, as ``torch.nn.functional.upsample_nearest``."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """``interpolate(..., mode='bilinear', align_corners=True)``, as torch's."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
 # Losses and dropout: defined in numbagrad.ops.loss and numbagrad.nn.dropout, exported here.
 from numbagrad.nn.dropout import dropout  # noqa: E402
+from numbagrad.nn.dropout import (alpha_dropout, dropout1d, dropout2d, dropout3d,  # noqa: E402
+                                 feature_alpha_dropout)
+from numbagrad.ops.embedding import embedding, embedding_bag, one_hot  # noqa: E402
 from numbagrad.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: E402
                                 cross_entropy, l1_loss, mse_loss, nll_loss)
+from numbagrad.ops.loss_extra import (cosine_embedding_loss, cosine_similarity,  # noqa: E402
+                                      gaussian_nll_loss, hinge_embedding_loss, huber_loss,
+                                      kl_div, margin_ranking_loss, multi_margin_loss,
+                                      multilabel_margin_loss, multilabel_soft_margin_loss,
+                                      pairwise_distance, pdist, poisson_nll_loss,
+                                      smooth_l1_loss, soft_margin_loss, triplet_margin_loss,
+                                      triplet_margin_with_distance_loss)
+from numbagrad.ops.ctc import ctc_loss  # noqa: E402
 
 # Normalisation: defined in numbagrad.ops.normalization.
 from numbagrad.ops.normalization import (batch_norm, group_norm, instance_norm,  # noqa: E402
                                         layer_norm, local_response_norm, normalize)
+
+# Attention: defined in numbagrad.ops.attention.
+from numbagrad.ops.attention import scaled_dot_product_attention  # noqa: E402
+from numbagrad.nn.attention import multi_head_attention_forward  # noqa: E402

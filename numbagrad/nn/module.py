@@ -1,15 +1,33 @@
 """``Module``: the base class of layers and models, with torch's registration rules and repr."""
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 from typing import Callable, Iterator
 
 from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import no_grad
 from numbagrad.nn.parameter import Parameter
 from numbagrad.tensor import Tensor
+from numbagrad.utils.hooks import BackwardHook as _BackwardHook
+from numbagrad.utils.hooks import RemovableHandle
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What :meth:`Module.load_state_dict` returns: the keys it missed and the keys it did not
+    use, printed as torch's (``<All keys matched successfully>`` when both are empty)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+IncompatibleKeys = _IncompatibleKeys
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -103,8 +121,12 @@ class Module:
     training: bool
 
     def __init__(self, *args, **kwargs) -> None:
-        if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() takes no arguments")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
+                            f"argument '{next(iter(kwargs))}'")
+        if args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                            f"{len(args) + 1} were given")
         object.__setattr__(self, "training", True)
         attributes = self.__dict__
         object.__setattr__(self, "_parameters", _Members(attributes))
@@ -113,10 +135,20 @@ class Module:
         object.__setattr__(self, "_modules", _Members(attributes))
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks_with_kwargs", set())
+        object.__setattr__(self, "_forward_hooks_with_kwargs", set())
+        object.__setattr__(self, "_forward_hooks_always_called", set())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
 
     def __setstate__(self, state: dict) -> None:
         """Restore a copied or unpickled module, its member stores mirroring into it again."""
         self.__dict__.update(state)
+        for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
+                     "_forward_hooks_always_called"):
+            self.__dict__.setdefault(name, set())
+        self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
         for name in ("_parameters", "_buffers", "_modules"):
             store = self.__dict__.get(name)
             if isinstance(store, _Members):
@@ -129,26 +161,109 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)  # no hooks: torch's fast path too
-        for hook in self._forward_pre_hooks.values():
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        called = set()
+        try:
+            return self._call_with_hooks(args, kwargs, called)
+        except Exception:
+            # torch runs the always_call hooks that did not run, then re-raises.
+            for hook_id, hook in self._forward_hooks.items():
+                if hook_id in self._forward_hooks_always_called and hook_id not in called:
+                    try:
+                        if hook_id in self._forward_hooks_with_kwargs:
+                            hook(self, args, kwargs, None)
+                        else:
+                            hook(self, args, None)
+                    except Exception as e:
+                        warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                      "exception that was silenced as another error was raised "
+                                      f"in forward: {e}", stacklevel=2)
+            raise
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict, called: set):
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        backward = (_BackwardHook(self) if self._backward_hooks or self._backward_pre_hooks
+                    else None)
+        if backward is not None:
+            args = backward.setup_input_hook(args)
         output = self.forward(*args, **kwargs)
-        for hook in self._forward_hooks.values():
-            result = hook(self, args, output)
+        for hook_id, hook in list(self._forward_hooks.items()):
+            if hook_id in self._forward_hooks_always_called:
+                called.add(hook_id)
+            if hook_id in self._forward_hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
             if result is not None:
                 output = result
+        if backward is not None:
+            output = backward.setup_output_hook(output)
         return output
 
-    def register_forward_pre_hook(self, hook: Callable) -> _RemovableHandle:
-        """Call ``hook(module, args)`` before every forward; it may return new args."""
-        return _RemovableHandle(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward; it may return new args (a tuple,
+        or one value). With ``with_kwargs``, ``hook(module, args, kwargs)`` may return a new
+        ``(args, kwargs)``. ``prepend`` runs it before the hooks already registered."""
+        handle = RemovableHandle(self._forward_pre_hooks,
+                                 extra=self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-    def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
-        """Call ``hook(module, args, output)`` after every forward; it may return a new output."""
-        return _RemovableHandle(self._forward_hooks, hook)
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward; it may return a new output.
+        With ``with_kwargs``, ``hook(module, args, kwargs, output)``; ``always_call`` also runs
+        it when the forward raises; ``prepend`` runs it before the hooks already registered."""
+        handle = RemovableHandle(self._forward_hooks, extra=(self._forward_hooks_with_kwargs,
+                                                             self._forward_hooks_always_called))
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable,
+                                        prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients of the module's outputs are
+        known, before the inputs' are computed; it may return a new ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable,
+                                    prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients of the module's
+        tensor inputs have been computed; it may return a new ``grad_input``. ``grad_input``
+        holds None for inputs that need no gradient."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value) -> None:
@@ -219,7 +334,8 @@ class Module:
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                f"cannot assign '{param.type() if isinstance(param, Tensor) else type(param).__name__}'"
+                f" object to parameter '{name}' "
                 "(torch.nn.Parameter or None required)"
             )
         if param is not None and not param.is_leaf:
@@ -259,13 +375,54 @@ class Module:
     register_module = add_module
 
     def get_submodule(self, target: str) -> Module:
-        """The descendant module at dotted path ``target`` (``""`` is ``self``)."""
+        """The descendant module at dotted path ``target`` (``""`` is ``self``).
+
+        Raises
+        ------
+        AttributeError
+            A missing name on the path, or one that is not a module, in torch's words.
+        """
         module = self
         for part in target.split(".") if target else ():
-            if part not in module._modules:
+            if not hasattr(module, part):
                 raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
-            module = module._modules[part]
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (``"fc.weight"``).
+
+        Raises
+        ------
+        AttributeError
+            A missing name, or one that is not a Parameter.
+        """
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target`` (``"bn.running_mean"``).
+
+        Raises
+        ------
+        AttributeError
+            A missing name, or one that is not a buffer.
+        """
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(module, name)
 
     # ----------------------------------------------------------------- traversal
     def named_modules(self, memo: set | None = None, prefix: str = "",
@@ -361,10 +518,14 @@ class Module:
 
         Raises
         ------
+        TypeError
+            If ``state_dict`` is not a mapping.
         RuntimeError
             With ``strict``, for missing or unexpected keys; always for shape mismatches. The
             message lists every offending key, as torch's does.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -401,7 +562,7 @@ class Module:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors)
             )
-        return IncompatibleKeys(missing, unexpected)
+        return _IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- modes and conversions
     def train(self, mode: bool = True) -> Module:
@@ -462,17 +623,21 @@ class Module:
 
         Only floating-point tensors change dtype, as in torch.
         """
+        dtype = kwargs.get("dtype")
+        device = kwargs.get("device")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, dtypes.dtype):
+                dtype = a
+            else:
+                device = a
+        if dtype is not None and not (isinstance(dtype, dtypes.dtype) and dtype.is_floating_point):
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype={dtype}")
+
         def convert(t: Tensor) -> Tensor:
             result = t
-            dtype = kwargs.get("dtype")
-            device = kwargs.get("device")
-            for a in args:
-                if isinstance(a, Tensor):
-                    dtype, device = a.dtype, a.device
-                elif isinstance(a, dtypes.dtype):
-                    dtype = a
-                else:
-                    device = a
             if dtype is not None and t.is_floating_point():
                 result = result.to(dtype)
             if device is not None:
@@ -532,22 +697,7 @@ def _check_name(name: str, kind: str) -> None:
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
     if "." in name:
-        raise KeyError(f'{kind} name can\'t contain "."')
+        raise KeyError(f'{kind} name can\'t contain "."' + (f", got: {name}" if kind == "module"
+                                                          else ""))
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
-
-
-class _RemovableHandle:
-    """Returned by the hook registrations; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict, hook: Callable) -> None:
-        self._hooks = hooks
-        self.id = _RemovableHandle._next_id
-        _RemovableHandle._next_id += 1
-        hooks[self.id] = hook
-
-    def remove(self) -> None:
-        """Unregister the hook."""
-        self._hooks.pop(self.id, None)

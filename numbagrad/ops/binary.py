@@ -8,7 +8,10 @@ operators of this family; ``numbagrad/_tensor_methods.py`` binds them. The round
 """
 from __future__ import annotations
 
+import numbers
 from functools import partial
+
+import numpy as np
 
 from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
@@ -236,8 +239,11 @@ def lerp(input, end, weight, *, out=None):
                                                   dtype=input.dtype)), out)
 
 
-def _value(value, dtype: dtypes.dtype):
-    """addcmul/addcdiv's ``value`` in the result type (truncated for integers, as torch)."""
+def _value(value, dtype: dtypes.dtype, op: str):
+    """addcmul/addcdiv's ``value`` in the result type (truncated for integers, as torch);
+    TypeError for a value that is not a number."""
+    if not isinstance(value, (numbers.Number, np.number, np.bool_)):
+        raise TypeError(f"{op}(): argument 'value' must be Number, not {type(value).__name__}")
     return value if dtype.is_floating_point else int(value)
 
 
@@ -259,7 +265,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
         If an argument is not a tensor.
     """
     x, t1, t2 = _addc_operands("addcmul", input, tensor1, tensor2)
-    v = _value(value, x.dtype)
+    v = _value(value, x.dtype, "addcmul")
     product = ew.mul(t1 if v == 1 else ew.mul(t1, v), t2)
     return write_out("addcmul", ew.add(x, product), out)
 
@@ -286,7 +292,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
             "for float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     x, t1, t2 = _addc_operands("addcdiv", input, tensor1, tensor2)
-    v = _value(value, x.dtype)
+    v = _value(value, x.dtype, "addcdiv")
     quotient = ew.div(t1 if v == 1 else ew.mul(t1, v), t2)
     return write_out("addcdiv", ew.add(x, quotient), out)
 

@@ -1,7 +1,8 @@
-"""Convolution and pooling primitives: ``conv2d``, ``max_pool2d``, ``avg_pool2d``.
+"""Convolution and pooling primitives: ``conv2d``, ``max_pool2d``, ``avg_pool2d``, and the
+argument checks every convolution shares (``conv_nd.py`` builds the other ones from these).
 
-Each takes a batched ``(N, C, H, W)`` or an unbatched ``(C, H, W)`` input; the forward and the
-vjp view an unbatched array as ``N = 1`` (a free reshape), so the kernels see one layout.
+Each primitive takes a batched ``(N, C, H, W)`` or an unbatched ``(C, H, W)`` input; the
+forward and the vjp view an unbatched array as ``N = 1`` (a free reshape), so the kernels see one layout.
 Arguments are checked here, in torch's order and with torch's messages, before any kernel
 runs: the kernels index without bounds checks and rely on every window touching the input.
 """
@@ -11,9 +12,9 @@ import operator
 
 from numbagrad.ops.registry import OpDef, apply, register
 
-_CPP_NAMES = {"float32": "float", "float64": "double"}
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long",
-                 "bool": "Bool"}
+_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
+_SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int32": "Int",
+                 "int64": "Long", "bool": "Bool"}
 
 
 def _batched(x):
@@ -59,22 +60,28 @@ CONV2D = register(OpDef("conv2d", _conv2d_forward, _conv2d_vjp, saves_inputs=Tru
                                  "conv2d_backward_bias")))
 
 
-def _pair(name: str, value, op: str = "conv2d") -> tuple:
-    """``value`` (an int or a sequence of 1 or 2 ints) as two ints, or torch's RuntimeError."""
-    if isinstance(value, bool):
-        raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not bool")
+def _ntuple(name: str, value, nd: int, op: str = "") -> tuple:
+    """``value`` (an int or a sequence of 1 or ``nd`` ints) as ``nd`` ints, or torch's
+    RuntimeError."""
+    if isinstance(value, (bool, str)):
+        raise TypeError(f"{op or f'conv{nd}d'}(): argument '{name}' must be tuple of ints, not "
+                        f"{type(value).__name__}")
     if hasattr(value, "__index__"):
-        v = operator.index(value)
-        return (v, v)
+        return (operator.index(value),) * nd
     values = [operator.index(v) for v in value]
     if len(values) == 1:
-        values = values * 2
-    if len(values) != 2:
+        values = values * nd
+    if len(values) != nd:
         raise RuntimeError(
-            f"expected {name} to be a single integer value or a list of 2 values to match the "
-            f"convolution dimensions, but got {name}={values}"
+            f"expected {name} to be a single integer value or a list of {nd} values to match "
+            f"the convolution dimensions, but got {name}={values}"
         )
     return tuple(values)
+
+
+def _pair(name: str, value, op: str = "conv2d") -> tuple:
+    """``value`` (an int or a sequence of 1 or 2 ints) as two ints, or torch's RuntimeError."""
+    return _ntuple(name, value, 2)
 
 
 def _check_tensor(op: str, name: str, pos: int, x) -> None:
@@ -87,57 +94,88 @@ def _check_tensor(op: str, name: str, pos: int, x) -> None:
 
 
 def _conv_padding(padding, stride: tuple, dilation: tuple, kernel: tuple) -> tuple:
-    """Padding as ``(top, bottom, left, right)``; ``'same'`` may be one larger after."""
+    """Padding as ``((before, after), ...)`` per spatial dimension; with ``'same'`` the odd
+    one of an even total goes after the input, as in torch."""
+    nd = len(stride)
     if isinstance(padding, str):
         if padding == "valid":
-            return (0, 0, 0, 0)
+            return ((0, 0),) * nd
         if padding != "same":
             raise RuntimeError(f"Invalid padding string: '{padding}'")
-        if stride != (1, 1):
+        if any(s != 1 for s in stride):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
-        # torch puts the odd one of an even kernel's padding after the input.
-        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
-        return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
-    ph, pw = _pair("padding", padding)
-    return (ph, ph, pw, pw)
+        totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    return tuple((p, p) for p in _ntuple("padding", padding, nd))
 
 
-def _check_conv_shapes(x, w, bias, groups: int, pads: tuple, dilation: tuple) -> tuple:
-    """torch's shape checks for conv2d, in its order; returns the output size (ho, wo)."""
-    if w.ndim != 4:
+def _as_2d(values: tuple, fill: int = 1) -> list:
+    """A 1-d convolution's per-dimension values as torch reports them (it runs conv1d as a
+    2-d convolution of height 1, ``fill`` in the added dimension)."""
+    return [fill] + list(values) if len(values) == 1 else list(values)
+
+
+def _check_weight(x_shape: tuple, w, bias, groups: int, transposed: bool) -> None:
+    """torch's checks of the weight and bias against the (batched) input shape, in its
+    order."""
+    nd = len(x_shape) - 2
+    if w.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if w.ndim != nd + 2:
         raise RuntimeError(
-            f"conv2d: expected weight to be 4-dimensional (out_channels, in_channels / groups, "
-            f"kH, kW), but got weight of size {list(w.shape)}"
+            f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight "
+            f"{list(w.shape)}, but got {len(x_shape)}-dimensional input of size "
+            f"{list(x_shape)} instead"
         )
-    o, cg, kh, kw = w.shape
-    if o % groups:
+    if w.shape[0] < groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
+            f"but got weight of size {list(w.shape)} instead"
+        )
+    if w.shape[0] % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
             f"but got weight of size [{list(w.shape)}] instead"
         )
-    x_shape = tuple(x.shape) if x.ndim == 4 else (1,) + tuple(x.shape)
-    if x_shape[1] != cg * groups:
+    given = f"Given transposed=1, weight of size {list(w.shape)}" if transposed else \
+        f"Given groups={groups}, weight of size {list(w.shape)}"
+    channels = w.shape[0] if transposed else w.shape[1] * groups
+    if x_shape[1] != channels:
         raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(w.shape)}, expected input"
-            f"{list(x_shape)} to have {cg * groups} channels, but got {x_shape[1]} channels "
-            "instead"
+            f"{given}, expected input{list(x_shape)} to have {channels} channels, but got "
+            f"{x_shape[1]} channels instead"
         )
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != o):
+    out_channels = w.shape[1] * groups if transposed else w.shape[0]
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_channels):
+        given = "Given transposed=1, weight" if transposed else "Given weight"
         raise RuntimeError(
-            f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with {o} "
-            f"elements, but got bias of size {list(bias.shape)} instead"
+            f"{given} of size {list(w.shape)}, expected bias to be 1-dimensional with "
+            f"{out_channels} elements, but got bias of size {list(bias.shape)} instead"
         )
-    padded = (x_shape[2] + pads[0] + pads[1], x_shape[3] + pads[2] + pads[3])
-    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
-    if padded[0] < span[0] or padded[1] < span[1]:
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel "
-            f"size: ({span[0]} x {span[1]}). Kernel size can't be greater than actual input size"
-        )
-    return padded, span
 
 
-def _check_conv_dtypes(x, w, bias) -> None:
+def _check_kernel(w, transposed: bool) -> None:
+    """torch's message for a weight with a zero spatial size."""
+    kernel = tuple(w.shape[2:])
+    if min(kernel) > 0:
+        return
+    if len(kernel) == 3 and transposed:
+        raise RuntimeError(
+            "non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+            f"kernel_width) tensor expected for weight, but got: {list(w.shape)}"
+        )
+    if len(kernel) == 3:
+        raise RuntimeError(
+            "kernel size should be greater than zero, but got: "
+            f"{kernel[0]} x {kernel[1]} x {kernel[2]} (TxHxW)"
+        )
+    kh, kw = _as_2d(kernel)
+    raise RuntimeError(
+        f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}"
+    )
+
+
+def _check_conv_dtypes(x, w, bias, op: str = "conv2d") -> None:
     if x.dtype is not w.dtype:
         raise RuntimeError(
             f"expected scalar type {_SCALAR_NAMES[x.dtype.name]} but found "
@@ -150,9 +188,69 @@ def _check_conv_dtypes(x, w, bias) -> None:
         )
     if not x.dtype.is_floating_point:
         raise NotImplementedError(
-            f"conv2d: not implemented for '{_SCALAR_NAMES[x.dtype.name]}' tensors in numbagrad; "
+            f"{op}: not implemented for '{_SCALAR_NAMES[x.dtype.name]}' tensors in numbagrad; "
             "convert the input and weight with .float()"
         )
+
+
+def _check_common(op: str, nd: int, input, weight, bias, stride, dilation, groups) -> tuple:
+    """The checks every convolution starts with: types, the input's rank, stride, dilation
+    and groups as ``nd``-tuples; returns ``(stride, dilation, groups)``."""
+    _check_tensor(op, "input", 1, input)
+    _check_tensor(op, "weight", 2, weight)
+    if bias is not None:
+        _check_tensor(op, "bias", 3, bias)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got "
+            f"input of size: {list(input.shape)}"
+        )
+    stride, dilation = _ntuple("stride", stride, nd), _ntuple("dilation", dilation, nd)
+    return stride, dilation, operator.index(groups)
+
+
+def _conv_geometry(op: str, nd: int, input, weight, bias, stride, padding, dilation,
+                   groups) -> tuple:
+    """Every check of an ``nd``-d convolution, in torch's order and with its messages.
+
+    Returns ``(stride, pads, dilation, groups, out_size)`` with ``pads`` one ``(before,
+    after)`` pair per spatial dimension.
+    """
+    stride, dilation, groups = _check_common(op, nd, input, weight, bias, stride, dilation,
+                                             groups)
+    if min(dilation) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got {_as_2d(dilation)}")
+    kernel = tuple(weight.shape[2:]) if weight.ndim == nd + 2 else (1,) * nd
+    pads = _conv_padding(padding, stride, dilation, kernel)
+    if min(min(p) for p in pads) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    x_shape = tuple(input.shape) if input.ndim == nd + 2 else (1,) + tuple(input.shape)
+    _check_weight(x_shape, weight, bias, groups, False)
+    padded = [s + lo + hi for s, (lo, hi) in zip(x_shape[2:], pads)]
+    span = [d * (k - 1) + 1 for d, k in zip(dilation, weight.shape[2:])]
+    if any(p < s for p, s in zip(padded, span)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, span))}). Kernel size can't be greater than "
+            "actual input size"
+        )
+    _check_kernel(weight, False)
+    _check_conv_dtypes(input, weight, bias, op)
+    out_size = tuple((p - s) // st + 1 for p, s, st in zip(padded, span, stride))
+    return stride, pads, dilation, groups, out_size
+
+
+def _conv2d_padded(input, weight, bias, stride: tuple, pads: tuple, dilation: tuple,
+                   groups: int, out_size: tuple):
+    """The conv2d primitive on checked arguments; ``pads`` is ``((top, bottom), (left,
+    right))``."""
+    inputs = (input, weight) if bias is None else (input, weight, bias)
+    return apply(CONV2D, inputs, stride=stride, padding=(pads[0][0], pads[1][0]),
+                 dilation=dilation, groups=groups, out_size=out_size)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
@@ -169,7 +267,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     input : Tensor
         (N, C, H, W) or unbatched (C, H, W), floating.
     weight : Tensor
-        (O, C / groups, kH, kW), ``input``'s dtype.
+        (O, C / groups, kH, kW), ``input``'s dtype, no zero size.
     bias : Tensor, optional
         (O,).
     stride, dilation : int or tuple of two ints
@@ -189,7 +287,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     ------
     RuntimeError
         torch's messages: wrong input rank, channel count, bias size, kernel larger than the
-        padded input, non-positive stride, negative padding, bad padding string, dtypes.
+        padded input or of zero size, non-positive stride or dilation, negative padding, bad
+        padding string, dtypes.
     NotImplementedError
         For integer tensors.
 
@@ -200,33 +299,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     >>> torch.nn.functional.conv2d(x, torch.ones(2, 1, 3, 3), padding=1).shape
     numbagrad.Size([1, 2, 4, 4])
     """
-    _check_tensor("conv2d", "input", 1, input)
-    _check_tensor("conv2d", "weight", 2, weight)
-    if bias is not None:
-        _check_tensor("conv2d", "bias", 3, bias)
-    if input.ndim not in (3, 4):
-        raise RuntimeError(
-            "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-            f"{list(input.shape)}"
-        )
-    stride, dilation = _pair("stride", stride), _pair("dilation", dilation)
-    groups = operator.index(groups)
-    if min(dilation) <= 0:
-        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
-    kernel = tuple(weight.shape[2:]) if weight.ndim == 4 else (1, 1)
-    pads = _conv_padding(padding, stride, dilation, kernel)
-    if min(pads) < 0:
-        raise RuntimeError("negative padding is not supported")
-    if min(stride) <= 0:
-        raise RuntimeError("non-positive stride is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    padded, span = _check_conv_shapes(input, weight, bias, groups, pads, dilation)
-    _check_conv_dtypes(input, weight, bias)
-    out_size = tuple((p - s) // st + 1 for p, s, st in zip(padded, span, stride))
-    inputs = (input, weight) if bias is None else (input, weight, bias)
-    return apply(CONV2D, inputs, stride=stride, padding=(pads[0], pads[2]), dilation=dilation,
-                 groups=groups, out_size=out_size)
+    stride, pads, dilation, groups, out_size = _conv_geometry(
+        "conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+    return _conv2d_padded(input, weight, bias, stride, pads, dilation, groups, out_size)
 
 
 # ----------------------------------------------------------------------------- pooling

@@ -257,16 +257,17 @@ def operands(op: str, *xs, dtype: dtypes.dtype | None = None) -> tuple:
     if dtype is None:
         dtype = dtypes.result_type(*xs)
     out = []
-    for x in xs:
+    for position, x in enumerate(xs, 1):
         if isinstance(x, Tensor):
             out.append(cast(x, dtype))
         elif isinstance(x, (bool, int, float, np.number, np.bool_)):
             array = first._backend().from_host(np.asarray(x, dtype.np_type))
             out.append(Tensor._make(array, first._device))
         else:
-            raise TypeError(
-                f"{op}(): expected Tensor or number arguments, but got {type(x).__name__}"
-            )
+            # A binary op's operands are torch's ``input`` and ``other``.
+            name = f"'{('input', 'other')[position - 1]}' " if len(xs) == 2 else ""
+            raise TypeError(f"{op}(): expected Tensor or number arguments, but got "
+                            f"{type(x).__name__} for argument {name}(position {position})")
     shapes = [t._data.shape for t in out]
     if any(s != shapes[0] for s in shapes):
         _check_broadcast(op, shapes)
@@ -602,16 +603,24 @@ def where(condition, input=None, other=None):
     condition alone, ``nonzero(condition, as_tuple=True)``.
 
     The gradient goes to ``input`` where the condition holds and to ``other`` elsewhere.
+
+    Raises
+    ------
+    TypeError
+        If ``condition`` is not a tensor.
+    RuntimeError
+        If ``condition`` is not a bool tensor, or the three do not broadcast.
     """
     if input is None and other is None:
         from numbagrad.ops.masked import nonzero
 
         return nonzero(condition, as_tuple=True)
-    if not isinstance(condition, Tensor) or condition.dtype is not dtypes.bool_:
-        raise TypeError(
-            "where: expected condition to be a bool tensor, got "
-            f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}"
-        )
+    if not isinstance(condition, Tensor):
+        raise TypeError("where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{type(condition).__name__}")
+    if condition.dtype is not dtypes.bool_:
+        raise RuntimeError("where: expected condition to be a bool tensor, got "
+                           f"{condition.dtype}")
     if not isinstance(input, Tensor) and not isinstance(other, (Tensor, np.ndarray)):
         # Two numbers: the first becomes a 0-d tensor of its own default dtype, and the
         # promotion with the second is torch's (1 and 0 give int64, 1.0 and 0 float32).

@@ -21,6 +21,7 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
     and the old value (a copy) its old place; the version counter tells ``backward`` if a saved
     value was overwritten.
     """
+    check_no_overlap(f"{op.__name__}_", self)
     recording = _enabled.get() and (
         self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
     )
@@ -58,6 +59,18 @@ def inplace(self: Tensor, op, *args, **kwargs) -> Tensor:
     if recording:
         self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
     return self
+
+
+def check_no_overlap(op: str, self: Tensor) -> None:
+    """torch's RuntimeError for writing into a tensor whose elements share memory (an
+    ``expand``ed view: a stride of 0 along a dimension of several elements)."""
+    strides = self._data.strides
+    if 0 in strides and any(s == 0 and n > 1 for s, n in zip(strides, self.shape)):
+        raise RuntimeError(
+            f"{op}: unsupported operation: more than one element of the written-to tensor "
+            "refers to a single memory location. Please clone() the tensor before performing "
+            "the operation."
+        )
 
 
 def inplace_method(fn, name: str | None = None):

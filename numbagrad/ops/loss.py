@@ -129,10 +129,10 @@ def _check_labels(op: str, target, classes: int, ignore_index: int) -> None:
                          f"[0, {classes}) or equal ignore_index={ignore_index})")
 
 
-def _check_weight(op: str, weight, classes: int, input_dtype) -> None:
+def _check_weight(op: str, weight, classes: int, input_dtype, prefix: str = "") -> None:
     _tensor_arg(op, "weight", 3, weight)
     if weight.shape != (classes,):
-        raise RuntimeError(f"{op}: weight tensor should be defined either for all {classes} "
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {classes} "
                            "classes or no classes but got weight tensor of shape: "
                            f"{_shape_list(weight.shape)}")
     if input_dtype is not None and weight.dtype is not input_dtype:
@@ -148,6 +148,8 @@ def _class_loss(op: OpDef, input, target, weight, ignore_index: int, reduction: 
     if weight is not None:
         _check_weight(op.name, weight, classes, input.dtype)
     _check_labels(op.name, target, classes, int(ignore_index))
+    # torch smooths only for label_smoothing > 0: a negative value is no smoothing.
+    label_smoothing = max(float(label_smoothing), 0.0)
     inputs = (input, target) if weight is None else (input, target, weight)
     return apply(op, inputs, reduction=reduction, ignore_index=int(ignore_index),
                  label_smoothing=float(label_smoothing), normalize=op is CROSS_ENTROPY)
@@ -221,13 +223,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                            f"got {_TORCH_NAMES[target.dtype.name]}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(float(label_smoothing), 0.0)  # torch: no smoothing below 0
     if input.ndim == 0:
         raise ValueError("Expected 1 or more dimensions (got 0)")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if weight is not None:
-        _check_weight("cross_entropy", weight, classes, None)
+        _check_weight("cross_entropy", weight, classes, None, "cross_entropy: ")
     dtype = dtypes.result_type(input, target, *(() if weight is None else (weight,)))
     return apply(CROSS_ENTROPY, (cast(input, dtype), cast(target, dtype))
                  + (() if weight is None else (weight,)), reduction=reduction,
@@ -481,9 +484,23 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if pos_weight is not None:
         _tensor_arg(op, "pos_weight", 6, pos_weight)
         # The loss of a positive target is log(1 + exp(-x)): the extra (p - 1) y copies of it.
+        _check_pos_weight(pos_weight, target)
         softplus_neg = apply(BINARY_CROSS_ENTROPY_WITH_LOGITS, (x, _ones_like(y)))
         loss = ew.add(loss, ew.mul(ew.mul(ew.sub(pos_weight, 1), y), softplus_neg))
     return _reduce(_weighted(op, loss, target, weight), reduction)
+
+
+def _check_pos_weight(pos_weight, target) -> None:
+    """torch writes ``pos_weight * y`` into a tensor of the target's shape: a pos_weight that
+    broadcasts to a larger shape is an error there, not a larger loss."""
+    try:
+        shape = tuple(target._backend().broadcast_shape(tuple(target.shape),
+                                                        tuple(pos_weight.shape)))
+    except ValueError:
+        return  # the product below raises torch's broadcasting error
+    if shape != tuple(target.shape):
+        raise RuntimeError(f"output with shape {_shape_list(target.shape)} doesn't match the "
+                           f"broadcast shape {_shape_list(shape)}")
 
 
 def _ones_like(t):

@@ -127,9 +127,10 @@ def index_select(input, dim: int, index, *, out=None):
     Raises
     ------
     RuntimeError
-        A float index, or an index out of ``[0, size)``.
+        A float index, or an index out of ``[0, size)`` along a dimension other than 0.
     IndexError
-        An index of more than one dimension, or ``dim`` out of range.
+        An index of more than one dimension, ``dim`` out of range, or an index out of range
+        along dimension 0 (torch's classes differ by path).
     """
     check_tensor("index_select", input)
     idx = _host_index("index_select", index, ("int32", "int64"),
@@ -142,6 +143,9 @@ def index_select(input, dim: int, index, *, out=None):
     x = input.reshape(1) if input.ndim == 0 else input
     n = x.shape[axis]
     bad = np.flatnonzero((idx < 0) | (idx >= n))
+    if bad.size and axis == 0:  # torch's class differs by path: IndexError along dim 0
+        raise IndexError(f"index_select(): index out of range in self: index {idx[bad[0]]} "
+                         f"for dimension 0 of size {n}")
     if bad.size:
         raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx[bad[0]]} "
                            f"axis_dim={n}")
@@ -217,6 +221,9 @@ def nonzero(input, *, out=None, as_tuple: bool = False):
     """The indices of the nonzero elements: an ``(n, ndim)`` int64 tensor, or (``as_tuple``)
     one 1-D tensor per dimension. Not differentiable."""
     check_tensor("nonzero", input)
+    if not isinstance(as_tuple, (bool, np.bool_)):
+        raise TypeError(f"nonzero(): argument 'as_tuple' must be bool, not "
+                        f"{type(as_tuple).__name__}")
     host = np.asarray(input)
     be = input._backend()
     if as_tuple:
@@ -230,6 +237,7 @@ def nonzero(input, *, out=None, as_tuple: bool = False):
 
 def argwhere(input):
     """``nonzero(input)``: the ``(n, ndim)`` int64 indices of the nonzero elements."""
+    check_tensor("argwhere", input)
     return nonzero(input)
 
 
@@ -347,7 +355,9 @@ def index_add(input, dim: int, index, source, *, alpha=1):
     ------
     RuntimeError
         A float index, a count of indices unequal to ``source.size(dim)``, another dtype, or an
-        index out of range.
+        index out of range of an input of several dimensions.
+    IndexError
+        An index out of range of a 1-D input (torch's classes differ by path).
     """
     axis, idx = _index_dim("index_add", input, dim, index, ("int32", "int64"),
                            "index_add_(): Expected dtype int32/int64 for index but got: {}")
@@ -369,7 +379,9 @@ def index_add(input, dim: int, index, source, *, alpha=1):
                            f"specified dimension. Got self.shape = {list(input.shape)} "
                            f"source.shape = {list(source.shape)}")
     n = (tuple(input.shape) or (1,))[axis]
-    _check_range("", idx, axis, n, True)
+    # torch's class differs by path: IndexError for a 1-D input, else RuntimeError
+    _check_range("index_add(): ", idx, axis, n, True,
+                 IndexError if input.ndim <= 1 else RuntimeError)
     full = np.broadcast_to(idx.reshape((-1,) + (1,) * (s.ndim - axis - 1)), tuple(s.shape))
     j = Tensor._make(input._backend().from_host(np.ascontiguousarray(full)), input._device)
     if alpha != 1:

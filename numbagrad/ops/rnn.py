@@ -1,10 +1,11 @@
 """Recurrent layers: one primitive per layer kind, each running one layer and one direction.
 
 Primitives: ``rnn_tanh_layer`` and ``rnn_relu_layer`` (Elman RNN,
-``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``) and ``lstm_layer`` (torch's LSTM,
-gates ``i, f, g, o``). Each forward runs the whole sequence in one backend kernel and its vjp
-is backpropagation through time in another, giving the gradients of the input sequence, the
-initial state(s) and all four parameter tensors. ``nn.RNN`` and ``nn.LSTM`` stack these.
+``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``), ``lstm_layer`` (torch's LSTM,
+gates ``i, f, g, o``) and ``gru_layer`` (torch's GRU, gates ``r, z, n``). Each forward runs
+the whole sequence in one backend kernel and its vjp is backpropagation through time in
+another, giving the gradients of the input sequence, the initial state(s) and all four
+parameter tensors. ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU`` stack these.
 
 An LSTM layer has two results, the hidden and the cell state sequences; the primitive returns
 them stacked as one ``(2, L, N, H)`` tensor and :func:`lstm_layer` hands back its two halves,
@@ -61,6 +62,24 @@ RNN_RELU_LAYER = register(OpDef("rnn_relu_layer", _rnn_forward, _rnn_vjp,
 LSTM_LAYER = register(OpDef("lstm_layer", _lstm_forward, _lstm_vjp,
                             kernels=("lstm_layer", "lstm_layer_vjp"), saves_inputs=True,
                             saves_output=True))
+
+
+def _gru_forward(be, x, h0, w_ih, w_hh, b_ih, b_hh, *, reverse):
+    return be.gru_layer(x, h0, w_ih, w_hh, b_ih, b_hh, _LSTM_FORMULAS, reverse)
+
+
+def _gru_vjp(be, g, node):
+    """Backpropagation through time; the two biases get different gradients on the ``n``
+    rows, where the hidden part is scaled by the reset gate."""
+    x, h0, w_ih, w_hh, _, _ = node.inputs
+    grads = be.gru_layer_vjp(g, x, h0, w_ih, w_hh, node.output, node.extra, _LSTM_FORMULAS,
+                             node.attrs["reverse"])
+    return tuple(d if need else None for d, need in zip(grads, node.needs))
+
+
+GRU_LAYER = register(OpDef("gru_layer", _gru_forward, _gru_vjp,
+                           kernels=("gru_layer", "gru_layer_vjp"), saves_inputs=True,
+                           saves_output=True))
 
 
 def _check(op: str, gates: int, input, states: tuple, w_ih, w_hh, b_ih, b_hh) -> tuple:
@@ -227,3 +246,56 @@ def lstm_layer(input, hx, cx, weight_ih, weight_hh, bias_ih=None, bias_hh=None, 
     hc = apply(LSTM_LAYER, (input, hx, cx, weight_ih, weight_hh, b_ih, b_hh),
                reverse=bool(reverse))
     return hc[0], hc[1]
+
+
+def gru_layer(input, hx, weight_ih, weight_hh, bias_ih=None, bias_hh=None, *,
+              reverse: bool = False):
+    """One layer and direction of torch's GRU.
+
+    With ``p = x_t W_ih^T + b_ih`` and ``q = h_{t-1} W_hh^T + b_hh`` each cut into three
+    ``H``-wide parts ``r, z, n`` (torch's order): ``r = sigmoid(p_r + q_r)``,
+    ``z = sigmoid(p_z + q_z)``, ``n = tanh(p_n + r q_n)`` and
+    ``h_t = (1 - z) n + z h_{t-1}``.
+
+    Derivative (backpropagation through time), with ``dh_t`` the gradient reaching ``h_t``:
+    ``dn = dh_t (1 - z) (1 - n^2)``, ``dq_n = dn r``, ``dr = dn q_n r (1 - r)``,
+    ``dz = dh_t (h_{t-1} - n) z (1 - z)``, ``dh_{t-1} = dh_t z + dq W_hh``; the weight, bias
+    and input gradients are sums over time of ``dp`` and ``dq``.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(L, N, I)``, float32 or float64.
+    hx : Tensor
+        ``(N, H)`` initial state.
+    weight_ih, weight_hh : Tensor
+        ``(3H, I)`` and ``(3H, H)``.
+    bias_ih, bias_hh : Tensor, optional
+        ``(3H,)`` each; absent means zero.
+    reverse : bool
+        Run from the last time step to the first; the result stays in input order.
+
+    Returns
+    -------
+    Tensor
+        ``(L, N, H)``: the state after each time step, in input order.
+
+    Raises
+    ------
+    TypeError
+        For non-tensors or mixed dtypes.
+    RuntimeError
+        For shapes that do not fit together, or an empty sequence.
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> from numbagrad.ops.rnn import gru_layer
+    >>> gru_layer(torch.ones(5, 2, 3), torch.zeros(2, 4), torch.ones(12, 3),
+    ...           torch.zeros(12, 4)).shape
+    numbagrad.Size([5, 2, 4])
+    """
+    b_ih, b_hh = _check("gru_layer", 3, input, (("hx", hx),), weight_ih, weight_hh, bias_ih,
+                        bias_hh)
+    return apply(GRU_LAYER, (input, hx, weight_ih, weight_hh, b_ih, b_hh),
+                 reverse=bool(reverse))

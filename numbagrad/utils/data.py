@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import collections.abc
+import functools
 import itertools
 import math
 import numbers
@@ -24,12 +25,14 @@ from numbagrad.dtypes import float64
 from numbagrad.random import Generator, rng
 from numbagrad.sampling import randperm
 from numbagrad.tensor import Tensor
+from numbagrad.utils._worker import MultiProcessingIter, WorkerInfo, get_worker_info
 
 T_co = TypeVar("T_co", covariant=True)
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
            "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
-           "default_collate", "default_convert", "random_split"]
+           "WeightedRandomSampler", "WorkerInfo", "default_collate", "default_convert",
+           "get_worker_info", "random_split"]
 
 
 # ---------------------------------------------------------------------------- datasets
@@ -325,6 +328,78 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """Indices ``0 .. len(weights) - 1`` drawn with probabilities proportional to ``weights``.
+
+    Parameters
+    ----------
+    weights : sequence of float or Tensor
+        One non-negative weight per index (need not sum to one).
+    num_samples : int
+        Indices per epoch.
+    replacement : bool
+        Draw with replacement (default); without it each index comes at most once.
+    generator : Generator, optional
+        The source of randomness (the default generator when None).
+
+    Raises
+    ------
+    ValueError
+        For a ``num_samples`` that is not a positive int, a non-bool ``replacement`` or weights
+        that are not 1-D (torch's messages).
+
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> s = WeightedRandomSampler([0.0, 1.0, 0.0], 3, generator=torch.Generator().manual_seed(0))
+    >>> list(s)
+    [1, 1, 1]
+    """
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True,
+                 generator: Generator | None = None) -> None:
+        if (not isinstance(num_samples, int) or isinstance(num_samples, bool)
+                or num_samples <= 0):
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError("replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        values = (weights.detach().cpu().numpy() if isinstance(weights, Tensor)
+                  else np.asarray(weights))
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(values.shape)}")
+        self.weights = as_tensor(values, dtype=float64)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        w = self.weights.numpy()
+        if not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry < 0)" if np.any(w < 0) else
+                               "probability tensor contains either `inf`, `nan` or element < 0")
+        if w.sum() <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        source = rng(self.generator)
+        if self.replacement:
+            return iter(source.choice(w.size, self.num_samples, p=w / w.sum()).tolist())
+        if self.num_samples > w.size:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        # Without replacement: the smallest exponential keys scaled by 1/weight (zero weights
+        # come last, as torch's multinomial).
+        with np.errstate(divide="ignore"):
+            keys = source.exponential(size=w.size) / w
+        return iter(np.argsort(keys, kind="stable")[:self.num_samples].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Lists of ``batch_size`` indices taken in turn from ``sampler``.
 
@@ -388,7 +463,7 @@ def default_collate(batch: list):
 
     Parameters
     ----------
-    batch : list
+    batch : list or tuple
         The samples, all of the same structure.
 
     Returns
@@ -430,12 +505,12 @@ def default_collate(batch: list):
         except TypeError:
             return collated
     if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        fields = [default_collate(list(s)) for s in zip(*batch)]
+        fields = [default_collate(s) for s in zip(*batch)]  # strings stay tuples, as torch
         if isinstance(elem, tuple):
             return fields
         try:
@@ -470,8 +545,6 @@ def default_convert(data):
 
 
 # ---------------------------------------------------------------------------- loader
-_warned_workers = False
-
 
 def _tensor_source(dataset):
     """``(tensors, index_maps)`` when ``dataset`` is a TensorDataset, possibly inside Subsets,
@@ -503,9 +576,8 @@ class DataLoader:
         Yields whole lists of indices; exclusive with ``batch_size``, ``shuffle``, ``sampler`` and
         ``drop_last``.
     num_workers : int
-        Accepted for compatibility: with ``num_workers > 0`` the samples are still loaded in the
-        main process, and a warning says so once. numbagrad's kernels run on an OpenMP thread
-        pool, which is not safe to use in a forked child process.
+        With ``num_workers > 0``, batches are fetched and collated by that many worker processes
+        (``multiprocessing``; see :mod:`numbagrad.utils._worker`) and yielded in order.
     collate_fn : callable, optional
         Merges a list of samples into a batch (default :func:`default_collate`).
     pin_memory : bool
@@ -513,7 +585,18 @@ class DataLoader:
     drop_last : bool
         Drop the last, shorter batch.
     generator : Generator, optional
-        Source of the shuffling (the default generator, seeded by ``manual_seed``, when None).
+        Source of the shuffling (the default generator, seeded by ``manual_seed``, when None),
+        and of the workers' base seed.
+    timeout : float
+        Seconds to wait for a worker's batch before a RuntimeError (0: no limit).
+    worker_init_fn : callable, optional
+        Called with the worker's id in each worker process, after seeding.
+    multiprocessing_context : str or context, optional
+        How workers start: ``"fork"`` (the default where available) or ``"spawn"``.
+    prefetch_factor : int, optional
+        Batches in flight per worker (default 2).
+    persistent_workers : bool
+        Keep the worker processes between epochs.
 
     Notes
     -----
@@ -550,6 +633,9 @@ class DataLoader:
                              "prefetch_factor to None.")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
+        if multiprocessing_context is not None and num_workers == 0:
+            raise ValueError("multiprocessing_context can only be used with multi-process "
+                             "loading (num_workers > 0), but got num_workers=0")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -577,6 +663,9 @@ class DataLoader:
         self.generator = generator
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
+        self.multiprocessing_context = multiprocessing_context
+        self.in_order = in_order
+        self._iterator = None
         if collate_fn is None:
             collate_fn = default_collate if batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
@@ -592,16 +681,18 @@ class DataLoader:
     def __len__(self) -> int:
         return len(self._index_sampler)
 
-    def __iter__(self) -> _DataLoaderIter:
-        global _warned_workers
-        if self.num_workers > 0 and not _warned_workers:
-            _warned_workers = True
-            warnings.warn(
-                f"DataLoader(num_workers={self.num_workers}): numbagrad loads data in the main "
-                "process (its OpenMP thread pool is not fork-safe); num_workers is ignored.",
-                stacklevel=2,
-            )
-        return _DataLoaderIter(self)
+    def __iter__(self):
+        if self.num_workers == 0:
+            return _DataLoaderIter(self)
+        if (self.persistent_workers and self._iterator is not None
+                and not self._iterator._shutdown):
+            self._iterator._reset()
+            return self._iterator
+        fetch = functools.partial(_fetch, self._auto_collation, self.collate_fn)
+        iterator = MultiProcessingIter(self, fetch)
+        if self.persistent_workers:
+            self._iterator = iterator
+        return iterator
 
 
 class _DataLoaderIter:
@@ -625,18 +716,29 @@ class _DataLoaderIter:
     def __next__(self):
         indices = next(self._indices)
         loader = self._loader
-        if not loader._auto_collation:
-            return loader.collate_fn(loader.dataset[indices])
         if self._source is not None:
-            return self._take(indices)
-        getitems = getattr(loader.dataset, "__getitems__", None)
-        samples = getitems(indices) if callable(getitems) else [loader.dataset[i] for i in indices]
-        return loader.collate_fn(samples)
+            return _take(self._source, indices)
+        return _fetch(loader._auto_collation, loader.collate_fn, loader.dataset, indices)
 
-    def _take(self, indices: list[int]) -> list[Tensor]:
-        tensors, maps = self._source
-        positions = np.asarray(indices, dtype=np.int64)
-        for mapping in maps:
-            positions = np.asarray(mapping, dtype=np.int64)[positions]
-        index = from_numpy(positions)
-        return [t[index if t.device == index.device else index.to(t.device)] for t in tensors]
+
+def _take(source, indices: list[int]) -> list[Tensor]:
+    """The batch at ``indices`` of a TensorDataset (in Subsets): one index per tensor."""
+    tensors, maps = source
+    positions = np.asarray(indices, dtype=np.int64)
+    for mapping in maps:
+        positions = np.asarray(mapping, dtype=np.int64)[positions]
+    index = from_numpy(positions)
+    return [t[index if t.device == index.device else index.to(t.device)] for t in tensors]
+
+
+def _fetch(auto_collation: bool, collate_fn, dataset, indices):
+    """One batch (or, without auto-collation, one sample) of ``dataset``, collated."""
+    if not auto_collation:
+        return collate_fn(dataset[indices])
+    if collate_fn is default_collate:
+        source = _tensor_source(dataset)
+        if source is not None:
+            return _take(source, indices)
+    getitems = getattr(dataset, "__getitems__", None)
+    samples = getitems(indices) if callable(getitems) else [dataset[i] for i in indices]
+    return collate_fn(samples)

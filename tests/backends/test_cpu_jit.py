@@ -74,6 +74,40 @@ def test_unwritable_cache_falls_back_with_one_warning(tmp_path):
     assert "OK" in result.stdout
 
 
+def test_cache_entries_are_read_and_written_under_a_lock_between_processes(tmp_path):
+    """While another process holds a kernel's cache lock, saving its compiled code waits."""
+    (tmp_path / "lockedkernel.py").write_text(textwrap.dedent("""
+        from numbagrad.backends.cpu._jit import jit
+
+        @jit
+        def double(x):
+            return x * 2
+    """))
+    code = """
+        import fcntl, glob, os, sys, threading, time
+        sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else os.environ["KERNEL_DIR"])
+        import lockedkernel
+        assert lockedkernel.double(1) == 2  # compiled and saved: the index and its lock exist
+        (lock,) = glob.glob(os.path.join(os.environ["NUMBA_CACHE_DIR"], "**", "*.lock"),
+                            recursive=True)
+        fd = os.open(lock, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as another process in the middle of a save
+        done = []
+        saver = threading.Thread(target=lambda: done.append(lockedkernel.double(1.5)))
+        saver.start()
+        time.sleep(1.0)
+        assert not done, "a save went ahead while the lock was held"
+        os.close(fd)
+        saver.join(60)
+        assert done == [3.0], done
+        print("OK")
+    """
+    result = _run(code, {"NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+                         "KERNEL_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK" in result.stdout
+
+
 def test_two_threads_in_parallel_kernels(tmp_path):
     code = """
         import threading

@@ -1,5 +1,5 @@
-"""The GPU recurrent layers against the CPU's: forward and backpropagation through time, both
-directions, both dtypes, strided operands and empty batches.
+"""The GPU recurrent layers (RNN, LSTM, GRU) against the CPU's: forward and backpropagation
+through time, both directions, both dtypes, strided operands and empty batches.
 
 Shapes are tiny (the simulator runs each CUDA thread as a Python thread) but ``N * H`` exceeds
 the tests' 32 threads per block, so every cell kernel spans several blocks.
@@ -76,6 +76,29 @@ def test_lstm_layer_and_vjp_match_cpu(dtype, reverse, rng):
     _close(got, expected, dtype)
 
 
+@pytest.mark.parametrize("dtype, reverse", [(np.float64, False), (np.float32, True)])
+def test_gru_layer_and_vjp_match_cpu(dtype, reverse, rng):
+    arrays = _inputs(rng, dtype, 3, 3, 2, 11, 3, 1)
+    h, z = cpu.gru_layer(*arrays, _LSTM, reverse)
+    gh, gz = gpu.gru_layer(*_d(arrays), _LSTM, reverse)
+    _close((gh, gz), (h, z), dtype)
+
+    g = rng.standard_normal(h.shape).astype(dtype)
+    x, h0, w_ih, w_hh = arrays[:4]
+    expected = cpu.gru_layer_vjp(g, x, h0, w_ih, w_hh, h, z, _LSTM, reverse)
+    got = gpu.gru_layer_vjp(*_d([g, x, h0, w_ih, w_hh]), gh, gz, _LSTM, reverse)
+    _close(got, expected, dtype)
+
+
+def test_gru_empty_batch(rng):
+    arrays = _inputs(rng, np.float64, 2, 0, 2, 3, 3, 1)
+    h, z = cpu.gru_layer(*arrays, _LSTM)
+    gh, gz = gpu.gru_layer(*_d(arrays), _LSTM)
+    _close((gh, gz), (h, z), np.float64)
+    expected = cpu.gru_layer_vjp(h, *arrays[:4], h, z, _LSTM)
+    _close(gpu.gru_layer_vjp(gh, *_d(arrays[:4]), gh, gz, _LSTM), expected, np.float64)
+
+
 def test_lstm_reads_strided_views(rng):
     """Transposed, sliced and permuted operands, as the ops hand them over from views."""
     dtype = np.float64
@@ -115,3 +138,29 @@ def test_empty_batch_gives_zero_gradients(rng):
     expected = cpu.lstm_layer_vjp(hc, *arrays[:5], hc, z, _LSTM)
     got = gpu.lstm_layer_vjp(ghc, *_d(arrays[:5]), ghc, gz, _LSTM)
     _close(got, expected, np.float32)
+
+
+@pytest.mark.parametrize("kind", ["GRU", "LSTM_proj"])
+def test_packed_bidirectional_module_matches_cpu(kind):
+    """A whole module on the device: packing, per-length groups, both directions, projections,
+    and the gradients of input and weights."""
+    import numbagrad as ng
+    from numbagrad import nn
+    from numbagrad.nn.utils import rnn as R
+
+    ng.manual_seed(0)
+    module = (nn.GRU(2, 3, bidirectional=True) if kind == "GRU"
+              else nn.LSTM(2, 3, proj_size=2, bidirectional=True)).double()
+    x = np.random.default_rng(0).standard_normal((3, 3, 2))
+    results = []
+    for device in ("cpu", "cuda"):
+        module = module.to(device)
+        module.zero_grad()
+        xt = ng.tensor(x, device=device, requires_grad=True)
+        out, _ = module(R.pack_padded_sequence(xt, [2, 3, 1], enforce_sorted=False))
+        padded, _ = R.pad_packed_sequence(out)
+        (padded * padded).sum().backward()
+        results.append([np.asarray(t.detach().cpu()) for t in
+                        (padded, xt.grad, module.weight_hh_l0_reverse.grad)])
+    for got, want in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

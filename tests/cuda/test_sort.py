@@ -43,7 +43,7 @@ def test_topk_matches_cpu(layout, descending):
     x = rng.integers(-2, 3, size=layout).astype(np.float32)
     if x.size:
         x.reshape(-1)[::4] = np.nan
-    for k in sorted({0, 1, layout[1] // 2, layout[1]}):
+    for k in sorted({0, min(1, layout[1]), layout[1] // 2, layout[1]}):
         values, indices = gpu_topk(_device(x), k, descending)
         want_values, want_indices = cpu_topk(x, k, descending)
         np.testing.assert_array_equal(_array.to_host(indices), want_indices)

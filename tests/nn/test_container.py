@@ -2,6 +2,7 @@
 repr, compared with torch where torch defines the result."""
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 import numpy as np
@@ -200,3 +201,137 @@ def test_sequential_deletion_renumbers_as_torch():
         del model[1:2]
         reprs.append(repr(model))
     assert reprs[0] == reprs[1] == "Sequential(\n  (0): Tanh()\n  (1): Sigmoid()\n)"
+
+
+# ---------------------------------------------------------------- the whole list and dict API
+
+
+def _torch_names(text: str) -> str:
+    return text.replace("numbagrad.", "torch.")
+
+
+def _list_story(lib):
+    nn_ = lib.nn
+    ml = nn_.ModuleList([nn_.ReLU(), nn_.Tanh()])
+    out = [repr(ml[0:1]), repr(ml[-1])]
+    ml.insert(0, nn_.Sigmoid())
+    ml.extend([nn_.ReLU()])
+    out.append(repr(ml.pop(1)))
+    out.append(repr(ml + nn_.ModuleList([nn_.ELU()])))
+    del ml[0:1]
+    out.append(list(ml._modules))
+    for bad in (lambda: ml[5], lambda: ml.append(3)):
+        try:
+            bad()
+        except (IndexError, TypeError) as e:
+            out.append((type(e).__name__, str(e)))
+    out.append(repr(nn_.ModuleList([nn_.Linear(1, 1) for _ in range(3)] + [nn_.ReLU()])))
+    md = nn_.ModuleDict({"b": nn_.ReLU(), "a": nn_.Tanh()})
+    out += [repr(md), list(md.keys()), list(md), "a" in md, len(md), repr(md.pop("a"))]
+    md.update([("c", nn_.ELU())])
+    out.append(list(md))
+    for bad in (lambda: md.update(3), lambda: md.update([("x",)]), lambda: md["zz"]):
+        try:
+            bad()
+        except (TypeError, ValueError, KeyError) as e:
+            out.append((type(e).__name__, str(e)))
+    md.clear()
+    out.append(len(md))
+    return out
+
+
+def test_module_list_and_dict_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _list_story(numbagrad) == _list_story(torch)
+
+
+def _parameter_story(lib):
+    nn_ = lib.nn
+    pl = nn_.ParameterList([nn_.Parameter(lib.zeros(2)), nn_.Parameter(lib.zeros(3, 2))])
+    out = [repr(pl), len(pl), list(pl[-1].shape), [k for k, _ in pl.named_parameters()]]
+    pl.append(lib.ones(1))
+    out += [type(pl[2]).__name__, pl[2].requires_grad]
+    pl.extend([nn_.Parameter(lib.ones(4))])
+    out += [len(pl), repr(pl[1:3])]
+    pl[0] = nn_.Parameter(lib.ones(5))
+    pl += [nn_.Parameter(lib.ones(1))]
+    out += [list(pl.state_dict()), sum(p.numel() for p in pl.parameters())]
+    pl.append("x")
+    out += [pl[-1], repr(pl)]
+    for bad in (lambda: pl[9], lambda: pl.extend(lib.ones(2)), lambda: pl()):
+        try:
+            bad()
+        except (IndexError, TypeError, RuntimeError) as e:
+            out.append((type(e).__name__, str(e)))
+    pd = nn_.ParameterDict({"w": nn_.Parameter(lib.zeros(2)),
+                            "b": nn_.Parameter(lib.zeros(1, dtype=lib.float64))})
+    out += [repr(pd), list(pd.keys()), list(pd), "w" in pd, len(pd),
+            [k for k, _ in pd.named_parameters()]]
+    pd.update({"c": lib.ones(3)})
+    out += [list(pd), type(pd["c"]).__name__, list(pd.pop("w").shape), pd.get("zz", 7),
+            list(pd.setdefault("d", nn_.Parameter(lib.ones(1))).shape), repr(pd.copy()),
+            repr(pd.fromkeys(["x", "y"], nn_.Parameter(lib.ones(1)))), pd.popitem()[0],
+            repr(pd | nn_.ParameterDict({"q": nn_.Parameter(lib.ones(1))})),
+            [list(v.shape) for v in pd.values()], [k for k, _ in pd.items()],
+            list(reversed(pd)), list(pd.state_dict())]
+    for bad in (lambda: pd["zz"], lambda: pd[3], lambda: pd.update([("a", 1, 2)]),
+                lambda: pd.update(3)):
+        try:
+            bad()
+        except (AttributeError, TypeError, ValueError) as e:
+            out.append((type(e).__name__, str(e)))
+    pd.clear()
+    out.append(len(pd))
+    return [_torch_names(v) if isinstance(v, str) else v for v in out]
+
+
+def test_parameter_list_and_dict_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _parameter_story(numbagrad) == _parameter_story(torch)
+
+
+def test_parameter_containers_train_with_an_optimizer():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ws = nn.ParameterList([numbagrad.ones(2), numbagrad.ones(2)])
+            self.bs = nn.ParameterDict({"b": numbagrad.zeros(2)})
+
+        def forward(self, x):
+            return (x * self.ws[0] * self.ws[1] + self.bs["b"]).sum()
+
+    net = Net()
+    assert [k for k, _ in net.named_parameters()] == ["ws.0", "ws.1", "bs.b"]
+    opt = numbagrad.optim.SGD(net.parameters(), lr=0.5)
+    net(numbagrad.tensor([1.0, 2.0])).backward()
+    opt.step()
+    np.testing.assert_allclose(net.ws[0].detach().numpy(), [0.5, 0.0])
+    np.testing.assert_allclose(net.bs["b"].detach().numpy(), [-0.5, -0.5])
+
+
+def _sequential_story(lib):
+    nn_ = lib.nn
+    s = nn_.Sequential(nn_.ReLU(), nn_.ELU())
+    s.insert(-1, nn_.Tanh())
+    s.insert(3, nn_.Sigmoid())
+    s.extend([nn_.Softsign()])
+    out = [repr(s), repr(s.pop(0)), list(s._modules), repr(s + nn_.Sequential(nn_.ReLU())),
+           repr(2 * nn_.Sequential(nn_.ReLU())), repr(nn_.Sequential(nn_.ReLU()) * 2)]
+    s += nn_.Sequential(nn_.ReLU())
+    t = nn_.Sequential(nn_.Tanh())
+    t *= 3
+    out += [len(s), list(t._modules)]
+    for bad in (lambda: s[9], lambda: s + 1, lambda: s * 0, lambda: s * 1.5,
+                lambda: s.insert(9, nn_.ReLU()), lambda: nn_.Module(3),
+                lambda: nn_.ModuleList().extend(3)):
+        try:
+            bad()
+        except (IndexError, ValueError, TypeError) as e:
+            # The class paths differ by library: compare the messages without them.
+            out.append((type(e).__name__, re.sub(r"<class '[\w.]+'>", "<class>", str(e))))
+    return out
+
+
+def test_sequential_list_api_matches_torch():
+    torch = pytest.importorskip("torch")
+    assert _sequential_story(numbagrad) == _sequential_story(torch)

@@ -96,3 +96,93 @@ def test_dropout_in_sequential_follows_train_and_eval():
     model.train()
     ng.manual_seed(0)
     assert (model(x).detach().numpy() == 0.0).mean() > 0.5
+
+
+# ---------------------------------------------------------------- channel-wise and alpha forms
+
+
+@pytest.mark.parametrize("fn,shape", [(F.dropout1d, (40, 30, 5)), (F.dropout1d, (400, 5)),
+                                      (F.dropout2d, (40, 30, 2, 3)),
+                                      (F.dropout3d, (40, 30, 2, 2, 2)),
+                                      (F.dropout3d, (400, 2, 2, 2))])
+def test_feature_dropout_drops_whole_channels(fn, shape):
+    ng.manual_seed(0)
+    x = ng.ones(shape, dtype=ng.float64, requires_grad=True)
+    out = fn(x, p=0.3)
+    values = out.detach().numpy()
+    batched = len(shape) in (3, 4, 5) and not (fn is F.dropout3d and len(shape) == 4)
+    channels = values.reshape(values.shape[:2 if batched else 1] + (-1,))
+    # Every channel is all zero or all 1 / 0.7, and about 30% are zero.
+    assert np.all(channels.min(-1) == channels.max(-1))
+    assert set(np.unique(values)) <= {0.0, 1 / 0.7}
+    assert abs(np.mean(channels[..., 0] == 0.0) - 0.3) < 0.05
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), values)
+
+
+def test_feature_dropout_modules_eval_repr_and_rank_rules():
+    torch = pytest.importorskip("torch")
+    shapes = {"Dropout1d": (2, 3, 4), "Dropout2d": (2, 3, 4, 5), "Dropout3d": (2, 3, 4, 5, 6),
+              "AlphaDropout": (7,), "FeatureAlphaDropout": (2, 3, 4)}
+    for name, shape in shapes.items():
+        assert repr(getattr(ng.nn, name)(0.2, True)) == repr(getattr(torch.nn, name)(0.2, True))
+        layer = getattr(ng.nn, name)(0.5).eval()
+        x = ng.randn(*shape)
+        assert layer(x) is x
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input, but received a "
+                                           "4D input"):
+        F.dropout1d(ng.ones(2, 2, 2, 2))
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        F.dropout2d(ng.ones(4, 3))
+    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d"):
+        F.dropout2d(ng.ones(4, 3, 2))
+    with pytest.warns(UserWarning, match="Received a 3-D input to dropout3d"):
+        F.dropout3d(ng.ones(4, 3, 2))
+    with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+        F.feature_alpha_dropout(ng.ones(3), 0.5, True)
+    with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
+        ng.nn.Dropout2d(1.5)
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+        F.dropout1d(ng.ones(2, 3, dtype=ng.int64))
+
+
+def test_alpha_dropout_values_gradient_and_moments():
+    ng.manual_seed(3)
+    p = 0.2
+    alpha = 1.7580993408473766
+    a = 1 / np.sqrt((alpha ** 2 * p + 1) * (1 - p))
+    x = ng.randn(200000, dtype=ng.float64, requires_grad=True)
+    out = F.alpha_dropout(x, p, training=True)
+    xv, ov = x.detach().numpy(), out.detach().numpy()
+    kept = np.isclose(ov, xv * a + alpha * a * p)
+    dropped = np.isclose(ov, alpha * a * (p - 1))
+    assert np.all(kept | dropped)
+    assert abs(dropped.mean() - p) < 0.01
+    # Self-normalising: standard normal input keeps mean 0 and variance 1.
+    assert abs(ov.mean()) < 0.02 and abs(ov.var() - 1) < 0.02
+    out.sum().backward()
+    grad = x.grad.numpy()
+    assert np.all(np.isclose(grad[kept & ~dropped], a)) and np.all(grad[dropped & ~kept] == 0)
+    assert F.alpha_dropout(x, p) is x  # off unless training, as torch's default
+    assert F.alpha_dropout(ng.ones(3), 1.0, True).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_feature_alpha_dropout_is_per_channel():
+    ng.manual_seed(4)
+    out = F.feature_alpha_dropout(ng.ones(50, 20, 6, dtype=ng.float64), 0.5, True).numpy()
+    assert np.all(out.min(-1) == out.max(-1))
+    assert len(np.unique(out)) == 2
+    layer = ng.nn.FeatureAlphaDropout(0.5)
+    assert layer.training and len(np.unique(layer(ng.ones(8, 8, 3)).numpy())) == 2
+
+
+@pytest.mark.skipif(not ng.cuda.is_available(), reason="no CUDA device (or simulator)")
+def test_channel_and_alpha_dropout_on_cuda():
+    x = ng.ones(6, 4, 3, dtype=ng.float64, device="cuda", requires_grad=True)
+    out = F.dropout1d(x, 0.5)
+    out.sum().backward()
+    values = out.detach().cpu().numpy()
+    assert out.device.type == "cuda" and np.all(values.min(-1) == values.max(-1))
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), values)
+    alpha = F.feature_alpha_dropout(x, 0.5, True).detach().cpu().numpy()
+    assert len(np.unique(alpha)) == 2

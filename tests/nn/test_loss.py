@@ -428,3 +428,49 @@ def test_weighted_regression_loss_needs_input_shape():
     _same_error(lambda: F.mse_loss(ng.ones(2, 3), ng.zeros(2, 3), weight=ng.ones(3)),
                 lambda: TF.mse_loss(torch.ones(2, 3), torch.zeros(2, 3), weight=torch.ones(3)),
                 ValueError, "Weights and input must have the same size")
+
+
+@pytest.mark.parametrize("probabilities", [False, True])
+def test_negative_label_smoothing_is_no_smoothing_as_in_torch(probabilities):
+    x = _logits((4, 3), "float64")
+    t = (np.full((4, 3), 1 / 3) if probabilities else _labels((4,), 3))
+    (a, ta), (b, tb) = _pair(x), _pair(t, requires_grad=False)
+    ours = F.cross_entropy(a, b, label_smoothing=-0.5)
+    theirs = TF.cross_entropy(ta, tb, label_smoothing=-0.5)
+    _check(ours, theirs, "float64", [(a, ta)])
+    assert ours.item() == pytest.approx(F.cross_entropy(ng.tensor(x), ng.tensor(t)).item())
+
+
+def test_class_weight_shape_errors_match_torch():
+    x, t = _logits((4, 3), "float64"), _labels((4,), 3)
+    for target in (t, np.full((4, 3), 1 / 3)):
+        with pytest.raises(RuntimeError) as theirs:
+            TF.cross_entropy(torch.tensor(x), torch.tensor(target), weight=torch.ones(2))
+        with pytest.raises(RuntimeError) as ours:
+            F.cross_entropy(ng.tensor(x), ng.tensor(target), weight=ng.ones(2))
+        assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("pos_shape", [(3,), (4, 3), (1,), (4, 1)])
+@pytest.mark.parametrize("weight_shape", [None, (3,), (4, 1)])
+def test_bce_with_logits_weight_and_pos_weight_broadcasting(pos_shape, weight_shape):
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(4, 3)) * 3, rng.random((4, 3))
+    pw, w = rng.random(pos_shape) * 3, None if weight_shape is None else rng.random(weight_shape)
+    (a, ta), (b, tb) = _pair(x), _pair(y)
+    ours = F.binary_cross_entropy_with_logits(
+        a, b, pos_weight=ng.tensor(pw), weight=None if w is None else ng.tensor(w))
+    theirs = TF.binary_cross_entropy_with_logits(
+        ta, tb, pos_weight=torch.tensor(pw), weight=None if w is None else torch.tensor(w))
+    _check(ours, theirs, "float64", [(a, ta), (b, tb)])
+
+
+def test_pos_weight_that_grows_the_target_is_refused_as_in_torch():
+    x, y = np.zeros((3, 4)), np.ones((3, 4))
+    with pytest.raises(RuntimeError) as theirs:
+        TF.binary_cross_entropy_with_logits(torch.tensor(x), torch.tensor(y),
+                                            pos_weight=torch.ones(2, 3, 4, dtype=torch.float64))
+    with pytest.raises(RuntimeError) as ours:
+        F.binary_cross_entropy_with_logits(ng.tensor(x), ng.tensor(y),
+                                           pos_weight=ng.ones(2, 3, 4, dtype=ng.float64))
+    assert str(ours.value) == str(theirs.value)

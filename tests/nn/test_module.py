@@ -457,3 +457,186 @@ def test_copied_and_unpickled_modules_mirror_into_themselves():
     shallow = copy.copy(model)  # shares the stores, as in torch
     assert shallow.fc1 is model.fc1
     assert type(copy.copy(model._modules)) is OrderedDict
+
+
+# ---------------------------------------------------------------- hooks, lookups, load results
+
+
+def test_load_state_dict_result_is_torchs_incompatible_keys():
+    torch = pytest.importorskip("torch")
+    for lib in (numbagrad, torch):
+        net = lib.nn.Linear(2, 3)
+        ok = net.load_state_dict(net.state_dict())
+        assert type(ok).__name__ == "_IncompatibleKeys"
+        assert repr(ok) == str(ok) == "<All keys matched successfully>"
+        partial = net.load_state_dict({"weight": lib.zeros(3, 2), "extra": lib.zeros(1)},
+                                      strict=False)
+        assert partial.missing_keys == ["bias"] and partial.unexpected_keys == ["extra"]
+        assert repr(partial) == ("_IncompatibleKeys(missing_keys=['bias'], "
+                                 "unexpected_keys=['extra'])")
+
+
+def _nested(lib):
+    class Net(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = lib.nn.Linear(2, 3)
+            self.seq = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.ReLU())
+            self.register_buffer("tmp", lib.ones(1), persistent=False)
+
+    return Net()
+
+
+def _outcome(f):
+    try:
+        value = f()
+    except AttributeError as e:
+        return ("AttributeError", str(e))
+    return ("ok", type(value).__name__, tuple(getattr(value, "shape", ())))
+
+
+def test_get_submodule_parameter_buffer_match_torch():
+    torch = pytest.importorskip("torch")
+    calls = [lambda m: m.get_submodule("seq.0"), lambda m: m.get_submodule("seq.5"),
+             lambda m: m.get_submodule("fc.weight"), lambda m: m.get_submodule(""),
+             lambda m: m.get_parameter("seq.0.bias"), lambda m: m.get_parameter("seq.0.foo"),
+             lambda m: m.get_parameter("tmp"), lambda m: m.get_buffer("tmp"),
+             lambda m: m.get_buffer("fc.weight")]
+    mine, theirs = _nested(numbagrad), _nested(torch)
+    for call in calls:
+        a, b = _outcome(lambda: call(mine)), _outcome(lambda: call(theirs))
+        assert a[0] == b[0] and a[-1] == b[-1] and (a[0] != "ok" or a[1] == b[1]), (a, b)
+    assert mine.get_parameter("seq.0.bias") is mine.seq[0].bias
+
+
+def _hook_story(lib):
+    """Forward hooks with kwargs, prepended and always-called hooks, and handles: the log."""
+    log = []
+
+    class Scale(lib.nn.Module):
+        def forward(self, x, scale=1.0):
+            return x * scale
+
+    m = Scale()
+    h1 = m.register_forward_pre_hook(lambda mod, a, kw: ((a[0] + 1,), {"scale": 5.0}),
+                                     with_kwargs=True)
+    h2 = m.register_forward_hook(lambda mod, a, kw, out: log.append(sorted(kw)) or out * 2,
+                                 with_kwargs=True)
+    m.register_forward_hook(lambda mod, a, out: out - 1, prepend=True)
+    log.append(m(lib.ones(1), scale=3.0).tolist())
+    h1.remove()
+    with h2:
+        log.append(m(lib.ones(1)).tolist())
+    log.append(m(lib.ones(1)).tolist())  # both removed: only the prepended hook is left
+    m.register_forward_pre_hook(lambda mod, a: a[0] * 10)  # one value becomes the args
+    log.append(m(lib.ones(1)).tolist())
+
+    class Bad(lib.nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    bad = Bad()
+    bad.register_forward_hook(lambda mod, a, out: log.append(("always", out)), always_call=True)
+    bad.register_forward_hook(lambda mod, a, out: log.append("not always"))
+    try:
+        bad(lib.ones(1))
+    except ValueError as e:
+        log.append(str(e))
+    return log
+
+
+def test_forward_hooks_match_torch():
+    torch = pytest.importorskip("torch")
+    assert _hook_story(numbagrad) == _hook_story(torch)
+
+
+def test_pre_hook_with_kwargs_must_return_a_pair():
+    m = nn.Linear(1, 1)
+    m.register_forward_pre_hook(lambda mod, a, kw: a, with_kwargs=True)
+    with pytest.raises(RuntimeError, match="must return None or a tuple of"):
+        m(numbagrad.ones(1, 1))
+
+
+def _backward_story(lib):
+    lin = lib.nn.Linear(2, 2)
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        lin.bias.zero_()
+    log = []
+
+    def hook(mod, grad_input, grad_output):
+        log.append([None if g is None else g.tolist() for g in grad_input + grad_output])
+        return (grad_input[0] * 2,) if grad_input[0] is not None else None
+
+    handle = lin.register_full_backward_hook(hook)
+    x = lib.tensor([[1.0, 1.0]], requires_grad=True)
+    (lin(x) * lib.tensor([[1.0, 10.0]])).sum().backward()
+    log.append(x.grad.tolist())
+    lin(lib.tensor([[1.0, 1.0]])).sum().backward()  # no input needs a gradient
+    handle.remove()
+    x.grad = None
+    lin(x).sum().backward()
+    log.append(x.grad.tolist())
+    return log
+
+
+def test_full_backward_hook_matches_torch():
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = _backward_story(torch)
+    assert _backward_story(numbagrad) == expected
+
+
+def test_module_names_and_conversions_match_torch():
+    torch = pytest.importorskip("torch")
+
+    def story(lib):
+        net = _nested(lib)
+        out = [[k for k, _ in net.named_modules(prefix="m")],
+               [k for k, _ in net.named_parameters(prefix="p", recurse=False)],
+               [k for k, _ in net.named_parameters(prefix="p")],
+               [k for k, _ in net.named_buffers()], list(net.state_dict()),
+               [type(c).__name__ for c in net.children()]]
+        out.append([str(p.dtype).split(".")[-1] for p in net.to("cpu", lib.float64).parameters()])
+        out.append(str(net.half().tmp.dtype).split(".")[-1])
+        out.append(str(net.to(dtype=lib.float32).fc.weight.dtype).split(".")[-1])
+        out.append([p.requires_grad for p in net.requires_grad_(False).parameters()])
+        net.register_module("extra", lib.nn.ReLU())
+        out.append(repr(net))
+        try:
+            net.add_module("a.b", lib.nn.ReLU())
+        except KeyError as e:
+            out.append(str(e))
+        try:
+            net.register_parameter("q", lib.ones(1))
+        except TypeError as e:
+            out.append(str(e))
+        return out
+
+    assert story(numbagrad) == story(torch)
+
+
+def _backward_pre_story(lib):
+    lin = lib.nn.Linear(2, 2)
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    log = []
+
+    def pre(mod, grad_output):
+        log.append(grad_output[0].tolist())
+        return (grad_output[0] * 10,)
+
+    lin.register_full_backward_pre_hook(pre)
+    lin.register_full_backward_hook(lambda mod, gi, go: log.append(go[0].tolist()))
+    x = lib.tensor([[1.0, -1.0]], requires_grad=True)
+    lin(x).sum().backward()
+    log += [x.grad.tolist(), lin.weight.grad.tolist()]
+    return log
+
+
+def test_full_backward_pre_hook_matches_torch():
+    torch = pytest.importorskip("torch")
+    assert _backward_pre_story(numbagrad) == _backward_pre_story(torch)

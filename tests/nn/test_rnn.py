@@ -1,4 +1,5 @@
-"""nn.RNN and nn.LSTM: parameters, reprs, errors, and outputs and gradients against torch."""
+"""nn.RNN, nn.LSTM and nn.GRU: parameters, reprs, errors, and outputs and gradients against
+torch."""
 import warnings
 
 import numpy as np
@@ -13,11 +14,14 @@ SEQ, BATCH, IN, HID = 4, 3, 5, 3
 
 def _torch_twin(torch, ours, dtype):
     """The torch module of the same configuration, holding ``ours``' parameters."""
-    kind = {"LSTM": torch.nn.LSTM, "RNN": torch.nn.RNN}[type(ours).__name__]
+    kind = {"LSTM": torch.nn.LSTM, "RNN": torch.nn.RNN,
+            "GRU": torch.nn.GRU}[type(ours).__name__]
     kwargs = dict(num_layers=ours.num_layers, bias=ours.bias, batch_first=ours.batch_first,
                   bidirectional=ours.bidirectional)
     if kind is torch.nn.RNN:
         kwargs["nonlinearity"] = ours.nonlinearity
+    if kind is torch.nn.LSTM:
+        kwargs["proj_size"] = ours.proj_size
     theirs = kind(ours.input_size, ours.hidden_size, **kwargs).to(dtype)
     with torch.no_grad():
         for name, p in theirs.named_parameters():
@@ -78,36 +82,46 @@ def _input(cfg, batched=True):
     return rng.standard_normal(shape)
 
 
-def _states(cfg, n, batched=True):
+def _states(cfg, n, batched=True, proj=0):
+    """``n`` initial states; with projections the first (``h``) has ``proj`` features."""
     rng = np.random.default_rng(2)
     layers = cfg.get("num_layers", 1) * (2 if cfg.get("bidirectional") else 1)
-    shape = (layers, BATCH, HID) if batched else (layers, HID)
-    return [rng.standard_normal(shape) for _ in range(n)]
+    sizes = [proj or HID] + [HID] * (n - 1)
+    return [rng.standard_normal((layers, BATCH, size) if batched else (layers, size))
+            for size in sizes]
+
+
+def _module(kind, cfg):
+    """Ours of ``kind`` and its number of states."""
+    if kind == "LSTM":
+        return nn.LSTM(IN, HID, **cfg), 2
+    if kind == "LSTM_proj":
+        return nn.LSTM(IN, HID, proj_size=2, **cfg), 2
+    if kind == "GRU":
+        return nn.GRU(IN, HID, **cfg), 1
+    return nn.RNN(IN, HID, nonlinearity=kind[4:], **cfg), 1
 
 
 @pytest.mark.parametrize("dtype,rtol,atol", [("float64", 1e-10, 1e-12),
                                              ("float32", 1e-4, 1e-5)])
 @pytest.mark.parametrize("with_state", [False, True], ids=["zero_state", "given_state"])
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: "-".join(c) or "default")
-@pytest.mark.parametrize("kind", ["LSTM", "RNN_tanh", "RNN_relu"])
+@pytest.mark.parametrize("kind", ["LSTM", "RNN_tanh", "RNN_relu", "GRU", "LSTM_proj"])
 def test_matches_torch(kind, cfg, with_state, dtype, rtol, atol):
     torch = pytest.importorskip("torch")
     ng.manual_seed(0)
-    if kind == "LSTM":
-        ours, n_states = nn.LSTM(IN, HID, **cfg), 2
-    else:
-        ours, n_states = nn.RNN(IN, HID, nonlinearity=kind[4:], **cfg), 1
-    states = _states(cfg, n_states) if with_state else None
+    ours, n_states = _module(kind, cfg)
+    states = _states(cfg, n_states, proj=ours.proj_size) if with_state else None
     _compare(torch, ours, _input(cfg), states, dtype, rtol, atol)
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
-@pytest.mark.parametrize("kind", ["LSTM", "RNN"])
+@pytest.mark.parametrize("kind", ["LSTM", "RNN_tanh", "GRU", "LSTM_proj"])
 def test_unbatched_input_matches_torch(kind, batch_first):
     torch = pytest.importorskip("torch")
     cfg = dict(num_layers=2, bidirectional=True, batch_first=batch_first)
-    ours = (nn.LSTM if kind == "LSTM" else nn.RNN)(IN, HID, **cfg)
-    for states in (None, _states(cfg, 2 if kind == "LSTM" else 1, batched=False)):
+    ours, n_states = _module(kind, cfg)
+    for states in (None, _states(cfg, n_states, batched=False, proj=ours.proj_size)):
         _compare(torch, ours, _input(cfg, batched=False), states, "float64", 1e-10, 1e-12)
 
 
@@ -181,8 +195,10 @@ def test_other_errors():
         nn.RNN(2, 3, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="dropout should be a number in range"):
         nn.LSTM(2, 3, dropout=1.5)
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(2, 3, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(2, 3, proj_size=3)
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM"):
+        nn.RNNBase("GRU", 2, 3, proj_size=2)
     with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
         nn.LSTM(2, 3)(ng.zeros(0, 1, 2))
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
@@ -215,3 +231,28 @@ def test_gradients_reach_every_parameter_in_training():
     (output.sum() + h.sum() + c.sum()).backward()
     for name, p in lstm.named_parameters():
         assert p.grad is not None and np.abs(np.asarray(p.grad)).sum() > 0, name
+
+
+def test_projected_lstm_parameters_and_states():
+    lstm = nn.LSTM(3, 5, num_layers=2, proj_size=2, bidirectional=True)
+    shapes = {n: tuple(p.shape) for n, p in lstm.named_parameters()}
+    assert list(shapes)[:6] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                                "weight_hr_l0", "weight_ih_l0_reverse"]
+    assert shapes["weight_hh_l0"] == (20, 2) and shapes["weight_hr_l1_reverse"] == (2, 5)
+    assert shapes["weight_ih_l1"] == (20, 4)
+    output, (h, c) = lstm(ng.randn(4, 3, 3))
+    assert tuple(output.shape) == (4, 3, 4)
+    assert tuple(h.shape) == (4, 3, 2) and tuple(c.shape) == (4, 3, 5)
+    with pytest.raises(RuntimeError, match=r"^Expected hidden\[0\] size \(4, 3, 2\), got "
+                                           r"\[4, 3, 5\]$"):
+        lstm(ng.randn(4, 3, 3), (ng.zeros(4, 3, 5), ng.zeros(4, 3, 5)))
+
+
+def test_state_dict_loads_into_torch():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in ((nn.LSTM(3, 5, 2, proj_size=2, bidirectional=True),
+                          torch.nn.LSTM(3, 5, 2, proj_size=2, bidirectional=True)),
+                         (nn.GRU(3, 4, 2, bias=False), torch.nn.GRU(3, 4, 2, bias=False))):
+        state = {k: torch.from_numpy(np.asarray(v)) for k, v in ours.state_dict().items()}
+        assert list(state) == list(theirs.state_dict())
+        theirs.load_state_dict(state)

@@ -6,9 +6,11 @@ from tests.ops import (specs_activation, specs_binary, specs_conv, specs_diagona
                        specs_sort, specs_statistics, specs_unary)
 from tests.ops import specs_median, specs_norm
 from tests.ops import specs_pad
+from tests.ops import specs_pooling
 from tests.ops import specs_normalization
 from tests.ops import specs_products
 from tests.ops import specs_scatter
+from tests.ops import specs_embedding
 
 SPECS = (specs_elementwise.SPECS + specs_unary.SPECS + specs_binary.SPECS + specs_logic.SPECS
          + specs_activation.SPECS + specs_reduce.SPECS + specs_statistics.SPECS
@@ -19,6 +21,10 @@ SPECS = (specs_elementwise.SPECS + specs_unary.SPECS + specs_binary.SPECS + spec
 SPECS = SPECS + specs_norm.SPECS + specs_median.SPECS
 SPECS = SPECS + specs_products.SPECS
 SPECS = SPECS + specs_scatter.SPECS
+SPECS = SPECS + specs_embedding.SPECS
 SPECS = SPECS + specs_pad.SPECS
+SPECS = SPECS + specs_pooling.SPECS
 SPECS = SPECS + specs_normalization.SPECS
+from tests.ops import specs_attention  # noqa: E402
+SPECS = SPECS + specs_attention.SPECS
 BY_NAME = {s.name: s for s in SPECS}

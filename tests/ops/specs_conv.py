@@ -1,6 +1,9 @@
-"""Specs of ``numbagrad/ops/conv.py``: conv2d, max_pool2d and avg_pool2d, each under several
-geometries (stride, padding, dilation, groups, ceil mode, unbatched inputs), against plain NumPy
-references written as sums over kernel taps."""
+"""Specs of ``numbagrad/ops/conv.py`` and ``conv_nd.py``: conv1d/2d/3d, conv_transpose1d/2d/3d,
+max_pool2d and avg_pool2d, each under several geometries (stride, padding, dilation, groups,
+output padding, ceil mode, unbatched inputs), against plain NumPy references written as sums
+over kernel taps."""
+import itertools
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -182,6 +185,115 @@ def _avg_pool(kernel, stride, padding=(0, 0), ceil_mode=False, count_include_pad
         shapes=_pool_shapes(kernel, padding, batched=batched), covers=("avg_pool2d",))
 
 
+def conv_nd_ref(x, w, b, stride, pads, dilation, groups):
+    """An ``nd``-d cross-correlation as a sum over kernel taps of strided slices of the padded
+    input; ``pads`` holds one (before, after) pair per spatial dimension."""
+    nd = w.ndim - 2
+    unbatched = x.ndim == nd + 1
+    x = x[None] if unbatched else x
+    xp = np.pad(x, ((0, 0), (0, 0)) + tuple(pads))
+    sizes = [_out_size(x.shape[2 + a], w.shape[2 + a], sum(pads[a]), stride[a], dilation[a])
+             for a in range(nd)]
+    o, cg = w.shape[:2]
+    og = o // groups
+    out = np.zeros((x.shape[0], o) + tuple(sizes))
+    for g in range(groups):
+        for tap in itertools.product(*(range(k) for k in w.shape[2:])):
+            window = tuple(slice(t * d, t * d + s * (n - 1) + 1, s)
+                           for t, d, s, n in zip(tap, dilation, stride, sizes))
+            patch = xp[(slice(None), slice(g * cg, (g + 1) * cg)) + window]
+            out[:, g * og:(g + 1) * og] += np.einsum(
+                "nc...,oc->no...", patch, w[(slice(g * og, (g + 1) * og), slice(None)) + tap])
+    if b is not None:
+        out += b.reshape((-1,) + (1,) * nd)
+    return out[0] if unbatched else out
+
+
+def conv_transpose_ref(x, w, b, stride, padding, output_padding, dilation, groups):
+    """A transposed convolution as its definition: every input element adds ``x * w`` at
+    ``y*s + t*d`` of a full output (one strided slice per kernel tap), which is then cropped
+    by ``padding`` before and after, ``output_padding`` rows staying at the end."""
+    nd = w.ndim - 2
+    unbatched = x.ndim == nd + 1
+    x = x[None] if unbatched else x
+    c_in, cg = w.shape[:2]
+    ig = c_in // groups
+    sizes = x.shape[2:]
+    full = [(n - 1) * s + d * (k - 1) + 1 + op for n, s, d, k, op in zip(
+        sizes, stride, dilation, w.shape[2:], output_padding)]
+    out = np.zeros((x.shape[0], cg * groups) + tuple(full))
+    for g in range(groups):
+        for tap in itertools.product(*(range(k) for k in w.shape[2:])):
+            window = tuple(slice(t * d, t * d + s * (n - 1) + 1, s)
+                           for t, d, s, n in zip(tap, dilation, stride, sizes))
+            out[(slice(None), slice(g * cg, (g + 1) * cg)) + window] += np.einsum(
+                "no...,oc->nc...", x[:, g * ig:(g + 1) * ig],
+                w[(slice(g * ig, (g + 1) * ig), slice(None)) + tap])
+    crop = tuple(slice(p, f - p) for p, f in zip(padding, full))
+    out = out[(slice(None), slice(None)) + crop]
+    if b is not None:
+        out = out + b.reshape((-1,) + (1,) * nd)
+    return out[0] if unbatched else out
+
+
+def _nd_shapes(nd, stride, pad, dilation, groups, transposed, batched=True, same=False):
+    """Shapes ``x, w, b`` of an ``nd``-d (transposed) convolution with a non-empty output."""
+    def shapes(draw) -> list:
+        cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+        kernel = [draw(st.integers(1, 3)) for _ in range(nd)]
+        sides = []
+        for k, p, d in zip(kernel, pad, dilation):
+            span = d * (k - 1) + 1
+            low = max(1, (2 * p - span) // 2 + 2) if transposed else \
+                max(1, span - (0 if same else 2 * p))
+            sides.append(draw(st.integers(low, low + 2)))
+        lead = (draw(st.integers(1, 2)),) if batched else ()
+        if transposed:
+            return [lead + (cg * groups, *sides), (cg * groups, og, *kernel), (og * groups,)]
+        return [lead + (cg * groups, *sides), (og * groups, cg, *kernel), (og * groups,)]
+
+    return shapes
+
+
+def _conv_nd(nd, stride=1, padding=0, dilation=1, groups=1, batched=True):
+    """conv1d or conv3d and the reference for one geometry; ``padding`` may be 'same'."""
+    fn_nd = getattr(F, f"conv{nd}d")
+    stride_t, dilation_t = (stride,) * nd, (dilation,) * nd
+    same = padding == "same"
+
+    def fn(x, w, b):
+        return fn_nd(x, w, b, stride, padding, dilation, groups)
+
+    def ref(x, w, b):
+        if same:
+            totals = [dilation * (k - 1) for k in w.shape[2:]]
+            pads = [(t // 2, t - t // 2) for t in totals]
+        else:
+            pads = [(padding, padding)] * nd
+        return conv_nd_ref(x, w, b, stride_t, pads, dilation_t, groups)
+
+    shapes = _nd_shapes(nd, stride_t, (0 if same else padding,) * nd, dilation_t, groups, False,
+                        batched, same)
+    return dict(fn=fn, ref=ref, n_inputs=3, shapes=shapes, covers=("conv2d",))
+
+
+def _conv_transpose(nd, stride=1, padding=0, output_padding=0, dilation=1, groups=1,
+                    batched=True):
+    """conv_transpose{nd}d and the reference for one geometry."""
+    fn_nd = getattr(F, f"conv_transpose{nd}d")
+
+    def fn(x, w, b):
+        return fn_nd(x, w, b, stride, padding, output_padding, groups, dilation)
+
+    def ref(x, w, b):
+        return conv_transpose_ref(x, w, b, (stride,) * nd, (padding,) * nd,
+                                  (output_padding,) * nd, (dilation,) * nd, groups)
+
+    shapes = _nd_shapes(nd, (stride,) * nd, (padding,) * nd, (dilation,) * nd, groups, True,
+                        batched)
+    return dict(fn=fn, ref=ref, n_inputs=3, shapes=shapes, covers=("conv_transpose2d",))
+
+
 # Sums of up to 18 products of values in [-3, 3]: float32 rounding reaches 1e-5 absolute.
 _F32 = {"rtol": 1e-5, "atol": 1e-4}
 
@@ -192,6 +304,16 @@ SPECS = [
     Spec("conv2d_same", **_conv(padding="same", dilation=(1, 2)), **_F32),
     Spec("conv2d_unbatched_no_bias",
          **_conv(stride=(2, 2), padding=(1, 1), bias=False, batched=False), **_F32),
+    Spec("conv1d_stride_dilation_groups", **_conv_nd(1, 2, 1, 2, 2), **_F32),
+    Spec("conv1d_same_unbatched", **_conv_nd(1, padding="same", batched=False), **_F32),
+    Spec("conv3d", **_conv_nd(3, 1, 1, 1, 1), **_F32),
+    Spec("conv3d_stride_dilation_groups", **_conv_nd(3, 2, 0, 2, 2), **_F32),
+    Spec("conv_transpose1d", **_conv_transpose(1, 2, 1, 1, 1, 2), **_F32),
+    Spec("conv_transpose2d", **_conv_transpose(2), **_F32),
+    Spec("conv_transpose2d_stride_padding_groups", **_conv_transpose(2, 2, 1, 1, 1, 2), **_F32),
+    Spec("conv_transpose2d_dilation_unbatched",
+         **_conv_transpose(2, 1, 1, 1, 2, batched=False), **_F32),
+    Spec("conv_transpose3d", **_conv_transpose(3, 2, 1, 1, 2), **_F32),
     Spec("max_pool2d", **_max_pool((2, 2), None)),
     Spec("max_pool2d_padding_dilation_ceil",
          **_max_pool((3, 2), (2, 1), (1, 1), (1, 2), ceil_mode=True)),

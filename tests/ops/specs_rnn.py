@@ -1,10 +1,10 @@
-"""Specs of ``numbagrad/ops/rnn.py``: each recurrent layer, both directions, every input
-differentiated, against a step-by-step NumPy reference."""
+"""Specs of ``numbagrad/ops/rnn.py``: each recurrent layer (RNN, LSTM, GRU), both directions,
+every input differentiated, against a step-by-step NumPy reference."""
 import numpy as np
 from hypothesis import strategies as st
 
 import numbagrad as ng
-from numbagrad.ops.rnn import lstm_layer, rnn_relu_layer, rnn_tanh_layer
+from numbagrad.ops.rnn import gru_layer, lstm_layer, rnn_relu_layer, rnn_tanh_layer
 from tests.ops.spec import Spec
 
 
@@ -55,6 +55,22 @@ def _lstm_ref(reverse):
     return ref
 
 
+def _gru_ref(reverse):
+    def ref(x, h, w_ih, w_hh, b_ih, b_hh):
+        out = np.empty(x.shape[:2] + (h.shape[1],))
+        order = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+        for t in order:
+            p_r, p_z, p_n = np.split(x[t] @ w_ih.T + b_ih, 3, axis=1)
+            q_r, q_z, q_n = np.split(h @ w_hh.T + b_hh, 3, axis=1)
+            r, z = _sigmoid(p_r + q_r), _sigmoid(p_z + q_z)
+            n = np.tanh(p_n + r * q_n)
+            h = (1 - z) * n + z * h
+            out[t] = h
+        return out
+
+    return ref
+
+
 def _lstm(reverse):
     def fn(*tensors):
         # Both state sequences, so that the check sends a gradient into each.
@@ -81,4 +97,7 @@ SPECS = [
     Spec("lstm_layer", _lstm(False), _lstm_ref(False), 7, shapes=_layer_shapes(4, 2), **_F32),
     Spec("lstm_layer_reverse", _lstm(True), _lstm_ref(True), 7, shapes=_layer_shapes(4, 2),
          covers=("lstm_layer",), **_F32),
+    Spec("gru_layer", gru_layer, _gru_ref(False), 6, shapes=_layer_shapes(3, 1), **_F32),
+    Spec("gru_layer_reverse", lambda *a: gru_layer(*a, reverse=True), _gru_ref(True), 6,
+         shapes=_layer_shapes(3, 1), covers=("gru_layer",), **_F32),
 ]

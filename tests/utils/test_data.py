@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import numbagrad as torch
-from numbagrad.utils import data as data_module
 from numbagrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler,
                                   SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
                                   default_collate, default_convert, random_split)
@@ -243,13 +242,11 @@ def test_loader_argument_errors():
         DataLoader(ds, num_workers=-1)
 
 
-def test_num_workers_runs_in_process_with_one_warning(monkeypatch):
-    monkeypatch.setattr(data_module, "_warned_workers", False)
+def test_num_workers_gives_the_same_batches_as_the_main_process():
     loader = DataLoader(TensorDataset(torch.arange(4)), batch_size=2, num_workers=2)
-    with pytest.warns(UserWarning, match="main process"):
-        assert [b[0].tolist() for b in loader] == [[0, 1], [2, 3]]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        assert [b[0].tolist() for b in loader] == [[0, 1], [2, 3]]
         assert len(list(loader)) == 2
 
 

@@ -10,6 +10,7 @@ Every CPU kernel is made with :func:`jit`, which
   neither OpenMP nor TBB can be loaded the parallel kernels run under a lock;
 * loads SciPy's BLAS module for Numba without the rest of ``scipy.linalg`` (see
   :mod:`numbagrad.backends.cpu._scipy_blas`);
+* makes Numba's on-disk cache safe between processes (:func:`_lock_cache_files`);
 * makes OpenMP's idle threads sleep almost at once (``GOMP_SPINCOUNT``, unless set already).
   By default they spin 300,000 times (libgomp's documented default) after each parallel region,
   on the cores where the BLAS threads of the next matmul then have to run: on 2 cores, a training step that alternates
@@ -18,6 +19,7 @@ Every CPU kernel is made with :func:`jit`, which
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import os
@@ -59,6 +61,56 @@ def _choose_threading_layer() -> None:
 
 
 _choose_threading_layer()
+
+
+@contextlib.contextmanager
+def _file_lock(path: str):
+    """An exclusive lock on ``path`` between processes (POSIX ``flock``); no lock where one
+    cannot be taken (no ``fcntl``, a read-only cache directory)."""
+    try:
+        import fcntl
+
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _lock_cache_files() -> None:
+    """Hold a lock per cached function while Numba reads or writes its cache entries.
+
+    Numba numbers a new entry's data file after the entries its index lists when it saves, and
+    writes the index before the data: two processes compiling different signatures of one
+    kernel at once (pytest-xdist workers, DataLoader workers, two jobs on a fresh install) can
+    then both take the same number, and a later load can run one signature's machine code for
+    another's arguments ("can't unbox array", or wrong numbers). With the lock, an entry is
+    read or written by one process at a time.
+    """
+    from numba.core import caching
+
+    cls = caching.IndexDataCacheFile
+    if getattr(cls, "_numbagrad_locked", False):
+        return
+
+    def locked(method):
+        def wrapper(self, *args, **kwargs):
+            with _file_lock(self._index_path + ".lock"):
+                return method(self, *args, **kwargs)
+
+        wrapper.__doc__ = method.__doc__
+        return wrapper
+
+    cls.save = locked(cls.save)
+    cls.load = locked(cls.load)
+    cls._numbagrad_locked = True
+
+
+_lock_cache_files()
 
 
 def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):

@@ -1,4 +1,5 @@
-"""Recurrent layers for the CPU: one layer and direction of an Elman RNN or an LSTM per call.
+"""Recurrent layers for the CPU: one layer and direction of an Elman RNN, an LSTM or a GRU per
+call.
 
 Each layer is a forward kernel and a backward kernel, both looping over time inside ``njit``:
 
@@ -323,3 +324,179 @@ def lstm_layer_vjp(g, x, h0, c0, w_ih, w_hh, hc, z, formulas, reverse: bool = Fa
                  _in_time(g[1], reverse), np.empty_like(z),
                  np.empty((steps, batch, hidden), dtype), dx, dh, dc, dw_ih, dw_hh, db)
     return (dx[::-1] if reverse else dx), dh, dc, dw_ih, dw_hh, db
+
+
+def _gru_template(gate, gate_vjp, act, act_vjp, digest):
+    @jit
+    def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, z, h, hw):
+        """GRU forward, gates in torch's order ``r, u, n`` (reset, update, new) along the
+        ``3H`` rows: ``r, u = gate(p + q)``, ``n = act(p_n + r q_n)``,
+        ``h_t = (1 - u) n + u h_{t-1}``, where ``p = x_t w_ih^T + b_ih`` and
+        ``q = h_{t-1} w_hh^T + b_hh``.
+
+        Each time step ``t`` owns ``z[t] (N, 4H)``: the pre-activations of ``r``, ``u``, ``n``
+        and then ``q_n``, kept for the backward pass; and ``h[t] (N, H)``. ``hw (N, 3H)`` is
+        scratch for ``h_{t-1} w_hh^T``.
+        """
+        digest  # noqa: B018 - puts the formulas' source hash into Numba's cache key
+        steps, batch, n_in = x.shape
+        hidden = h0.shape[1]
+        rows = 3 * hidden
+        p = np.empty((steps * batch, rows), x.dtype)
+        np.dot(x.reshape((steps * batch, n_in)), w_ih.T, p)
+        for t in range(steps):
+            hp = h0 if t == 0 else h[t - 1]
+            np.dot(hp, w_hh.T, hw)
+            for b in range(batch):
+                row = t * batch + b
+                for j in range(hidden):
+                    zr = p[row, j] + b_ih[j] + (hw[b, j] + b_hh[j])
+                    zu = p[row, hidden + j] + b_ih[hidden + j] + (hw[b, hidden + j]
+                                                                  + b_hh[hidden + j])
+                    qn = hw[b, 2 * hidden + j] + b_hh[2 * hidden + j]
+                    r = gate(zr)
+                    u = gate(zu)
+                    zn = p[row, 2 * hidden + j] + b_ih[2 * hidden + j] + r * qn
+                    n = act(zn)
+                    z[t, b, j] = zr
+                    z[t, b, hidden + j] = zu
+                    z[t, b, 2 * hidden + j] = zn
+                    z[t, b, 3 * hidden + j] = qn
+                    h[t, b, j] = (1.0 - u) * n + u * hp[b, j]
+
+    @jit
+    def gru_backward(x, h0, w_ih, w_hh, z, h, gh, dzi, dzh, hprev, dx, dh, dw_ih, dw_hh,
+                     db_ih, db_hh):
+        """GRU backpropagation through time.
+
+        Step ``t`` (last to first) owns ``dzi[t]`` and ``dzh[t]`` ``(N, 3H)``, the gradients of
+        ``p`` and ``q``: they agree on the ``r`` and ``u`` rows, and on the ``n`` rows differ by
+        the factor ``r``. The gradient reaching ``h_t`` is ``gh[t]`` plus ``dh`` carried from
+        step ``t + 1``; the step overwrites ``dh`` with ``u dh_t + dzh[t] w_hh``, the gradient of
+        ``h_{t-1}``. ``dh`` arrives zeroed and leaves holding the gradient of ``h0``.
+        """
+        digest  # noqa: B018 - puts the formulas' source hash into Numba's cache key
+        steps, batch, n_in = x.shape
+        hidden = h0.shape[1]
+        direct = np.empty((batch, hidden), x.dtype)
+        for t in range(steps - 1, -1, -1):
+            hp = h0 if t == 0 else h[t - 1]
+            for b in range(batch):
+                for j in range(hidden):
+                    zr = z[t, b, j]
+                    zu = z[t, b, hidden + j]
+                    zn = z[t, b, 2 * hidden + j]
+                    qn = z[t, b, 3 * hidden + j]
+                    r, u, n = gate(zr), gate(zu), act(zn)
+                    g_h = gh[t, b, j] + dh[b, j]
+                    d_n = act_vjp(zn, n, g_h * (1.0 - u))
+                    d_r = gate_vjp(zr, r, d_n * qn)
+                    d_u = gate_vjp(zu, u, g_h * (hp[b, j] - n))
+                    dzi[t, b, j] = d_r
+                    dzi[t, b, hidden + j] = d_u
+                    dzi[t, b, 2 * hidden + j] = d_n
+                    dzh[t, b, j] = d_r
+                    dzh[t, b, hidden + j] = d_u
+                    dzh[t, b, 2 * hidden + j] = d_n * r
+                    direct[b, j] = g_h * u
+            np.dot(dzh[t], w_hh, dh)
+            for b in range(batch):
+                for j in range(hidden):
+                    dh[b, j] += direct[b, j]
+        hprev[0] = h0
+        hprev[1:] = h[:-1]
+        rows = 3 * hidden
+        flat_i = dzi.reshape((steps * batch, rows))
+        flat_h = dzh.reshape((steps * batch, rows))
+        np.dot(flat_i, w_ih, dx.reshape((steps * batch, n_in)))
+        np.dot(flat_i.T, x.reshape((steps * batch, n_in)), dw_ih)
+        np.dot(flat_h.T, hprev.reshape((steps * batch, hidden)), dw_hh)
+        acc_i = np.zeros(rows, np.float64)
+        acc_h = np.zeros(rows, np.float64)
+        for r_ in range(steps * batch):
+            for j in range(rows):
+                acc_i[j] += flat_i[r_, j]
+                acc_h[j] += flat_h[r_, j]
+        for j in range(rows):
+            db_ih[j] = acc_i[j]
+            db_hh[j] = acc_h[j]
+
+    return gru_forward, gru_backward
+
+
+def _get_gru(fns: tuple):
+    key = ("gru",) + fns
+    kernels = _kernels.get(key)
+    if kernels is None:
+        kernels = _kernels[key] = _gru_template(*fns, formulas(*fns))
+    return kernels
+
+
+def gru_layer(x, h0, w_ih, w_hh, b_ih, b_hh, formulas, reverse: bool = False):
+    """One layer and direction of torch's GRU (gates ``r, z, n``).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        ``(L, N, I)`` input sequence, float32 or float64 (all arrays one dtype).
+    h0 : numpy.ndarray
+        ``(N, H)`` initial state.
+    w_ih, w_hh, b_ih, b_hh : numpy.ndarray
+        ``(3H, I)``, ``(3H, H)``, ``(3H,)``, ``(3H,)``.
+    formulas : tuple of callable
+        ``(gate, gate_vjp, act, act_vjp)``: sigmoid and tanh with their vjps.
+    reverse : bool
+        Run from the last time step to the first.
+
+    Returns
+    -------
+    (h, z) : tuple of numpy.ndarray
+        ``h (L, N, H)`` the states in input order; ``z (L, N, 4H)`` the pre-activations of
+        ``r``, ``z``, ``n`` and the hidden part of ``n``'s, in processing order.
+    """
+    steps, batch, _ = x.shape
+    hidden = h0.shape[1]
+    z = np.zeros((steps, batch, 4 * hidden), x.dtype)
+    h = np.zeros((steps, batch, hidden), x.dtype)
+    if batch:
+        forward, _ = _get_gru(tuple(formulas))
+        forward(_in_time(x, reverse), _c(h0), _c(w_ih), _c(w_hh), _c(b_ih), _c(b_hh), z, h,
+                np.empty((batch, 3 * hidden), x.dtype))
+    return (h[::-1] if reverse else h), z
+
+
+def gru_layer_vjp(g, x, h0, w_ih, w_hh, h, z, formulas, reverse: bool = False):
+    """Gradients of :func:`gru_layer` by backpropagation through time.
+
+    Parameters
+    ----------
+    g : numpy.ndarray
+        ``(L, N, H)`` gradient of the output states, in input order.
+    x, h0, w_ih, w_hh : numpy.ndarray
+        The forward's inputs.
+    h, z : numpy.ndarray
+        The forward's results, as it returned them.
+    formulas, reverse :
+        As in the forward.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(dx (L, N, I), dh0 (N, H), dw_ih, dw_hh, db_ih (3H,), db_hh (3H,))``.
+    """
+    steps, batch, n_in = x.shape
+    hidden = h0.shape[1]
+    dtype = x.dtype
+    dx = np.zeros((steps, batch, n_in), dtype)
+    dh = np.zeros((batch, hidden), dtype)
+    dw_ih = np.zeros(w_ih.shape, dtype)
+    dw_hh = np.zeros(w_hh.shape, dtype)
+    db_ih = np.zeros(3 * hidden, dtype)
+    db_hh = np.zeros(3 * hidden, dtype)
+    if batch:
+        _, backward = _get_gru(tuple(formulas))
+        backward(_in_time(x, reverse), _c(h0), _c(w_ih), _c(w_hh), z, _in_time(h, reverse),
+                 _in_time(g, reverse), np.empty((steps, batch, 3 * hidden), dtype),
+                 np.empty((steps, batch, 3 * hidden), dtype), np.empty_like(h), dx, dh, dw_ih,
+                 dw_hh, db_ih, db_hh)
+    return (dx[::-1] if reverse else dx), dh, dw_ih, dw_hh, db_ih, db_hh

@@ -39,6 +39,8 @@ from numbagrad.backends.cuda.nn import (
 from numbagrad.backends.cuda.reduce import (max, map_sum, max_vjp, min, prod,  # noqa: A004
                                              prod_vjp, sum)
 from numbagrad.backends.cuda.rnn import (
+                                          gru_layer,
+                                          gru_layer_vjp,
                                           lstm_layer,
                                           lstm_layer_vjp,
                                           rnn_layer,
@@ -50,14 +52,23 @@ from numbagrad.backends.cuda.sort import sort, topk
 from numbagrad.backends.cuda.svd import svd
 from numbagrad.backends.cuda.shape import basic_index, cat, expand, permute, reshape
 from numbagrad.backends.cuda.pad import pad, pad_backward
+from numbagrad.backends.cuda.pooling import (interp, interp_backward, pool_avg,
+                                             pool_avg_backward, pool_max, pool_max_backward)
 from numbagrad.backends.cuda.fold import col2im, im2col
 from numbagrad.backends.cuda.diagonal import diagonal, triangle, unfold, unfold_backward
 from numbagrad.backends.cuda.normalization import normalization, normalization_vjp
 from numbagrad.backends.cuda.counting import bincount, histc, searchsorted, unique_rows
+from numbagrad.backends.cuda.ctc import ctc_loss, ctc_loss_vjp
+from numbagrad.backends.cuda.attention import (scaled_dot_product_attention,
+    scaled_dot_product_attention_vjp)
 
 __all__ = ["cross_entropy", "cross_entropy_vjp",
+           "ctc_loss", "ctc_loss_vjp",
+           "scaled_dot_product_attention", "scaled_dot_product_attention_vjp",
            "normalization", "normalization_vjp",
            "pad", "pad_backward", "col2im", "im2col",
+           "interp", "interp_backward", "pool_avg", "pool_avg_backward", "pool_max",
+           "pool_max_backward",
            "bincount", "histc", "searchsorted", "unique_rows",
            "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
            "reshape", "scatter_add", "scatter_reduce", "take", "sort", "topk", "svd",
@@ -70,6 +81,7 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "conv2d_backward_input", "conv2d_backward_weight", "max_pool2d",
            "max_pool2d_backward",
            "lstm_layer", "lstm_layer_vjp", "rnn_layer", "rnn_layer_vjp",
+           "gru_layer", "gru_layer_vjp",
            "cummax", "cummax_vjp", "cumprod", "cumprod_vjp", "cumsum", "logcumsumexp",
            "logcumsumexp_vjp",
            "diagonal", "triangle", "unfold", "unfold_backward"]

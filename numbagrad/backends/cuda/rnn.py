@@ -1,4 +1,5 @@
-"""Recurrent layers for the GPU: one layer and direction of an Elman RNN or an LSTM per call.
+"""Recurrent layers for the GPU: one layer and direction of an Elman RNN, an LSTM or a GRU per
+call.
 
 The twin of ``backends/cpu/rnn.py``, with the same functions, arguments and results. The time
 loop runs on the host, because step ``t`` needs the whole of ``h_{t-1}``:
@@ -375,3 +376,180 @@ def lstm_layer_vjp(g, x, h0, c0, w_ih, w_hh, hc, z, formulas, reverse: bool = Fa
         dh = matmul(dz_t, w_hh)
     dx, dw_ih, dw_hh, db = _weight_grads(x, h0, h, w_ih, dz, reverse)
     return dx, dh, dc, dw_ih, dw_hh, db
+
+
+def _gru_template(gate, gate_vjp, act, act_vjp, key):
+    def gru_cell(p, hw, b_ih, b_hh, hp, z, h):
+        """One GRU step, gates in torch's order ``r, u, n`` along the ``3H`` columns.
+
+        ``r, u = gate(p + b_ih + (hw + b_hh))``, ``n = act(p_n + b_ih + r q_n)`` with
+        ``q_n = hw_n + b_hh``, and ``h = (1 - u) n + u hp`` (the CPU twin's order of
+        additions). Thread ``e`` (grid-stride) owns unit ``(b, j) = divmod(e, H)``: its four
+        columns ``j, H + j, 2H + j, 3H + j`` of ``z (N, 4H)`` (the pre-activations of ``r``,
+        ``u``, ``n`` and ``q_n``) and ``h[b, j]``.
+        """
+        key  # noqa: B018 - the formulas' source hash, in Numba's cache key
+        batch, hidden = h.shape
+        e = cuda.grid(1)
+        while e < batch * hidden:
+            b = e // hidden
+            j = e - b * hidden
+            zr = p[b, j] + b_ih[j] + (hw[b, j] + b_hh[j])
+            zu = p[b, hidden + j] + b_ih[hidden + j] + (hw[b, hidden + j] + b_hh[hidden + j])
+            qn = hw[b, 2 * hidden + j] + b_hh[2 * hidden + j]
+            r = gate(zr)
+            u = gate(zu)
+            zn = p[b, 2 * hidden + j] + b_ih[2 * hidden + j] + r * qn
+            n = act(zn)
+            z[b, j] = zr
+            z[b, hidden + j] = zu
+            z[b, 2 * hidden + j] = zn
+            z[b, 3 * hidden + j] = qn
+            h[b, j] = (1.0 - u) * n + u * hp[b, j]
+            e += cuda.gridsize(1)
+
+    def gru_cell_vjp(z, hp, gh, dh, dzi, dzh, direct):
+        """One GRU step backwards; thread ``e`` (grid-stride) owns unit ``(b, j)``.
+
+        The gradient reaching ``h_t`` is ``gh + dh``; the thread writes the unit's three
+        columns of ``dzi`` and ``dzh`` ``(N, 3H)`` (the gradients of the input and hidden
+        projections) and ``direct[b, j] = u dh_t``, the part of ``h_{t-1}``'s gradient that
+        skips the product with ``w_hh``.
+        """
+        key  # noqa: B018 - the formulas' source hash, in Numba's cache key
+        batch, hidden = hp.shape
+        e = cuda.grid(1)
+        while e < batch * hidden:
+            b = e // hidden
+            j = e - b * hidden
+            zr = z[b, j]
+            zu = z[b, hidden + j]
+            zn = z[b, 2 * hidden + j]
+            qn = z[b, 3 * hidden + j]
+            r, u, n = gate(zr), gate(zu), act(zn)
+            g_h = gh[b, j] + dh[b, j]
+            d_n = act_vjp(zn, n, g_h * (1.0 - u))
+            d_r = gate_vjp(zr, r, d_n * qn)
+            d_u = gate_vjp(zu, u, g_h * (hp[b, j] - n))
+            dzi[b, j] = d_r
+            dzi[b, hidden + j] = d_u
+            dzi[b, 2 * hidden + j] = d_n
+            dzh[b, j] = d_r
+            dzh[b, hidden + j] = d_u
+            dzh[b, 2 * hidden + j] = d_n * r
+            direct[b, j] = g_h * u
+            e += cuda.gridsize(1)
+
+    return kernel(gru_cell), kernel(gru_cell_vjp)
+
+
+def _add_into(out, x):
+    """``out += x`` for two ``(N, H)`` arrays; thread ``e`` (grid-stride) owns one element."""
+    batch, hidden = out.shape
+    e = cuda.grid(1)
+    while e < batch * hidden:
+        b = e // hidden
+        j = e - b * hidden
+        out[b, j] += x[b, j]
+        e += cuda.gridsize(1)
+
+
+_add_into_kernel = kernel(_add_into)
+
+
+def _gru_cells(fns: tuple):
+    return once((_gru_template,) + fns,
+                lambda: _gru_template(*(device_function(f) for f in fns), digest(*fns)))
+
+
+def gru_layer(x, h0, w_ih, w_hh, b_ih, b_hh, formulas, reverse: bool = False):
+    """One layer and direction of torch's GRU (device arrays; see the CPU twin).
+
+    Parameters
+    ----------
+    x : DeviceNDArray
+        ``(L, N, I)`` input sequence, float32 or float64 (all arrays one dtype).
+    h0 : DeviceNDArray
+        ``(N, H)`` initial state.
+    w_ih, w_hh, b_ih, b_hh : DeviceNDArray
+        ``(3H, I)``, ``(3H, H)``, ``(3H,)``, ``(3H,)``.
+    formulas : tuple of callable
+        ``(gate, gate_vjp, act, act_vjp)``: sigmoid and tanh with their vjps.
+    reverse : bool
+        Run from the last time step to the first.
+
+    Returns
+    -------
+    (h, z) : tuple of DeviceNDArray
+        ``h (L, N, H)`` the states in input order; ``z (L, N, 4H)`` the pre-activations in
+        processing order.
+    """
+    steps, batch, _ = x.shape
+    hidden = h0.shape[1]
+    if not (steps and batch):
+        return (zeros((steps, batch, hidden), x.dtype),
+                zeros((steps, batch, 4 * hidden), x.dtype))
+    x, h0, w_ih, w_hh, b_ih, b_hh = (contiguous(a) for a in (x, h0, w_ih, w_hh, b_ih, b_hh))
+    cell, _ = _gru_cells(tuple(formulas))
+    p = reshape(matmul(_rows(x), w_ih, transpose_b=True), (steps, batch, w_ih.shape[0]))
+    z = _array.empty((steps, batch, 4 * hidden), x.dtype)
+    h = _array.empty((steps, batch, hidden), x.dtype)
+    prev = h0
+    for t in range(steps):
+        ti = _time(t, steps, reverse)
+        hw = matmul(prev, w_hh, transpose_b=True)
+        h_t = _step(h, ti)
+        launch(cell, batch * hidden, _step(p, ti), hw, b_ih, b_hh, prev, _step(z, t), h_t)
+        prev = h_t
+    return h, z
+
+
+def gru_layer_vjp(g, x, h0, w_ih, w_hh, h, z, formulas, reverse: bool = False):
+    """Gradients of :func:`gru_layer` by backpropagation through time.
+
+    Parameters
+    ----------
+    g : DeviceNDArray
+        ``(L, N, H)`` gradient of the output states, in input order.
+    x, h0, w_ih, w_hh : DeviceNDArray
+        The forward's inputs.
+    h, z : DeviceNDArray
+        The forward's results, as it returned them.
+    formulas, reverse :
+        As in the forward.
+
+    Returns
+    -------
+    tuple of DeviceNDArray
+        ``(dx (L, N, I), dh0 (N, H), dw_ih, dw_hh, db_ih (3H,), db_hh (3H,))``.
+    """
+    steps, batch, n_in = x.shape
+    hidden = h0.shape[1]
+    dtype = x.dtype
+    if not (steps and batch):
+        return (zeros((steps, batch, n_in), dtype), zeros((batch, hidden), dtype),
+                zeros(w_ih.shape, dtype), zeros(w_hh.shape, dtype), zeros((3 * hidden,), dtype),
+                zeros((3 * hidden,), dtype))
+    g, x, h0, w_ih, w_hh, h, z = (contiguous(a) for a in (g, x, h0, w_ih, w_hh, h, z))
+    _, cell_vjp = _gru_cells(tuple(formulas))
+    dzi = _array.empty((steps, batch, 3 * hidden), dtype)  # in input order, like x
+    dzh = _array.empty((steps, batch, 3 * hidden), dtype)
+    direct = _array.empty((batch, hidden), dtype)
+    dh = zeros((batch, hidden), dtype)
+    for t in range(steps - 1, -1, -1):
+        ti = _time(t, steps, reverse)
+        hp = h0 if t == 0 else _step(h, _time(t - 1, steps, reverse))
+        dzh_t = _step(dzh, ti)
+        launch(cell_vjp, batch * hidden, _step(z, t), hp, _step(g, ti), dh, _step(dzi, ti),
+               dzh_t, direct)
+        dh = matmul(dzh_t, w_hh)
+        launch(_add_into_kernel, batch * hidden, dh, direct)
+    flat_dzi, flat_dzh = _rows(dzi), _rows(dzh)
+    dx = reshape(matmul(flat_dzi, w_ih), x.shape)
+    dw_ih = matmul(flat_dzi, _rows(x), transpose_a=True)
+    dw_hh = matmul(flat_dzh, _rows(_previous_states(h, h0, reverse)), transpose_a=True)
+    db_ih = _array.empty((3 * hidden,), dtype)
+    db_hh = _array.empty((3 * hidden,), dtype)
+    launch(_column_sum_kernel, 3 * hidden, flat_dzi, db_ih)
+    launch(_column_sum_kernel, 3 * hidden, flat_dzh, db_hh)
+    return dx, dh, dw_ih, dw_hh, db_ih, db_hh
