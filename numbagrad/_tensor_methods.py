@@ -51,7 +51,7 @@ def to(self, *args, **kwargs) -> Tensor:
             device = a
     result = self
     if dtype is not None:
-        result = ew.cast(result, dtypes.as_dtype(dtype))
+        result = ew.cast(result, dtypes.dtype_argument("to", dtype))
     if device is not None and as_device(device) != result.device:
         from numbagrad.ops.device import move
 
@@ -200,6 +200,10 @@ def fill_(self, value) -> Tensor:
                 f"{value.ndim} dimensions."
             )
         return _overwrite(self, value)
+    if not isinstance(value, ew.NUMBERS):
+        raise TypeError(f"fill_() received an invalid combination of arguments - got "
+                        f"({type(value).__name__}), but expected (Tensor value) or "
+                        "(Number value)")
     if self._data.dtype.kind in "iub" or self._data.dtype.itemsize == 2:
         value = creation.scalar_to(value, self.dtype)  # torch's range check and wrapping
     if not (_enabled.get() and self.requires_grad):

@@ -145,6 +145,15 @@ def as_dtype(value) -> dtype:
     return from_numpy_dtype(value)
 
 
+def dtype_argument(op: str, value) -> dtype:
+    """``value`` given as an op's ``dtype=`` argument: a dtype, a NumPy dtype or ``float``/
+    ``int``/``bool``; anything else (a string such as ``'float'``) is torch's TypeError."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                        f"dtype={type(value).__name__}, but expected a numbagrad.dtype")
+    return as_dtype(value)
+
+
 def get_default_dtype() -> dtype:
     """The floating type of new tensors made from Python floats (float32 unless changed).
 

@@ -92,5 +92,16 @@ def set_rng_state(state: dict) -> None:
 
 
 def rng(generator: Generator | None) -> np.random.Generator:
-    """The NumPy generator behind ``generator`` (the default one when None)."""
-    return (generator or default_generator).rng
+    """The NumPy generator behind ``generator`` (the default one when None).
+
+    Raises
+    ------
+    TypeError
+        If ``generator`` is not a :class:`Generator` (torch's class).
+    """
+    if generator is None:
+        return default_generator.rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"expected a numbagrad.Generator as 'generator', got "
+                        f"{type(generator).__name__}")
+    return generator.rng

@@ -108,6 +108,8 @@ def _normalize(key, keep_0d: bool = False) -> tuple:
         elif _is_sequence(k):
             a = np.asarray([np.asarray(v) if isinstance(v, Tensor) else v for v in k])
             out.append(_index_array(a.astype(np.int64) if a.size == 0 else a))  # [] is long
+        elif isinstance(k, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(k).__name__}'")  # torch's words
         else:
             raise IndexError(_BAD_INDEX.format(type(k).__name__))
     return tuple(out)

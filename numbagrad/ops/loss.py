@@ -554,6 +554,9 @@ def _pointwise(op: str, input, target, weight, reduction, size_average, reduce, 
                       "to broadcasting. Please ensure they have the same size.", stacklevel=3)
     if size_average is not None or reduce is not None:
         reduction = reduction_arg(reduction, size_average, reduce)
+    if op == "mse_loss" and not (input.dtype.is_floating_point
+                                 or target.dtype.is_floating_point):
+        raise ew.not_implemented("mse_cpu", dtypes.promote_types(input.dtype, target.dtype))
     loss = error(ew.sub(input, target))
     if weight is None:
         return _reduce(loss, reduction_arg(reduction))

@@ -181,9 +181,11 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None):  # no
     >>> torch.tensor([True, False, True]).sum()
     tensor(2)
     """
+    ew.check_tensor("sum", input)
     dim = dim_or_axis("sum", dim, axis)
     axes = _axes("sum", input, dim)
-    return _sum(input, axes, keepdim, None if dtype is None else dtypes.as_dtype(dtype))
+    return _sum(input, axes, keepdim, None if dtype is None else dtypes.dtype_argument("sum",
+                                                                                       dtype))
 
 
 # ---------------------------------------------------------------------------- mean, var, std
@@ -236,8 +238,9 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
     >>> torch.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(dim=1)
     tensor([1.5000, 4.0000])
     """
+    ew.check_tensor("mean", input)
     dim = dim_or_axis("mean", dim, axis)
-    out = input.dtype if dtype is None else dtypes.as_dtype(dtype)
+    out = input.dtype if dtype is None else dtypes.dtype_argument("mean", dtype)
     if not out.is_floating_point:
         which = "Input" if dtype is None else "Optional"
         raise RuntimeError(

@@ -125,7 +125,14 @@ def apply(op: OpDef, inputs: tuple, **attrs):
         if t._requires_grad:
             record = True
     be = _BACKENDS.get(device.type) or _get_backend(device.type)
-    result = op.forward(be, *arrays, **attrs)
+    try:
+        result = op.forward(be, *arrays, **attrs)
+    except (MemoryError, ValueError) as err:
+        # An output no machine can hold: NumPy's MemoryError, or its ValueError past its own
+        # size limit, become torch's RuntimeError here, where every op passes.
+        if isinstance(err, ValueError) and "too big" not in str(err):
+            raise
+        raise RuntimeError(f"{op.name}: can't allocate memory for the result: {err}") from None
     extra = None
     if isinstance(result, tuple):
         result, extra = result

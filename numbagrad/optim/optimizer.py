@@ -343,6 +343,8 @@ class Optimizer:
         -------
         The closure's loss, or None.
         """
+        if type(self)._step_group is Optimizer._step_group:
+            raise NotImplementedError  # the base class has no update rule, as torch's
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
