@@ -295,7 +295,9 @@ def _scatter_plan(op: str, input, dim, index, src):
                            f"with size {ishape[axis]}")
     if isinstance(src, Tensor):
         s = src.reshape(sshape) if not src.shape else src
-        src = getitem(s, tuple(slice(0, j) for j in jshape))
+        if sshape != jshape:  # only the part of src that index covers is scattered
+            s = getitem(s, tuple(slice(0, j) for j in jshape))
+        src = s
     return axis, ishape, offsets, src
 
 

@@ -56,7 +56,10 @@ def scatter_offsets(index: np.ndarray, axis: int, shape: tuple) -> tuple:
     ``[0, shape[axis])`` (-1 when none is).
     """
     jshape = index.shape
-    strides = np.cumprod((1,) + tuple(shape[:0:-1]))[::-1].astype(np.int64)  # C order
+    strides, step = [0] * len(shape), 1  # C order
+    for d in range(len(shape) - 1, -1, -1):
+        strides[d] = step
+        step *= shape[d]
     outer = np.zeros(1, np.int64)
     for d in range(axis):
         outer = (outer[:, None] + np.arange(jshape[d]) * strides[d]).reshape(-1)
