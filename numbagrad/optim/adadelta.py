@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from numbagrad.optim._fused import FusedOptimizer, check_lr
-from numbagrad.optim.optimizer import _new_buffer, _scalar
+from numbagrad.optim.optimizer import check_lr, Optimizer, _new_buffer, _scalar
 
 
-class Adadelta(FusedOptimizer):
+class Adadelta(Optimizer):
     r"""Adadelta.
 
     Each step, for every parameter ``p`` with a gradient ``g`` (``-g`` when ``maximize``)::

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from numbagrad.optim._fused import FusedOptimizer, check_betas_eps_wd, check_lr
-from numbagrad.optim.optimizer import _new_buffer, _scalar
+from numbagrad.optim.optimizer import (check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
 
 
-class Adamax(FusedOptimizer):
+class Adamax(Optimizer):
     r"""Adamax: a variant of Adam based on the infinity norm.
 
     Each step ``t`` (counted per parameter from 1), for every parameter ``p`` with a gradient

@@ -6,8 +6,7 @@ from typing import Iterable
 import numpy as np
 
 from numbagrad import dtypes
-from numbagrad.optim._fused import FusedOptimizer, check_lr
-from numbagrad.optim.optimizer import _new_buffer, _scalar
+from numbagrad.optim.optimizer import check_lr, Optimizer, _new_buffer, _scalar
 from numbagrad.tensor import Tensor
 
 
@@ -22,7 +21,7 @@ def _set(t: Tensor, value: float) -> None:
     t.fill_(float(dtypes.get_default_dtype().np_type.type(value)))
 
 
-class ASGD(FusedOptimizer):
+class ASGD(Optimizer):
     r"""Averaged stochastic gradient descent.
 
     Each step ``t`` (counted per parameter from 1), for every parameter ``p`` with a gradient

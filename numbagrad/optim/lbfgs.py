@@ -5,8 +5,7 @@ from typing import Callable, Iterable
 
 import numbagrad
 from numbagrad.autograd.grad_mode import enable_grad
-from numbagrad.optim._fused import check_lr
-from numbagrad.optim.optimizer import Optimizer, _no_grad_step, _scalar
+from numbagrad.optim.optimizer import check_lr, Optimizer, _no_grad_step, _scalar
 from numbagrad.tensor import Tensor
 
 

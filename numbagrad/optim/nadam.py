@@ -6,12 +6,11 @@ from typing import Iterable
 import numpy as np
 
 from numbagrad import dtypes
-from numbagrad.optim._fused import FusedOptimizer, check_betas_eps_wd, check_lr
-from numbagrad.optim.optimizer import _new_buffer, _scalar
+from numbagrad.optim.optimizer import (check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
 from numbagrad.tensor import Tensor
 
 
-class NAdam(FusedOptimizer):
+class NAdam(Optimizer):
     r"""NAdam: Adam with Nesterov momentum and a momentum schedule.
 
     Each step ``t`` (counted per parameter from 1), for every parameter ``p`` with a gradient

@@ -31,22 +31,29 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-_kernel_modules: dict[str, Any] = {}
+_kernel_modules: dict[str, list] = {}
+# The backend modules that hold update kernels: SGD, Adam, AdamW, RMSprop and Adagrad's, then
+# the others' (Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop).
+_KERNEL_FILES = ("optim", "optim_extra")
 
 
-def _kernels(device) -> Any:
-    """The optimizer kernels of ``device``'s backend, imported on first use."""
-    module = _kernel_modules.get(device.type)
-    if module is None:
-        try:
-            module = importlib.import_module(f"numbagrad.backends.{device.type}.optim")
-        except ModuleNotFoundError:
-            raise NotImplementedError(
-                f"optim: the {device.type} backend has no optimizer kernels yet "
-                f"(numbagrad/backends/{device.type}/optim.py)"
-            ) from None
-        _kernel_modules[device.type] = module
-    return module
+def _kernel(device, name: str) -> Any:
+    """The update kernel ``name`` of ``device``'s backend, its modules imported on first use."""
+    modules = _kernel_modules.get(device.type)
+    if modules is None:
+        modules = []
+        for file in _KERNEL_FILES:
+            try:
+                modules.append(importlib.import_module(f"numbagrad.backends.{device.type}.{file}"))
+            except ModuleNotFoundError:
+                pass
+        _kernel_modules[device.type] = modules
+    for module in modules:
+        kernel = getattr(module, name, None)
+        if kernel is not None:
+            return kernel
+    raise NotImplementedError(f"optim: the {device.type} backend has no kernel {name} "
+                              f"(numbagrad/backends/{device.type}/optim*.py)")
 
 
 def _typename(obj) -> str:
@@ -142,8 +149,8 @@ def _update_run(kernel_name: str, items: list, written: list, key, empty) -> Non
     device, np_type, scalars, flags = key
     kernel = _foreach_kernels.get((device.type, kernel_name))
     if kernel is None:
-        kernel = _foreach_kernels[device.type, kernel_name] = getattr(
-            _kernels(device), kernel_name.replace("_step", "_foreach"))
+        kernel = _foreach_kernels[device.type, kernel_name] = _kernel(
+            device, kernel_name.replace("_step", "_foreach"))
     args = _typed_scalars(scalars, np_type) + flags
     for start in range(0, len(items), _CHUNK):
         chunk = items[start:start + _CHUNK]
@@ -458,7 +465,7 @@ class Optimizer:
             if c is not a:
                 copies.append((b, c))
             arrays.append(c.reshape(-1))
-        kernel = getattr(_kernels(p._device), kernel_name)
+        kernel = _kernel(p._device, kernel_name)
         kernel(flat.reshape(-1), be.contiguous(g).reshape(-1), *arrays,
                *_typed_scalars(scalars, work), *flags)
         for t, c in copies:
@@ -554,3 +561,23 @@ class Optimizer:
 
         param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
         self.__setstate__({"state": state, "param_groups": param_groups})
+
+
+def check_lr(lr) -> None:
+    """torch's checks of a learning rate (a float or a one-element tensor)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_betas_eps_wd(betas, eps, weight_decay) -> None:
+    """torch's checks of ``betas``, ``eps`` and ``weight_decay`` (Adam's family)."""
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")

@@ -1,5 +1,5 @@
-"""What every optimizer of ``optim._fused`` shares (Adadelta, Adamax, NAdam, RAdam, ASGD,
-Rprop): groups with their own options against torch, skipped parameters, in-place updates,
+"""What the optimizers with kernels in the backends' ``optim_extra`` share (Adadelta, Adamax,
+NAdam, RAdam, ASGD, Rprop): groups with their own options against torch, skipped parameters, in-place updates,
 closures, state-dict round trips, non-contiguous and float16 parameters, CPU/GPU parity."""
 import copy
 
