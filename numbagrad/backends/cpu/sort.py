@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import jit, run_parallel
 
@@ -34,6 +35,36 @@ def before(a, b, descending):
     return a < b or (b != b and a == a)
 
 
+def select_row(x, o, i, k, descending, values, indices):
+    """The first ``k`` of row ``x[o, :, i]`` in sorted order, into ``values/indices[o, :k, i]``.
+
+    Each element is insertion-sorted into the row's ``k`` outputs if it goes strictly before
+    the last one kept, so among equal elements the first in input order are kept: the same
+    result as the first ``k`` of the stable sort (the whole sort when ``k`` is the row's length,
+    O(n**2)). The CPU's top-k and the GPU's sort and top-k run it, one row per iteration or
+    thread.
+    """
+    filled = 0
+    for r in range(x.shape[1]):
+        v = x[o, r, i]
+        if filled < k:
+            j = filled
+            filled += 1
+        elif before(v, values[o, k - 1, i], descending):
+            j = k - 1
+        else:
+            continue
+        while j > 0 and before(v, values[o, j - 1, i], descending):
+            values[o, j, i] = values[o, j - 1, i]
+            indices[o, j, i] = indices[o, j - 1, i]
+            j -= 1
+        values[o, j, i] = v
+        indices[o, j, i] = r
+
+
+# Callable from compiled code on both targets: these kernels and the CUDA twin's.
+register_jitable(before)
+register_jitable(select_row)
 _before = jit(before)
 
 
@@ -89,31 +120,10 @@ def _sort_kernel(x, descending, chunks, values, indices):
 
 
 def _select_kernel(x, k, descending, values, indices):
-    """The first ``k`` of each row x[o, :, i] in sorted order, into values/indices[o, :k, i].
-
-    Each element is insertion-sorted into the row's ``k`` outputs if it goes strictly before
-    the last one kept, so among equal elements the first in input order are kept: the same
-    result as the first ``k`` of the stable sort.
-    """
-    outer, n, inner = x.shape
+    """:func:`select_row` for every row ``(o, i)``; each iteration owns its row's outputs."""
+    outer, _, inner = x.shape
     for c in numba.prange(outer * inner):
-        o, i = c // inner, c % inner
-        filled = 0
-        for r in range(n):
-            v = x[o, r, i]
-            if filled < k:
-                j = filled
-                filled += 1
-            elif _before(v, values[o, k - 1, i], descending):
-                j = k - 1
-            else:
-                continue
-            while j > 0 and _before(v, values[o, j - 1, i], descending):
-                values[o, j, i] = values[o, j - 1, i]
-                indices[o, j, i] = indices[o, j - 1, i]
-                j -= 1
-            values[o, j, i] = v
-            indices[o, j, i] = r
+        select_row(x, c // inner, c % inner, k, descending, values, indices)
 
 
 _sort = jit(_sort_kernel)
