@@ -423,7 +423,9 @@ def _pool_geometry(op: str, input, kernel_size, stride, padding, dilation, ceil_
             f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out_h}x{out_w}). "
             "Output size is too small"
         )
-    if not input.dtype.is_floating_point:
+    if op == "max_pool2d" and input.dtype.name == "bool":
+        raise NotImplementedError('"max_pool2d" not implemented for \'Bool\'')  # torch's
+    if not input.dtype.is_floating_point and op != "max_pool2d":
         raise NotImplementedError(
             f"{op}: not implemented for '{_SCALAR_NAMES[input.dtype.name]}' tensors in "
             "numbagrad; convert the input with .float()"
@@ -477,6 +479,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
     kernel, stride, padding, dilation, out_size = _pool_geometry(
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    if not input.dtype.is_floating_point:
+        # Integers (as torch allows) through the 3-D pooling kernels, which take them, over a
+        # unit depth: the flat indices over (1, H, W) are those over (H, W).
+        from numbagrad.ops.pooling import max_pool3d
+
+        result = max_pool3d(input.unsqueeze(-3), (1,) + kernel, (1,) + stride, (0,) + padding,
+                            (1,) + dilation, ceil_mode, return_indices)
+        if return_indices:
+            return result[0].squeeze(-3), result[1].squeeze(-3)
+        return result.squeeze(-3)
     attrs = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation,
                  out_size=out_size)
     if not return_indices:

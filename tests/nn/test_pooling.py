@@ -188,7 +188,7 @@ def test_pooling_argument_errors():
     with pytest.raises(RuntimeError, match="divisor must be not zero"):
         F.avg_pool2d(x, 2, divisor_override=0)
     with pytest.raises(NotImplementedError, match="Long"):
-        F.max_pool2d(x.long(), 2)
+        F.avg_pool2d(x.long(), 2)
 
 
 def test_parallel_kernels_match_serial(monkeypatch):
@@ -436,3 +436,20 @@ def test_integer_inputs_where_torch_refuses():
         F.max_pool1d(ng.zeros(1, 1, 4).long(), 2)
     with pytest.raises(NotImplementedError, match="adaptive_avg_pool2d"):
         F.adaptive_avg_pool1d(ng.zeros(1, 1, 4).long(), 2)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8"])
+def test_max_pool2d_takes_integer_tensors_as_torch(dtype):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).integers(0, 100, (2, 3, 7, 6))
+    for kwargs in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+                   dict(kernel_size=2, dilation=2, return_indices=True)):
+        ours = ng.nn.functional.max_pool2d(ng.tensor(x, dtype=getattr(ng, dtype)), **kwargs)
+        theirs = torch.nn.functional.max_pool2d(torch.tensor(x, dtype=getattr(torch, dtype)),
+                                                **kwargs)
+        for o, t in zip(ours if isinstance(ours, tuple) else (ours,),
+                        theirs if isinstance(theirs, tuple) else (theirs,)):
+            assert o.dtype.name == str(t.dtype).split(".")[-1]
+            np.testing.assert_array_equal(o.numpy(), t.numpy())
+    with pytest.raises(NotImplementedError, match="\"max_pool2d\" not implemented for 'Bool'"):
+        ng.nn.functional.max_pool2d(ng.ones(1, 4, 4, dtype=ng.bool), 2)
