@@ -46,12 +46,6 @@ CLASS_DIFFERENCES = {
 
 # Messages that lack a word (the op, an argument) that torch's message holds: case -> why.
 MESSAGE_DIFFERENCES = {
-    "nansum: string dim": "to fix in numbagrad/ops/statistics.py (the message says sum())",
-    "nansum: float dim": "to fix in numbagrad/ops/statistics.py (the message says sum())",
-    "threshold: string value": "to fix in numbagrad/ops/activation.py (names position 3, "
-                               "not 'value')",
-    "reshape: float size": "to fix in numbagrad/ops/shape.py (names 'size'; torch's argument "
-                           "is 'shape')",
     # torch names copy_'s source 'other' in this message, 'src' in its signature.
     "copy_: None": "numbagrad names the argument 'src', as torch's signature does",
 }

@@ -263,6 +263,10 @@ def threshold(input, threshold: float, value: float):
         For a bool tensor, as torch.
     """
     check_tensor("threshold", input)
+    for name, position, number in (("threshold", 2, threshold), ("value", 3, value)):
+        if not isinstance(number, ew.NUMBERS):
+            raise TypeError(f"threshold(): argument '{name}' (position {position}) must be "
+                            f"Number, not {type(number).__name__}")
     if input.dtype is dtypes.bool_:
         raise not_implemented("threshold_cpu", input.dtype)
     return _with(THRESHOLD, input, threshold, value)

@@ -34,13 +34,14 @@ def as_view(out, input):
     return out
 
 
-def _sizes(op: str, sizes: tuple) -> tuple:
-    """``sizes`` given as ints or as one sequence (``view(2, 3)``, ``view((2, 3))``), as ints."""
+def _sizes(op: str, sizes: tuple, arg: str = "size") -> tuple:
+    """``sizes`` given as ints or as one sequence (``view(2, 3)``, ``view((2, 3))``), as ints;
+    ``arg`` is the argument's name in torch's messages."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
     for s in sizes:
         if not isinstance(s, (numbers.Integral, np.integer)) or isinstance(s, bool):
-            raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found element "
+            raise TypeError(f"{op}(): argument '{arg}' must be a tuple of ints, but found element "
                             f"of type {type(s).__name__}")
     return tuple(int(s) for s in sizes)
 
@@ -256,7 +257,7 @@ def reshape(input, *shape):
     >>> torch.arange(6).reshape(3, 2).shape
     numbagrad.Size([3, 2])
     """
-    shape = _infer_shape("reshape", _sizes("reshape", shape), input.numel())
+    shape = _infer_shape("reshape", _sizes("reshape", shape, "shape"), input.numel())
     if _viewable(tuple(input.shape), input.stride(), shape):
         return _relabel(input, shape)
     return apply(RESHAPE, (input,), shape=shape)

@@ -185,6 +185,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axis
     """
     check_tensor("nansum", input)
     dim = reduce.dim_or_axis("nansum", dim, axis)
+    reduce._axes("nansum", input, dim)  # the dims checked in nansum's name
     if input.dtype.is_floating_point:
         input = ew.where(logic.isnan(input), 0.0, input)
     return write_out("nansum", reduce.sum(input, dim, keepdim, dtype=dtype), out)
