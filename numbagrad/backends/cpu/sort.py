@@ -65,7 +65,6 @@ def select_row(x, o, i, k, descending, values, indices):
 # Callable from compiled code on both targets: these kernels and the CUDA twin's.
 register_jitable(before)
 register_jitable(select_row)
-_before = jit(before)
 
 
 def _sort_kernel(x, descending, chunks, values, indices):
@@ -90,7 +89,7 @@ def _sort_kernel(x, descending, chunks, values, indices):
                 for r in range(lo, min(lo + _RUN, n)):
                     v = x[o, r, i]
                     j = r
-                    while j > lo and _before(v, k[j - 1], descending):
+                    while j > lo and before(v, k[j - 1], descending):
                         k[j] = k[j - 1]
                         p[j] = p[j - 1]
                         j -= 1
@@ -104,7 +103,7 @@ def _sort_kernel(x, descending, chunks, values, indices):
                     a = lo
                     b = mid
                     for m in range(lo, hi):
-                        if a < mid and (b >= hi or not _before(k[b], k[a], descending)):
+                        if a < mid and (b >= hi or not before(k[b], k[a], descending)):
                             k2[m] = k[a]
                             p2[m] = p[a]
                             a += 1
