@@ -21,114 +21,151 @@ import functools
 import math
 
 import numpy as np
+from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import jit
 
 
+def max_window(x, p, i, j, k, first, count, step, lowest):
+    """The maximum of window ``(i, j, k)`` of plane ``p`` over its in-bounds taps (ties to the
+    first, a nan wins) and its flat position ``(d*H + h)*W + w`` in the plane; a window with no
+    tap inside gives ``lowest`` and -1. Shared by the CPU kernels and the CUDA twin's."""
+    nd, nh, nw = x.shape[1], x.shape[2], x.shape[3]
+    best = lowest
+    at = -1
+    for a in range(count[0, i]):
+        d = first[0, i] + a * step[0]
+        if d < 0 or d >= nd:
+            continue
+        for b in range(count[1, j]):
+            h = first[1, j] + b * step[1]
+            if h < 0 or h >= nh:
+                continue
+            for c in range(count[2, k]):
+                w = first[2, k] + c * step[2]
+                if w < 0 or w >= nw:
+                    continue
+                v = x[p, d, h, w]
+                if at < 0 or v > best or v != v:
+                    best = v
+                    at = (d * nh + h) * nw + w
+    return best, at
+
+
+def max_backward_plane(g, idx, gx, p):
+    """``gx[p, idx[p, o]] += g[p, o]`` for every output ``o`` of plane ``p``, in order."""
+    for o in range(g.shape[1]):
+        at = idx[p, o]
+        if at >= 0:
+            gx[p, at] += g[p, o]
+
+
+def avg_divisor(i, j, k, divisor, override):
+    """The divisor of window ``(i, j, k)``: ``override`` when nonzero, else the table's."""
+    if override != 0:
+        return override
+    return divisor[0, i] * divisor[1, j] * divisor[2, k]
+
+
+def avg_window(x, p, i, j, k, first, count, divisor, override):
+    """The float64 sum of window ``(i, j, k)``'s in-bounds taps of plane ``p`` over its divisor."""
+    nd, nh, nw = x.shape[1], x.shape[2], x.shape[3]
+    s = 0.0
+    for d in range(max(first[0, i], 0), min(first[0, i] + count[0, i], nd)):
+        for h in range(max(first[1, j], 0), min(first[1, j] + count[1, j], nh)):
+            for w in range(max(first[2, k], 0), min(first[2, k] + count[2, k], nw)):
+                s += x[p, d, h, w]
+    return s / avg_divisor(i, j, k, divisor, override)
+
+
+def avg_backward_plane(g, first, count, divisor, override, gx, p):
+    """Each output of plane ``p``'s ``g / divisor`` added to its window's in-bounds taps of
+    ``gx[p]`` (float64), outputs in order."""
+    nd, nh, nw = gx.shape[1], gx.shape[2], gx.shape[3]
+    od, oh, ow = g.shape[1], g.shape[2], g.shape[3]
+    for i in range(od):
+        for j in range(oh):
+            for k in range(ow):
+                v = g[p, i, j, k] / avg_divisor(i, j, k, divisor, override)
+                for d in range(max(first[0, i], 0), min(first[0, i] + count[0, i], nd)):
+                    for h in range(max(first[1, j], 0), min(first[1, j] + count[1, j], nh)):
+                        for w in range(max(first[2, k], 0), min(first[2, k] + count[2, k], nw)):
+                            gx[p, d, h, w] += v
+
+
+def interp_point(x, src, weight, o, j, r):
+    """``sum_t weight[j, t] * x[o, src[j, t], r]`` in float64."""
+    s = 0.0
+    for t in range(src.shape[1]):
+        s += weight[j, t] * x[o, src[j, t], r]
+    return s
+
+
+def interp_backward_column(g, src, weight, gx, o, r):
+    """``gx[o, src[j, t], r] += weight[j, t] * g[o, j, r]`` (float64) for column ``(o, r)``,
+    outputs in order."""
+    for j in range(g.shape[1]):
+        for t in range(src.shape[1]):
+            gx[o, src[j, t], r] += weight[j, t] * g[o, j, r]
+
+
+# Callable from compiled code on both targets: these kernels and the CUDA twin's.
+for _shared in (max_window, max_backward_plane, avg_divisor, avg_window, avg_backward_plane,
+                interp_point, interp_backward_column):
+    register_jitable(_shared)
+
+
 def _pool_max(x, first, count, step, lowest, out, idx):
-    """``out[p, i, j, k]``: the maximum of the window's in-bounds taps (ties to the first, a nan
-    wins), ``idx`` its flat position ``(d*H + h)*W + w`` in the plane; a window with no tap
-    inside keeps ``lowest`` and index -1."""
-    planes, nd, nh, nw = x.shape
+    """``out[p, i, j, k]`` and ``idx[p, i, j, k]`` from :func:`max_window`."""
+    planes = x.shape[0]
     od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     for p in range(planes):
         for i in range(od):
             for j in range(oh):
                 for k in range(ow):
-                    best = lowest
-                    at = -1
-                    for a in range(count[0, i]):
-                        d = first[0, i] + a * step[0]
-                        if d < 0 or d >= nd:
-                            continue
-                        for b in range(count[1, j]):
-                            h = first[1, j] + b * step[1]
-                            if h < 0 or h >= nh:
-                                continue
-                            for c in range(count[2, k]):
-                                w = first[2, k] + c * step[2]
-                                if w < 0 or w >= nw:
-                                    continue
-                                v = x[p, d, h, w]
-                                if at < 0 or v > best or v != v:
-                                    best = v
-                                    at = (d * nh + h) * nw + w
-                    out[p, i, j, k] = best
-                    idx[p, i, j, k] = at
+                    out[p, i, j, k], idx[p, i, j, k] = max_window(x, p, i, j, k, first, count,
+                                                                  step, lowest)
 
 
 def _pool_max_backward(g, idx, gx):
-    """``gx[p, idx[p, o]] += g[p, o]``; iteration ``p`` owns plane ``p`` (``g`` and ``idx``
-    (planes, outputs), ``gx`` (planes, inputs), float64)."""
+    """The adjoint of :func:`_pool_max`, plane by plane (``g`` and ``idx`` (planes, outputs),
+    ``gx`` (planes, inputs), float64)."""
     for p in range(g.shape[0]):
-        for o in range(g.shape[1]):
-            at = idx[p, o]
-            if at >= 0:
-                gx[p, at] += g[p, o]
+        max_backward_plane(g, idx, gx, p)
 
 
 def _pool_avg(x, first, count, divisor, override, out):
-    """``out[p, i, j, k]``: the float64 sum of the window's in-bounds taps divided by
-    ``override`` when nonzero, else by ``divisor[0, i] * divisor[1, j] * divisor[2, k]``."""
-    planes, nd, nh, nw = x.shape
+    """``out[p, i, j, k]`` from :func:`avg_window`."""
+    planes = x.shape[0]
     od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     for p in range(planes):
         for i in range(od):
             for j in range(oh):
                 for k in range(ow):
-                    s = 0.0
-                    for d in range(max(first[0, i], 0), min(first[0, i] + count[0, i], nd)):
-                        for h in range(max(first[1, j], 0), min(first[1, j] + count[1, j], nh)):
-                            for w in range(max(first[2, k], 0),
-                                           min(first[2, k] + count[2, k], nw)):
-                                s += x[p, d, h, w]
-                    div = override if override != 0 else \
-                        divisor[0, i] * divisor[1, j] * divisor[2, k]
-                    out[p, i, j, k] = s / div
+                    out[p, i, j, k] = avg_window(x, p, i, j, k, first, count, divisor, override)
 
 
 def _pool_avg_backward(g, first, count, divisor, override, gx):
-    """Each output's ``g / divisor`` added to its window's in-bounds taps; iteration ``p``
-    owns plane ``p`` of ``gx`` (float64)."""
-    planes, nd, nh, nw = gx.shape
-    od, oh, ow = g.shape[1], g.shape[2], g.shape[3]
-    for p in range(planes):
-        for i in range(od):
-            for j in range(oh):
-                for k in range(ow):
-                    div = override if override != 0 else \
-                        divisor[0, i] * divisor[1, j] * divisor[2, k]
-                    v = g[p, i, j, k] / div
-                    for d in range(max(first[0, i], 0), min(first[0, i] + count[0, i], nd)):
-                        for h in range(max(first[1, j], 0), min(first[1, j] + count[1, j], nh)):
-                            for w in range(max(first[2, k], 0),
-                                           min(first[2, k] + count[2, k], nw)):
-                                gx[p, d, h, w] += v
+    """The adjoint of :func:`_pool_avg`, plane by plane (``gx`` float64)."""
+    for p in range(gx.shape[0]):
+        avg_backward_plane(g, first, count, divisor, override, gx, p)
 
 
 def _interp(x, src, weight, out):
-    """``out[o, j, r] = sum_t weight[j, t] * x[o, src[j, t], r]`` in float64."""
+    """``out[o, j, r]`` from :func:`interp_point`."""
     outer, n_out, inner = out.shape
-    taps = src.shape[1]
     for o in range(outer):
         for j in range(n_out):
             for r in range(inner):
-                s = 0.0
-                for t in range(taps):
-                    s += weight[j, t] * x[o, src[j, t], r]
-                out[o, j, r] = s
+                out[o, j, r] = interp_point(x, src, weight, o, j, r)
 
 
 def _interp_backward(g, src, weight, gx):
-    """``gx[o, src[j, t], r] += weight[j, t] * g[o, j, r]`` (float64); iteration ``(o, r)``
-    owns a column of ``gx``."""
-    outer, n_out, inner = g.shape
-    taps = src.shape[1]
+    """The adjoint of :func:`_interp`, column ``(o, r)`` by column."""
+    outer, inner = g.shape[0], g.shape[2]
     for o in range(outer):
         for r in range(inner):
-            for j in range(n_out):
-                for t in range(taps):
-                    gx[o, src[j, t], r] += weight[j, t] * g[o, j, r]
+            interp_backward_column(g, src, weight, gx, o, r)
 
 
 _KERNELS: dict = {}

@@ -1,5 +1,5 @@
 """Pooling and interpolation for the GPU: the twin of ``backends/cpu/pooling.py`` (same
-functions, same numbers).
+functions, same numbers: each thread runs the CPU module's window, plane or column function).
 
 Forward kernels give one thread each output element. Adjoints give one thread a whole plane
 (pooling) or a whole column (interpolation) of the float64 gradient buffer and walk the outputs
@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from numbagrad.backends.cpu.pooling import interp_table, precision, tables
+from numbagrad.backends.cpu.pooling import (avg_backward_plane, avg_window, interp_backward_column,
+                                            interp_point, interp_table, max_backward_plane,
+                                            max_window, precision, tables)
 from numbagrad.backends.cuda import _array
 from numbagrad.backends.cuda._jit import kernel, launch
 from numbagrad.backends.cuda.memory import astype, contiguous, zeros
@@ -19,7 +21,7 @@ from numbagrad.backends.cuda.memory import astype, contiguous, zeros
 
 def _pool_max(x, first, count, step, lowest, out, idx):
     """Thread ``e`` (grid-stride) owns ``out[p, i, j, k]`` and ``idx[p, i, j, k]``."""
-    planes, nd, nh, nw = x.shape
+    planes = x.shape[0]
     od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     e = cuda.grid(1)
     while e < planes * od * oh * ow:
@@ -27,26 +29,7 @@ def _pool_max(x, first, count, step, lowest, out, idx):
         j = (e // ow) % oh
         i = (e // (ow * oh)) % od
         p = e // (ow * oh * od)
-        best = lowest
-        at = -1
-        for a in range(count[0, i]):
-            d = first[0, i] + a * step[0]
-            if d < 0 or d >= nd:
-                continue
-            for b in range(count[1, j]):
-                h = first[1, j] + b * step[1]
-                if h < 0 or h >= nh:
-                    continue
-                for c in range(count[2, k]):
-                    w = first[2, k] + c * step[2]
-                    if w < 0 or w >= nw:
-                        continue
-                    v = x[p, d, h, w]
-                    if at < 0 or v > best or v != v:
-                        best = v
-                        at = (d * nh + h) * nw + w
-        out[p, i, j, k] = best
-        idx[p, i, j, k] = at
+        out[p, i, j, k], idx[p, i, j, k] = max_window(x, p, i, j, k, first, count, step, lowest)
         e += cuda.gridsize(1)
 
 
@@ -54,16 +37,13 @@ def _pool_max_backward(g, idx, gx):
     """Thread ``p`` (grid-stride) owns plane ``p`` of ``gx``."""
     p = cuda.grid(1)
     while p < g.shape[0]:
-        for o in range(g.shape[1]):
-            at = idx[p, o]
-            if at >= 0:
-                gx[p, at] += g[p, o]
+        max_backward_plane(g, idx, gx, p)
         p += cuda.gridsize(1)
 
 
 def _pool_avg(x, first, count, divisor, override, out):
     """Thread ``e`` (grid-stride) owns ``out[p, i, j, k]``."""
-    planes, nd, nh, nw = x.shape
+    planes = x.shape[0]
     od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
     e = cuda.grid(1)
     while e < planes * od * oh * ow:
@@ -71,33 +51,15 @@ def _pool_avg(x, first, count, divisor, override, out):
         j = (e // ow) % oh
         i = (e // (ow * oh)) % od
         p = e // (ow * oh * od)
-        s = 0.0
-        for d in range(max(first[0, i], 0), min(first[0, i] + count[0, i], nd)):
-            for h in range(max(first[1, j], 0), min(first[1, j] + count[1, j], nh)):
-                for w in range(max(first[2, k], 0), min(first[2, k] + count[2, k], nw)):
-                    s += x[p, d, h, w]
-        div = override if override != 0 else divisor[0, i] * divisor[1, j] * divisor[2, k]
-        out[p, i, j, k] = s / div
+        out[p, i, j, k] = avg_window(x, p, i, j, k, first, count, divisor, override)
         e += cuda.gridsize(1)
 
 
 def _pool_avg_backward(g, first, count, divisor, override, gx):
     """Thread ``p`` (grid-stride) owns plane ``p`` of ``gx``."""
-    planes, nd, nh, nw = gx.shape
-    od, oh, ow = g.shape[1], g.shape[2], g.shape[3]
     p = cuda.grid(1)
-    while p < planes:
-        for i in range(od):
-            for j in range(oh):
-                for k in range(ow):
-                    div = override if override != 0 else \
-                        divisor[0, i] * divisor[1, j] * divisor[2, k]
-                    v = g[p, i, j, k] / div
-                    for d in range(max(first[0, i], 0), min(first[0, i] + count[0, i], nd)):
-                        for h in range(max(first[1, j], 0), min(first[1, j] + count[1, j], nh)):
-                            for w in range(max(first[2, k], 0),
-                                           min(first[2, k] + count[2, k], nw)):
-                                gx[p, d, h, w] += v
+    while p < gx.shape[0]:
+        avg_backward_plane(g, first, count, divisor, override, gx, p)
         p += cuda.gridsize(1)
 
 
@@ -109,23 +71,16 @@ def _interp(x, src, weight, out):
         r = e % inner
         j = (e // inner) % n_out
         o = e // (inner * n_out)
-        s = 0.0
-        for t in range(src.shape[1]):
-            s += weight[j, t] * x[o, src[j, t], r]
-        out[o, j, r] = s
+        out[o, j, r] = interp_point(x, src, weight, o, j, r)
         e += cuda.gridsize(1)
 
 
 def _interp_backward(g, src, weight, gx):
     """Thread ``c`` (grid-stride) owns column ``(o, r)`` of ``gx``."""
-    outer, n_out, inner = g.shape
+    outer, inner = g.shape[0], g.shape[2]
     c = cuda.grid(1)
     while c < outer * inner:
-        r = c % inner
-        o = c // inner
-        for j in range(n_out):
-            for t in range(src.shape[1]):
-                gx[o, src[j, t], r] += weight[j, t] * g[o, j, r]
+        interp_backward_column(g, src, weight, gx, c // inner, c % inner)
         c += cuda.gridsize(1)
 
 
