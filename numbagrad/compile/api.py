@@ -1,0 +1,360 @@
+"""``numbagrad.compile``: torch's entry point, over the capture, the code generator and guards.
+
+How a call runs (see ARCHITECTURE.md, "A compiled training step"):
+
+1. The call's key (:func:`~numbagrad.compile.guards.call_key`) picks an entry. The first call
+   with a key runs eagerly (optimizers create their state, lazy modules initialise).
+2. The second call is captured: it runs eagerly on private copies of its tensor arguments while
+   every kernel call is recorded (:mod:`~numbagrad.compile.capture`). When nothing in it stops a
+   replay, one Numba function is generated (:mod:`~numbagrad.compile.codegen`).
+3. Later calls with the key, while the guards hold, copy the tensor arguments into the capture's
+   buffers, give the parameters their gradients, let each optimizer's ``step`` run its Python
+   part with its kernels held back (so its counters, learning rate and scalars are those of now),
+   and run the generated function once. Results are copies: tensors that do not require grad.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+import weakref
+
+import numpy as np
+from numba.core.errors import NumbaError
+
+from numbagrad.compile import capture, codegen
+from numbagrad.compile.collect import collect
+from numbagrad.compile.cache import Entry, StepCache
+from numbagrad.compile.guards import WorldGuard, call_key, named_objects
+from numbagrad.tensor import Tensor, _wrap
+
+MODES = (None, "default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+BACKENDS = (None, "inductor", "eager", "aot_eager", "numbagrad")
+
+
+class InvalidBackend(RuntimeError):
+    """A ``backend=`` value numbagrad does not have (torch's ``InvalidBackend``)."""
+
+
+class CompileFallback(RuntimeError):
+    """Raised under ``fullgraph=True`` where a step cannot be captured whole."""
+
+
+class Step:
+    """One compiled step: the program, where arguments and outputs go, and its guards."""
+
+    def __init__(self, program, inputs, outputs, new_grads, steps, guard):
+        self.program = program
+        self.inputs = inputs  # (path into the arguments, buffer)
+        self.outputs = outputs  # a structure with ("out", array) / ("obj", value) leaves
+        self.new_grads = new_grads  # (leaf, gradient array), set as .grad before each run
+        self.steps = steps  # (optimizer, recorded calls)
+        self.guard = guard
+
+    def run(self, args: tuple, kwargs: dict):
+        for path, buffer in self.inputs:
+            np.copyto(buffer, _lookup(args, kwargs, path)._data)
+        for t, g in self.new_grads:
+            t._grad = _wrap(g, t._device)
+        scalars: list = []
+        undo = []
+        for optimizer, recorded in self.steps:
+            calls, undo_one = collect(optimizer)
+            undo.append(undo_one)
+            if not codegen.scalars_if_same(recorded, calls, scalars):
+                for u in reversed(undo):
+                    u()
+                return _STALE
+        try:
+            self.program.fn(self.program.arrays, tuple(scalars))
+        except NumbaError as err:  # Numba could not compile the step: nothing ran
+            for u in reversed(undo):
+                u()
+            raise _NotCompiled(f"Numba could not compile the generated step: {err}") from None
+        return _build(self.outputs)
+
+
+class _NotCompiled(Exception):
+    pass
+
+
+_STALE = object()
+
+
+def _lookup(args, kwargs, path):
+    where, key, inner = path
+    value = args[key] if where == "a" else kwargs[key]
+    return value if inner is None else value[inner]
+
+
+def _build(spec):
+    kind = spec[0]
+    if kind == "out":
+        return _wrap(spec[1].copy(), spec[2])
+    if kind == "obj":
+        return spec[1]
+    items = [_build(s) for s in spec[2]]
+    return spec[1](items) if spec[1] is not dict else dict(zip(spec[3], items))
+
+
+def _private_inputs(args, kwargs, rec_reason):
+    """The arguments with each tensor replaced by a tensor over a private copy of its data (the
+    capture's input buffer), and ``(path, buffer)`` for each."""
+    inputs = []
+
+    def swap(value, path):
+        if not isinstance(value, Tensor):
+            return value
+        if value._requires_grad:
+            rec_reason.append("an argument tensor requires grad")
+        if value._device.type != "cpu":
+            rec_reason.append(f"a tensor on {value._device}: the compiled step is CPU only")
+        buffer = np.ascontiguousarray(value._data).copy()
+        inputs.append((path, buffer))
+        return Tensor._make(buffer, value._device)
+
+    new_args = []
+    for i, a in enumerate(args):
+        if isinstance(a, (tuple, list)) and any(isinstance(v, Tensor) for v in a):
+            new_args.append(type(a)(swap(v, ("a", i, j)) for j, v in enumerate(a)))
+        else:
+            new_args.append(swap(a, ("a", i, None)))
+    new_kwargs = {k: swap(v, ("k", k, None)) for k, v in kwargs.items()}
+    return tuple(new_args), new_kwargs, inputs
+
+
+def known_arrays(objects) -> list:
+    """The arrays of the tensors reachable from ``objects`` (tensors, modules, optimizers, and
+    tuples or lists of them) before a step: data, gradients, buffers, optimizer state."""
+    from numbagrad.nn.module import Module
+    from numbagrad.optim.optimizer import Optimizer
+
+    arrays = []
+
+    def tensor(t):
+        arrays.append(t._data)
+        if t._grad is not None:
+            arrays.append(t._grad._data)
+
+    for obj in objects:
+        if isinstance(obj, (tuple, list)):
+            arrays += known_arrays(obj)
+        elif isinstance(obj, Tensor):
+            tensor(obj)
+        elif isinstance(obj, Module):
+            for t in list(obj.parameters()) + list(obj.buffers()):
+                tensor(t)
+        elif isinstance(obj, Optimizer):
+            for group in obj.param_groups:
+                for p in group["params"]:
+                    tensor(p)
+            for state in obj.state.values():
+                for v in state.values():
+                    if isinstance(v, Tensor):
+                        tensor(v)
+    return arrays
+
+
+def _output_spec(value, rec, world, reasons):
+    if isinstance(value, Tensor):
+        if id(value) in world:
+            return ("obj", value)
+        rec.read(value._data, "an output")
+        if value.grad_fn is not None and value.grad_fn not in rec.roots:
+            reasons.append("an output requires grad and backward was not called inside the "
+                           "function (a backward outside the compiled function is not captured)")
+        return ("out", value._data, value._device)
+    if isinstance(value, (tuple, list)):
+        return ("seq", type(value), [_output_spec(v, rec, world, reasons) for v in value])
+    if isinstance(value, dict):
+        return ("seq", dict, [_output_spec(v, rec, world, reasons) for v in value.values()],
+                list(value))
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return ("obj", value)
+    reasons.append(f"the function returns a {type(value).__name__}")
+    return ("obj", value)
+
+
+def build_step(fn, args, kwargs, modules=()):
+    """Capture one call of ``fn``; returns ``(result, Step or None, reasons, source)``."""
+    reasons: list = []
+    new_args, new_kwargs, inputs = _private_inputs(args, kwargs, reasons)
+    named = named_objects(fn)
+    known = known_arrays(list(new_args) + list(new_kwargs.values()) + list(modules)
+                         + [o for _, _, o in named])
+    result, rec = capture.record(fn, new_args, new_kwargs, known)
+    leaves = [t for t, _ in rec.leaves.values()]
+    in_place = [(t, g) for t, g in rec.leaves.values() if g is not None]
+    world = {id(t) for t in leaves} | {id(o) for _, _, o in named}
+    outputs = _output_spec(result, rec, world, reasons)
+    reasons += rec.reasons
+    if reasons:
+        return result, None, reasons, ""
+    for t in leaves:
+        if t._device.type != "cpu":
+            return result, None, [f"a parameter on {t._device}: the compiled step is CPU only"], ""
+    new_grads = [(t, t._grad._data) for t, g in rec.leaves.values()
+                 if g is None and t._grad is not None]
+    try:
+        program = codegen.generate(rec.calls, [(s, e) for _, s, e in rec.steps])
+    except TypeError as err:
+        return result, None, [str(err)], ""
+    steps = [(opt, codegen.pattern(codegen.flatten(rec.calls[s:e]))) for opt, s, e in rec.steps]
+    guard = WorldGuard(named, list(modules) + rec.modules, leaves, in_place)
+    return result, Step(program, inputs, outputs, new_grads, steps, guard), [], program.source
+
+
+class CompiledFunction:
+    """``fn`` compiled: calls go through the step cache (see the module's docstring)."""
+
+    instances: weakref.WeakSet = weakref.WeakSet()  # for numbagrad.compiler.reset
+
+    def __init__(self, fn, fullgraph=False, disable=False, recompile_limit=None):
+        CompiledFunction.instances.add(self)
+        self._fn = fn
+        self._fullgraph = fullgraph
+        self._disable = disable
+        self.cache = StepCache(recompile_limit or StepCache().limit)
+        self.sources: list = []
+        self.modules: list = []  # modules called as ``forward`` directly (compile(module))
+        self._gave_up = False
+        try:
+            self.__wrapped__ = fn
+            self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+            self.__doc__ = getattr(fn, "__doc__", None)
+        except AttributeError:
+            pass
+
+    def __call__(self, *args, **kwargs):
+        if self._disable or os.environ.get("NUMBAGRAD_COMPILE") == "0" or self._gave_up:
+            return self._fn(*args, **kwargs)
+        key = call_key(args, kwargs)
+        entry = self.cache.get(key)
+        if entry is not None and entry.state == "compiled":
+            failure = entry.step.guard.failure()
+            if failure is None:
+                try:
+                    out = entry.step.run(args, kwargs)
+                except _NotCompiled as err:
+                    text = f"numbagrad.compile: {self.__name__} runs eagerly: {err}"
+                    self.cache.note(text)
+                    if self._fullgraph:
+                        raise CompileFallback(text) from None
+                    warnings.warn(text, stacklevel=2)
+                    self.cache.put(key, Entry("eager", str(err)))
+                    return self._fn(*args, **kwargs)
+                if out is not _STALE:
+                    return out
+                failure = "an optimizer's parameters, state or groups changed"
+            self.cache.note(f"recompile: {failure}")
+            entry = None
+        if entry is None:
+            if self.cache.entries and key not in self.cache.entries:
+                self.cache.note("recompile: the arguments' shapes, dtypes, requires_grad or "
+                                "grad mode differ from every compiled step")
+            self.cache.put(key, Entry("warm"))
+            return self._fn(*args, **kwargs)
+        if entry.state == "eager":
+            return self._fn(*args, **kwargs)
+        if self.cache.over_limit():
+            self._gave_up = True
+            text = (f"numbagrad.compile: {self.__name__} reached the recompile limit "
+                    f"({self.cache.limit}); it runs eagerly from now on")
+            self.cache.note(text)
+            warnings.warn(text, stacklevel=2)
+            return self._fn(*args, **kwargs)
+        self.cache.captures += 1
+        result, step, reasons, source = build_step(self._fn, args, kwargs, self.modules)
+        if step is None:
+            text = (f"numbagrad.compile: {self.__name__} runs eagerly: " + "; ".join(reasons))
+            self.cache.note(text)
+            if self._fullgraph:
+                raise CompileFallback(text + " (fullgraph=True)")
+            warnings.warn(text, stacklevel=2)
+            self.cache.put(key, Entry("eager", "; ".join(reasons)))
+        else:
+            self.sources.append(source)
+            self.cache.put(key, Entry("compiled", step=step))
+        return result
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic: bool | None = None,
+            backend=None, mode: str | None = None, options: dict | None = None,
+            name: str | None = None, disable: bool = False, recompile_limit: int | None = None,
+            isolate_recompiles: bool = False, shapes_spec=None):
+    """Compile a training step (or any function of tensors, or a Module) into one Numba function.
+
+    Usable as torch's: ``@compile``, ``@compile(...)``, ``compile(fn)``, ``compile(module)``.
+    The first call runs eagerly; the second is captured (its kernels recorded); later calls
+    with the same argument shapes, dtypes, devices, ``requires_grad`` and grad mode run one
+    generated ``njit`` function calling the same kernels, with the same numbers as eager mode.
+    What cannot be captured (a tensor's value read in Python, a custom ``autograd.Function``, a
+    hook, an op without a compiled form) runs eagerly with one warning naming the reason.
+
+    Parameters
+    ----------
+    model : callable or Module, optional
+        What to compile; without it, a decorator is returned.
+    fullgraph : bool
+        Raise :class:`CompileFallback` instead of falling back to eager mode.
+    dynamic, options, name, isolate_recompiles, shapes_spec :
+        Accepted for torch compatibility and ignored: each new shape is a new capture.
+    backend : str, optional
+        torch's documented values (None, ``"inductor"``, ``"eager"``, ``"aot_eager"``) and
+        ``"numbagrad"`` are accepted and all mean the same compiled step here (no-ops);
+        anything else, a callable included, raises :class:`InvalidBackend`.
+    mode : str, optional
+        torch's modes (``"default"``, ``"lite"``, ``"reduce-overhead"``, ``"max-autotune"``,
+        ``"max-autotune-no-cudagraphs"``) are accepted as no-ops; others raise RuntimeError
+        with torch's message.
+    disable : bool
+        Return a wrapper that runs eagerly (as does the environment variable
+        ``NUMBAGRAD_COMPILE=0``, read at each call).
+    recompile_limit : int, optional
+        Captures allowed before the function runs eagerly for good (torch's default, 8).
+
+    Returns
+    -------
+    callable
+        The compiled function, or for a Module an ``OptimizedModule`` sharing its parameters
+        (its ``state_dict`` keys carry torch's ``_orig_mod.`` prefix).
+
+    Notes
+    -----
+    The first compiled call pays Numba's compile of the generated step, which links every
+    kernel it calls (seconds: about 2 s for a Linear step, 10-25 s for an 8-layer MLP with
+    Adam on a loaded 2-core machine); the machine code is cached on disk, so the same program
+    in a new process pays tens of milliseconds.
+    Results are new tensors that do not require grad: a loss returned after ``backward()``
+    inside the step is read with ``loss.item()``. A returned tensor still to be backpropagated
+    (a forward compiled alone, with grad mode on) makes the call eager. Python side effects of
+    the function other than its tensor computation (``print``, appending to a list, a
+    scheduler's ``step``) run on the eager and captured calls only. Gradients set by a compiled
+    call live in the step's buffers: a ``.grad`` tensor kept from an earlier step is
+    overwritten by the next one.
+    """
+    if mode not in MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: "
+                           + ", ".join(m for m in MODES if m))
+    if callable(backend) or backend not in BACKENDS:
+        raise InvalidBackend(f"Invalid backend: {backend!r}; numbagrad.compile has "
+                             + ", ".join(repr(b) for b in BACKENDS if b)
+                             + " (all the same compiled step); a callable backend is not "
+                             "supported")
+    if model is None:
+        def decorator(fn):
+            return compile(fn, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                           mode=mode, options=options, name=name, disable=disable,
+                           recompile_limit=recompile_limit)
+
+        return decorator
+    if not callable(model):
+        raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
+    from numbagrad.nn.module import Module
+
+    if isinstance(model, Module):
+        from numbagrad.compile.module import OptimizedModule
+
+        compiled = CompiledFunction(model.forward, fullgraph, disable, recompile_limit)
+        compiled.modules = [model]
+        return OptimizedModule(model, compiled)
+    return CompiledFunction(model, fullgraph, disable, recompile_limit)

@@ -1,0 +1,380 @@
+"""Recording one eager run of a step as the sequence of kernel calls it made.
+
+While :func:`record` runs a function eagerly, every call from Python into a compiled Numba
+kernel (a ``CPUDispatcher``) is kept with its arguments, and so is every array the CPU backend's
+memory functions fill, copy or convert in NumPy (``be.full``, ``be.copy``, ...). Each call is
+labelled with what was running: the forward or the vjp of a registry op, the engine's gradient
+accumulation, the loss's seed, or an optimizer's update. The recorded arrays are kept alive, so
+they become the compiled step's preallocated buffers.
+
+Nothing here edits the library: for the length of one recording, a few attributes are swapped
+for recording versions (the dispatcher's ``__call__``, each registry op's ``forward`` and
+``vjp``, the engine's accumulation functions, ``Optimizer.step``) and restored after. Eager mode
+outside a recording runs the untouched code.
+
+What cannot be replayed is noted as a *reason* (a Python read of a tensor's value, a custom
+``autograd.Function``, a hook, an op without a compiled form, a kernel outside any known op);
+a trace with a reason is not compiled.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+from numba import _dispatcher
+from numba.core.registry import CPUDispatcher
+
+from numbagrad.compile.memory import memory_wrappers
+
+# The ops whose eager path (the op's forward or vjp and the backend functions it calls) was
+# read and found to do all its arithmetic in kernels or in the recorded memory functions, for
+# C-contiguous floating operands: replaying their kernels on the same buffers recomputes them.
+# Their kernels fully write each output buffer, so stale values never leak between steps.
+# Each capture also checks that every array a kernel reads was written by an earlier recorded
+# call or belongs to the step's known tensors (see Recorder.check), which catches a value an
+# op computed in NumPy; a scalar computed in Python from array values would not be caught,
+# hence the list.
+COVERED = frozenset({
+    "add", "sub", "mul", "neg", "relu", "sigmoid", "tanh", "exp", "linear", "mse_loss",
+})
+
+_base_call = _dispatcher.Dispatcher.__call__
+_active = None  # the Recorder of the running recording (or collection), if any
+
+
+class Call:
+    """One recorded step: ``kind`` is ``"kernel"`` (``fn(*args)``), ``"tail"`` (an ``njit``
+    twin ``fn(*args)`` of the Python end of a backend function), ``"fill"`` (``args =
+    (out, value)``), ``"copy"`` or ``"astype"`` (``args = (src, out)``); ``ctx`` says what
+    ran it."""
+
+    __slots__ = ("kind", "fn", "args", "ctx")
+
+    def __init__(self, kind, fn, args, ctx):
+        self.kind, self.fn, self.args, self.ctx = kind, fn, args, ctx
+
+    def name(self) -> str:
+        return getattr(getattr(self.fn, "py_func", None), "__qualname__", self.kind)
+
+
+class Recorder:
+    """What one recording saw: the calls, the reasons not to compile, and the Python objects
+    (optimizers, leaves, graph roots, modules) the replay has to know about."""
+
+    def __init__(self, collecting: bool = False):
+        self.thread = threading.get_ident()
+        self.collecting = collecting
+        self.calls: list = []
+        self.reasons: list = []
+        self.ctx = None
+        self.steps: list = []  # (optimizer, first call, end call)
+        self.leaves: dict = {}  # id -> (leaf tensor, grad array before accumulation or None)
+        self.roots: set = set()  # nodes that backward started from
+        self.modules: list = []
+        self.known: set = set()  # ids of the memory of arrays that exist before the step
+        self.seen: set = set()  # ids of the memory recorded calls have touched
+        self.keep: list = []  # what ``known`` and ``seen`` refer to, kept alive
+
+    def _root(self, a):
+        root = a.base if a.base is not None else a
+        if id(root) not in self.seen:
+            self.keep.append(root)
+        return root
+
+    def written(self, a) -> None:
+        """Note that a recorded call wrote array ``a``."""
+        self.seen.add(id(self._root(a)))
+
+    def before_kernel(self, name, args) -> list:
+        """Copies of the arrays of ``args`` a recorded call touches for the first time."""
+        fresh = []
+        for a in _arrays(args):
+            root = self._root(a)
+            if id(root) not in self.seen and id(root) not in self.known and a.size:
+                fresh.append((a, a.copy()))
+        return fresh
+
+    def after_kernel(self, kernel, args, fresh) -> None:
+        """A first-touched array the kernel did not write was computed outside the recorded
+        calls (NumPy in an op's Python code), or belongs to a tensor the capture does not know:
+        either way a replay would read a stale value. An array whose bytes did not change may
+        still have been written (with the value it held): the kernel, which touches nothing but
+        its arguments, then runs once more on copies with that array poisoned, to see."""
+        for a, before in fresh:
+            if a.tobytes() == before.tobytes() and not _writes(kernel, args, a):
+                self.reason(f"kernel {kernel.py_func.__qualname__} reads an array of shape "
+                            f"{list(a.shape)} that no recorded call computed")
+            self.seen.add(id(self._root(a)))
+
+    def read(self, a, what: str) -> None:
+        """``a`` is read by a recorded copy, or is an output: it must be known or written."""
+        root = self._root(a)
+        if id(root) not in self.seen and id(root) not in self.known and a.size:
+            self.reason(f"{what} of shape {list(a.shape)} was computed outside the recorded "
+                        "calls")
+
+    def reason(self, text: str) -> None:
+        ctx = self.ctx
+        if (ctx is not None and ctx[0] in ("forward", "vjp") and ctx[1] not in COVERED
+                and "has no compiled form yet" not in text):
+            return  # the op is named already; its kernels' details add nothing
+        if text not in self.reasons:
+            self.reasons.append(text)
+
+    def add(self, kind, fn, args) -> None:
+        ctx = self.ctx
+        if ctx is None and not self.collecting:
+            self.reason(f"kernel {Call(kind, fn, args, ctx).name()} ran outside a captured op")
+        elif ctx is not None and ctx[0] in ("forward", "vjp") and ctx[1] not in COVERED:
+            self.reason(f"op {ctx[1]!r} has no compiled form yet ({ctx[0]})")
+        self.calls.append(Call(kind, fn, args, ctx))
+        if not self.collecting and kind != "kernel":
+            if kind != "fill":
+                self.read(args[0], "an array copied")
+            self.written(args[-1] if kind != "fill" else args[0])
+
+
+def _writes(kernel, args, target) -> bool:
+    """Whether ``kernel(*args)`` writes ``target`` (one of its arrays), found by running it on
+    copies of its arrays with ``target``'s copy filled with a byte pattern."""
+    poisoned = []
+
+    def copy(value):
+        if isinstance(value, np.ndarray):
+            c = value.copy()
+            if value is target:
+                c.view(np.uint8).reshape(-1)[:] = 0xA5
+                poisoned.append(c)
+            return c
+        if isinstance(value, tuple):
+            return tuple(copy(v) for v in value)
+        return value
+
+    copied = copy(tuple(args))
+    _base_call(kernel, *copied)
+    pattern = bytes([0xA5]) * target.nbytes
+    return any(c.tobytes() != pattern for c in poisoned)
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, tuple):
+        for v in value:
+            yield from _arrays(v)
+
+
+def _hooked_call(self, *args, **kwargs):
+    rec = _active
+    if rec is None or rec.thread != threading.get_ident():
+        return _base_call(self, *args, **kwargs)
+    if kwargs:
+        rec.reason(f"kernel {self.py_func.__qualname__} called with keyword arguments")
+    rec.add("kernel", self, args)
+    if rec.collecting:
+        return None  # the optimizer's scalars are all that a collection wants
+    fresh = rec.before_kernel(self.py_func.__qualname__, args)
+    result = _base_call(self, *args, **kwargs)
+    rec.after_kernel(self, args, fresh)
+    if result is not None:
+        # A value handed back to Python (a count, a new array) would be a stale constant in a
+        # replay.
+        rec.reason(f"kernel {self.py_func.__qualname__} returns a value to Python")
+    return result
+
+
+@contextmanager
+def _context(rec: Recorder, ctx):
+    saved = rec.ctx
+    rec.ctx = ctx
+    try:
+        yield
+    finally:
+        rec.ctx = saved
+
+
+def _recording_op(op, fwd, vjp):
+    def forward(be, *arrays, **attrs):
+        rec = _active
+        if rec is None or rec.thread != threading.get_ident():
+            return fwd(be, *arrays, **attrs)
+        if getattr(be, "__name__", "").rsplit(".", 1)[-1] != "cpu":
+            rec.reason(f"op {op.name!r} runs on another device than the CPU: the compiled step "
+                       "is CPU only (CUDA steps run eagerly)")
+        with _context(rec, ("forward", op.name)):
+            return fwd(be, *arrays, **attrs)
+
+    def backward(be, grad, node):
+        rec = _active
+        if rec is None or rec.thread != threading.get_ident():
+            return vjp(be, grad, node)
+        with _context(rec, ("vjp", op.name)):
+            return vjp(be, grad, node)
+
+    return forward, backward
+
+
+def _refuse(reason: str, original):
+    def refused(*args, **kwargs):
+        rec = _active
+        if rec is not None and rec.thread == threading.get_ident():
+            rec.reason(reason)
+        return original(*args, **kwargs)
+
+    return refused
+
+
+@contextmanager
+def _patched(rec: Recorder):
+    """Swap in the recording versions for the length of one recording."""
+    global _active
+    from numbagrad import backends
+    from numbagrad.autograd import function, graph
+    from numbagrad.nn.module import Module
+    from numbagrad.ops.registry import REGISTRY
+    from numbagrad.optim.optimizer import Optimizer
+    from numbagrad.tensor import Tensor
+
+    be = backends.get("cpu")
+    undo = []
+
+    def swap(obj, name, value):
+        undo.append((obj, name, obj.__dict__.get(name, _MISSING)))
+        if isinstance(obj, type):
+            setattr(obj, name, value)
+        else:
+            object.__setattr__(obj, name, value)
+
+    swap(CPUDispatcher, "__call__", _hooked_call)
+    for op in REGISTRY.values():
+        forward, backward = _recording_op(op, op.forward, op.vjp)
+        swap(op, "forward", forward)
+        swap(op, "vjp", backward)
+    for name, fn in memory_wrappers(be, rec, _context).items():
+        swap(be, name, fn)
+
+    accumulate, add_into, run_backward = graph._accumulate, graph._add_into, graph.run_backward
+
+    def r_accumulate(slot, nr, grad, be_):
+        if rec.thread != threading.get_ident():
+            return accumulate(slot, nr, grad, be_)
+        with _context(rec, ("accumulate",)):
+            accumulate(slot, nr, grad, be_)
+
+    def r_add_into(t, grad, stealable_refs=0):
+        if rec.thread != threading.get_ident():
+            return add_into(t, grad, stealable_refs)
+        rec.leaves.setdefault(id(t), (t, None if t.grad is None else t.grad._data))
+        with _context(rec, ("accumulate",)):
+            add_into(t, grad, stealable_refs)
+
+    def r_run_backward(roots, *args, **kwargs):
+        if rec.thread != threading.get_ident():
+            return run_backward(roots, *args, **kwargs)
+        rec.roots.update(node for (node, _), _, _ in roots)
+        return run_backward(roots, *args, **kwargs)
+
+    swap(graph, "_accumulate", r_accumulate)
+    swap(graph, "_add_into", r_add_into)
+    swap(graph, "run_backward", r_run_backward)
+    # sys.modules: the package attribute ``numbagrad.tensor`` is the function torch.tensor.
+    swap(sys.modules["numbagrad.tensor"], "run_backward", r_run_backward)
+    tensor_backward = Tensor.backward
+
+    def r_backward(self, *args, **kwargs):
+        if rec.thread != threading.get_ident():
+            return tensor_backward(self, *args, **kwargs)
+        with _context(rec, ("seed",)):
+            if args or kwargs:
+                rec.reason("backward() with arguments is not captured yet")
+            return tensor_backward(self, *args, **kwargs)
+
+    swap(Tensor, "backward", r_backward)
+    for name in ("item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__",
+                 "register_hook"):
+        if hasattr(Tensor, name):
+            text = ("a tensor hook was registered" if name == "register_hook" else
+                    f"Tensor.{name.strip('_')}() reads a tensor's value into Python")
+            swap(Tensor, name, _refuse(text, getattr(Tensor, name)))
+    apply = function.Function.__dict__["apply"].__func__
+
+    def r_apply(cls, *args, **kwargs):
+        if rec.thread != threading.get_ident():
+            return apply(cls, *args, **kwargs)
+        rec.reason(f"custom autograd.Function {cls.__name__}")
+        return apply(cls, *args, **kwargs)
+
+    swap(function.Function, "apply", classmethod(r_apply))
+    module_call = Module.__call__
+
+    def r_module_call(self, *args, **kwargs):
+        if rec.thread != threading.get_ident():
+            return module_call(self, *args, **kwargs)
+        rec.modules.append(self)
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
+            rec.reason(f"module {type(self).__name__} has hooks")
+        return module_call(self, *args, **kwargs)
+
+    swap(Module, "__call__", r_module_call)
+    step, update_all, update = Optimizer.step, Optimizer._update_all, Optimizer._update
+
+    def r_step(self, closure=None):
+        if rec.thread != threading.get_ident():
+            return step(self, closure)
+        if closure is not None:
+            rec.reason("optimizer.step(closure) is not captured")
+        start = len(rec.calls)
+        result = step(self, closure)
+        rec.steps.append((self, start, len(rec.calls)))
+        return result
+
+    def r_update_all(self, *args):
+        if rec.thread != threading.get_ident():
+            return update_all(self, *args)
+        with _context(rec, ("optimizer", type(self).__name__)):
+            return update_all(self, *args)
+
+    def r_update(*args):
+        if rec.thread != threading.get_ident():
+            return update(*args)
+        with _context(rec, ("optimizer", "update")):
+            return update(*args)
+
+    swap(Optimizer, "step", r_step)
+    swap(Optimizer, "_update_all", r_update_all)
+    swap(Optimizer, "_update", staticmethod(r_update))
+    _active = rec
+    try:
+        yield rec
+    finally:
+        _active = None
+        for obj, name, old in reversed(undo):
+            if old is _MISSING:
+                delattr(obj, name)
+            elif isinstance(obj, type):
+                setattr(obj, name, old)
+            else:
+                object.__setattr__(obj, name, old)
+
+
+_MISSING = object()
+_lock = threading.Lock()
+
+
+def record(fn, args: tuple, kwargs: dict, known=()):
+    """Run ``fn(*args, **kwargs)`` eagerly while recording it; ``known`` are the arrays that
+    exist before the step (parameters, gradients, optimizer state, inputs).
+
+    Returns
+    -------
+    (result, Recorder)
+    """
+    rec = Recorder()
+    for a in known:
+        rec.known.add(id(rec._root(a)))
+    with _lock, _patched(rec):
+        result = fn(*args, **kwargs)
+    return result, rec

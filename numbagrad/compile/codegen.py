@@ -1,0 +1,197 @@
+"""One generated Python source per captured step, compiled by Numba as one ``njit`` function.
+
+The source calls the recorded kernels in the recorded order, each under the name ``k<i>`` bound
+to the very dispatcher eager mode called (kernels are ``njit`` functions, callable from ``njit``
+code). Arrays arrive in one tuple ``A`` (the capture's arrays: parameters, gradients, optimizer
+state and the step's own buffers, kept alive as preallocated buffers); constants are written
+into the source as literals of their exact type (``np.float32(0.5)``); the optimizer's scalars
+(learning rate, bias corrections, flags) arrive in a tuple ``S`` read at every call, so
+schedulers and edited ``param_groups`` keep working. NumPy memory work that eager mode does in
+Python (a fill, a copy, a conversion) becomes an assignment in ``njit`` code, which moves the
+same bits.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from numbagrad.compile.cache import load_source
+
+
+@njit(cache=True)
+def _fill(out, value):
+    """``out[...] = value``: ``be.full``/``be.zeros`` of eager mode, into the step's buffer."""
+    out[...] = value
+
+
+@njit(cache=True)
+def _copy(src, out):
+    """``out[...] = src`` (``be.copy``, ``be.contiguous``, ``be.astype`` and ``be.assign``)."""
+    out[...] = src
+
+
+class Program:
+    """A generated step: its ``source``, the compiled ``fn``, the arrays tuple ``A``, and where
+    the dynamic scalars go (``dynamic``: for each optimizer step, its call range)."""
+
+    def __init__(self, source, fn, arrays, kernels, dynamic):
+        self.source, self.fn, self.arrays = source, fn, arrays
+        self.kernels, self.dynamic = kernels, dynamic
+
+
+def _literal(value) -> str:
+    """``value`` as source text of the same Numba type."""
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, np.generic):
+        return f"np.{value.dtype.name}({float(value) if value.dtype.kind == 'f' else int(value)!r})"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if value is None:
+        return "None"
+    raise TypeError(f"an argument of type {type(value).__name__} has no compiled form")
+
+
+class _Writer:
+    def __init__(self):
+        self.arrays: list = []
+        self.index: dict = {}
+        self.kernels: dict = {}
+        self.n_dynamic = 0
+
+    def array(self, a) -> str:
+        i = self.index.get(id(a))
+        if i is None:
+            i = self.index[id(a)] = len(self.arrays)
+            self.arrays.append(a)
+        return f"a{i}"
+
+    def arg(self, value, dynamic: bool) -> str:
+        if isinstance(value, np.ndarray):
+            return self.array(value)
+        if isinstance(value, tuple):
+            parts = [self.arg(v, dynamic) for v in value]
+            return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+        if dynamic:
+            _literal(value)  # refuse what has no compiled form
+            self.n_dynamic += 1
+            return f"S[{self.n_dynamic - 1}]"
+        return _literal(value)
+
+    def kernel(self, fn) -> str:
+        name = self.kernels.get(fn)
+        if name is None:
+            name = self.kernels[fn] = f"k{len(self.kernels)}"
+        return name
+
+
+def flatten(calls) -> list:
+    """The leaves of the calls' arguments in order: ``(kind, fn, leaves)`` per call, arrays and
+    scalars in one flat list (what :func:`scalars_if_same` compares)."""
+    flat = []
+    for call in calls:
+        leaves: list = []
+        _leaves(call.args, leaves)
+        flat.append((call.kind, call.fn, leaves))
+    return flat
+
+
+def _leaves(value, out: list) -> None:
+    for v in value:
+        if type(v) is tuple:
+            _leaves(v, out)
+        else:
+            out.append(v)
+
+
+def pattern(flat) -> list:
+    """What a later collection must match, per call: the kernel and, per leaf, either None (a
+    scalar: read as it comes) or the recorded array with its owner and whether it spans its
+    owner whole (then identity of the owner, size and layout prove it is the same memory)."""
+    out = []
+    for kind, fn, leaves in flat:
+        items = []
+        for v in leaves:
+            if isinstance(v, np.ndarray):
+                owner = v.base if v.base is not None else v
+                whole = (isinstance(owner, np.ndarray) and v.size == owner.size
+                         and v.flags.c_contiguous and owner.flags.c_contiguous)
+                items.append((v, owner, whole))
+            else:
+                items.append(None)
+        out.append((kind, fn, items))
+    return out
+
+
+def scalars_if_same(recorded, calls, scalars: list) -> bool:
+    """Append the scalars of ``calls`` (numbered as :func:`generate` numbered them, ``S``) to
+    ``scalars`` and return True when ``calls`` run the recorded kernels on the recorded memory;
+    return False otherwise. The optimizer makes new flat views of its arrays every step, so a
+    view counts as the same when it spans the same owner whole with the same shape and dtype,
+    or else when address, shape, strides and dtype agree."""
+    if len(recorded) != len(calls):
+        return False
+    for (kind, fn, items), call in zip(recorded, calls):
+        if call.fn is not fn or call.kind != kind:
+            return False
+        leaves: list = []
+        _leaves(call.args, leaves)
+        if len(leaves) != len(items):
+            return False
+        for item, v in zip(items, leaves):
+            if item is None:
+                if isinstance(v, np.ndarray):
+                    return False
+                scalars.append(v)
+                continue
+            a, owner, whole = item
+            if v is a:
+                continue
+            if not isinstance(v, np.ndarray) or v.shape != a.shape or v.dtype != a.dtype:
+                return False
+            if whole and v.base is owner and v.flags.c_contiguous:
+                continue
+            if (v.strides != a.strides or v.__array_interface__["data"][0]
+                    != a.__array_interface__["data"][0]):
+                return False
+    return True
+
+
+def generate(calls, dynamic_ranges, name: str = "step") -> Program:
+    """The source of one function running ``calls`` in order, and that function compiled.
+
+    Parameters
+    ----------
+    calls : list of capture.Call
+    dynamic_ranges : list of (start, end)
+        Call ranges whose scalar arguments are read at each call (the optimizer steps).
+    """
+    w = _Writer()
+    dynamic = [False] * len(calls)
+    for start, end in dynamic_ranges:
+        for i in range(start, end):
+            dynamic[i] = True
+    body = []
+    for i, call in enumerate(calls):
+        ctx = " ".join(str(c) for c in call.ctx) if call.ctx else ""
+        if call.kind in ("kernel", "tail"):
+            args = ", ".join(w.arg(a, dynamic[i]) for a in call.args)
+            line = f"{w.kernel(call.fn)}({args})"
+            label = f"{ctx}: {call.name()}"
+        elif call.kind == "fill":
+            out, value = call.args
+            line = f"_fill({w.array(out)}, {w.arg(value, dynamic[i])})"
+            label = ctx
+        else:  # copy, astype
+            src, out = call.args
+            line = f"_copy({w.array(src)}, {w.array(out)})"
+            label = f"{ctx}: {call.kind}"
+        body.append(f"    {line}  # {label}")
+    unpack = [f"    a{i} = A[{i}]" for i in range(len(w.arrays))]
+    source = "\n".join([f"def {name}(A, S):"] + unpack + body + ["    return 0", ""])
+    namespace = {"np": np, "_fill": _fill, "_copy": _copy}
+    for fn, kname in w.kernels.items():
+        namespace[kname] = fn
+    py, cached = load_source(source, name, list(w.kernels) + [_fill, _copy], namespace)
+    fn = njit(cache=cached)(py)
+    return Program(source, fn, tuple(w.arrays), w.kernels, dynamic_ranges)

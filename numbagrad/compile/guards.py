@@ -1,0 +1,115 @@
+"""When a compiled step may be reused: the call's key and the checks on the world it reads.
+
+Two levels, as torch's guards:
+
+* :func:`call_key` describes the arguments (each tensor's shape, dtype, device and
+  ``requires_grad``; each number, string or None by value; any other object by identity) and
+  grad mode. A compiled step is looked up by this key.
+* :class:`WorldGuard` holds what the capture read outside the arguments: the parameters of the
+  modules it called (the module still holds the same parameter object), the arrays of the
+  leaves it accumulated into (``p.data`` not replaced, ``requires_grad`` unchanged), the
+  gradients it added into in place, and the tensors, modules and optimizers named by the
+  function's globals and closure variables. Any change sends the call back to a new capture.
+
+The optimizers' hyper-parameters are not guarded: they are read at every call (see
+:mod:`numbagrad.compile.codegen`), so a scheduler or an edited ``lr`` takes effect at once.
+"""
+from __future__ import annotations
+
+from numbagrad.autograd.grad_mode import _enabled
+from numbagrad.tensor import Tensor
+
+
+def _describe(value):
+    if isinstance(value, Tensor):
+        a = value._data
+        return ("T", a.shape, a.dtype, value._device, value._requires_grad)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return ("V", type(value), value)
+    if isinstance(value, (tuple, list)) and len(value) <= 8:
+        return (type(value),) + tuple(_describe(v) for v in value)
+    return ("O", id(value))
+
+
+def call_key(args: tuple, kwargs: dict) -> tuple:
+    """The key a compiled step is stored under for a call with ``args`` and ``kwargs``."""
+    key = tuple(_describe(a) for a in args)
+    if kwargs:
+        key += tuple((k, _describe(v)) for k, v in sorted(kwargs.items()))
+    return key + (_enabled.get(),)
+
+
+def named_objects(fn) -> list:
+    """``(namespace, name, object)`` for the tensors, modules and optimizers ``fn`` names in
+    its globals or closure: what it reads without being passed it."""
+    from numbagrad.nn.module import Module
+    from numbagrad.optim.optimizer import Optimizer
+
+    kinds = (Tensor, Module, Optimizer)
+    found = []
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return found
+    names = set(code.co_names)
+    for name in names & set(getattr(fn, "__globals__", {})):
+        value = fn.__globals__[name]
+        if isinstance(value, kinds):
+            found.append((fn.__globals__, name, value))
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if isinstance(value, kinds):
+            found.append((cell, None, value))
+    return found
+
+
+class WorldGuard:
+    """The checks of one compiled step on what it reads outside its arguments."""
+
+    def __init__(self, named, modules, leaves, grads_in_place):
+        from numbagrad.nn.module import Module
+
+        self.named = [(ns, name, obj) for ns, name, obj in named]
+        tensors = {}
+        params = []
+        for _, _, obj in named:
+            if isinstance(obj, Tensor):
+                tensors[id(obj)] = obj
+            elif isinstance(obj, Module):
+                modules = list(modules) + [obj]
+        seen = set()
+        for m in modules:
+            for sub in m.modules():
+                if id(sub) in seen:
+                    continue
+                seen.add(id(sub))
+                for name, p in sub._parameters.items():
+                    params.append((sub._parameters, name, p))
+                    if p is not None:
+                        tensors[id(p)] = p
+        for t in leaves:
+            tensors[id(t)] = t
+        self.params = params
+        self.tensors = [(t, t._data, t._requires_grad) for t in tensors.values()]
+        self.grads = [(t, g) for t, g in grads_in_place]
+
+    def failure(self) -> str | None:
+        """Why the world no longer matches the capture, or None when it does."""
+        for ns, name, obj in self.named:
+            now = ns.cell_contents if name is None else ns.get(name)
+            if now is not obj:
+                return f"{name or 'a closure variable'} now names another object"
+        for d, name, p in self.params:
+            if d.get(name) is not p:
+                return f"parameter {name!r} was replaced"
+        for t, data, requires in self.tensors:
+            if t._data is not data:
+                return f"a tensor's data was replaced (shape {list(t._data.shape)})"
+            if t._requires_grad is not requires:
+                return "a tensor's requires_grad changed"
+        for t, g in self.grads:
+            if t._grad is None or t._grad._data is not g:
+                return "a gradient accumulated into in place was replaced"
+        return None

@@ -1,0 +1,200 @@
+"""A compiled step is reused only while what it was captured on holds; otherwise it retraces.
+
+Each test changes one thing between calls (input shape or dtype, a replaced parameter, an
+edited learning rate, grad mode) in an eager run and a compiled run alike, and checks that the
+compiled run still gives eager's numbers exactly and says why it recompiled.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import numbagrad as torch
+from numbagrad import nn
+
+
+def _setup(seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(4, 3)
+    return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+
+def step(model, criterion, optimizer, x, y):
+    loss = criterion(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _batch(n, k, dtype=np.float32):
+    rng = np.random.default_rng(k)
+    return (torch.from_numpy(rng.standard_normal((n, 4)).astype(dtype)),
+            torch.from_numpy(rng.standard_normal((n, 3)).astype(dtype)))
+
+
+def _twins(fn, schedule, edit=None):
+    """Run ``schedule`` (batch sizes) eagerly and compiled on twin setups; ``edit(setup, k)``
+    changes a setup before step ``k``. Returns both runs' losses and weights, and the compiled
+    function."""
+    compiled = torch.compile(fn)
+    runs = []
+    for f in (fn, compiled):
+        setup = _setup()
+        losses = []
+        for k, n in enumerate(schedule):
+            if edit is not None:
+                edit(setup, k)
+            losses.append(f(*setup, *_batch(n, k)).item())
+        runs.append((losses, [p.detach().numpy().copy() for p in setup[0].parameters()]))
+    (la, wa), (lb, wb) = runs
+    assert la == lb
+    for p, q in zip(wa, wb):
+        np.testing.assert_array_equal(p, q)
+    return compiled
+
+
+def _log(compiled):
+    return "\n".join(compiled.cache.log)
+
+
+def test_shape_change_retraces():
+    compiled = _twins(step, [5, 5, 5, 2, 2, 2, 5, 5])
+    assert len(compiled.sources) == 2  # one step per batch size, the first one reused after
+    assert "shapes" in _log(compiled)
+
+
+def test_dtype_change_retraces():
+    def f(a, b):
+        return (a * b + a).neg()
+
+    compiled = torch.compile(f)
+    for dtype in (np.float32, np.float64, np.float32):
+        for k in range(3):
+            a, b = _batch(3, k, dtype)[0], _batch(3, k + 7, dtype)[0]
+            out, expected = compiled(a, b), f(a, b)
+            assert out.dtype == expected.dtype
+            np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    assert len(compiled.sources) == 2
+
+
+def test_replaced_parameter_retraces():
+    def edit(setup, k):
+        if k == 4:
+            model, _, optimizer = setup
+            new = nn.Parameter(torch.ones(3, 4) * 0.1)
+            model.weight = new
+            optimizer.param_groups[0]["params"][0] = new
+
+    compiled = _twins(step, [3] * 9, edit)
+    assert "replaced" in _log(compiled)
+    assert len(compiled.sources) == 2
+
+
+def test_parameter_data_replaced_retraces():
+    def edit(setup, k):
+        if k == 4:
+            setup[0].bias.data = torch.zeros(3)
+
+    compiled = _twins(step, [3] * 8, edit)
+    assert "data was replaced" in _log(compiled)
+
+
+def test_edited_learning_rate_is_read_at_call_time():
+    def edit(setup, k):
+        if k == 4:
+            setup[2].param_groups[0]["lr"] = 0.2
+        if k == 6:
+            setup[2].param_groups[0]["momentum"] = 0.5
+
+    compiled = _twins(step, [3] * 9, edit)
+    assert len(compiled.sources) == 1  # a hyper-parameter is an argument, not a recompile
+
+
+def test_scheduler_learning_rate_is_followed():
+    def edit(setup, k):
+        for group in setup[2].param_groups:
+            group["lr"] = 0.05 * 0.9 ** k
+
+    compiled = _twins(step, [3] * 8, edit)
+    assert len(compiled.sources) == 1
+
+
+def test_grad_mode_is_part_of_the_key():
+    torch.manual_seed(0)
+    model = nn.Linear(4, 3)
+    compiled = torch.compile(model)
+    x = _batch(2, 0)[0]
+    with torch.no_grad():
+        for _ in range(3):
+            np.testing.assert_array_equal(compiled(x).numpy(), model(x).numpy())
+    assert len(compiled._compiled.sources) == 1
+    with pytest.warns(UserWarning, match="backward was not called inside"):
+        for _ in range(3):
+            out = compiled(x)
+    assert out.requires_grad and out.grad_fn is not None  # eager: the graph is there
+    out.sum().backward()
+    assert model.weight.grad is not None
+
+
+def test_recompile_limit_warns_and_runs_eagerly():
+    def f(a):
+        return a * a
+
+    compiled = torch.compile(f, recompile_limit=2)
+    with pytest.warns(UserWarning, match="recompile limit"):
+        for n in (1, 2, 3, 4):
+            for _ in range(2):
+                a = torch.ones(n)
+                np.testing.assert_array_equal(compiled(a).numpy(), f(a).numpy())
+    assert compiled.cache.captures == 2
+
+
+def test_no_stale_buffers_across_inputs():
+    """Each call's inputs reach the compiled step (copied into its buffers)."""
+    def f(a, b):
+        return a * b - a
+
+    compiled = torch.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for k in range(5):
+            a, b = _batch(4, k)[0], _batch(4, k + 7)[0]
+            np.testing.assert_array_equal(compiled(a, b).numpy(), f(a, b).numpy())
+
+
+def test_optimizer_state_edits_rerun_eagerly_without_double_counting():
+    """An edit the argument and parameter guards cannot see (momentum turned on, which creates
+    state; an Adam state buffer replaced) is found when the optimizer's kernels are collected:
+    what the collection advanced is undone and the step runs eagerly, once."""
+    def momentum_on(setup, k):
+        if k == 4:
+            setup[2].param_groups[0]["momentum"] = 0.9
+
+    def setup_plain(seed=0):
+        torch.manual_seed(seed)
+        model = nn.Linear(4, 3)
+        return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
+
+    global _setup
+    saved = _setup
+    try:
+        _setup = setup_plain
+        compiled = _twins(step, [3] * 9, momentum_on)
+        assert "optimizer" in _log(compiled)
+
+        def adam(seed=0):
+            torch.manual_seed(seed)
+            model = nn.Linear(4, 3)
+            return model, nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=0.05)
+
+        def new_buffer(setup, k):
+            if k == 5:
+                state = setup[2].state[setup[0].weight]
+                state["exp_avg"] = state["exp_avg"].clone()
+
+        _setup = adam
+        compiled = _twins(step, [3] * 9, new_buffer)
+        assert "optimizer" in _log(compiled)
+    finally:
+        _setup = saved
