@@ -8,10 +8,11 @@ from numbagrad import utils
 from numbagrad._tensor_str import get_printoptions, printoptions, set_printoptions
 from numbagrad.autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from numbagrad.creation import as_tensor, empty, eye, from_numpy, full, ones, tensor, zeros
+from numbagrad.dlpack import from_dlpack, to_dlpack
 from numbagrad.like import (empty_like, full_like, ones_like, rand_like, randint_like, randn_like,
                             zeros_like)
 from numbagrad.ranges import arange, linspace, logspace
-from numbagrad.sampling import multinomial, normal, rand, randint, randn, randperm
+from numbagrad.sampling import bernoulli, multinomial, normal, rand, randint, randn, randperm
 from numbagrad.device import device
 from numbagrad.dtypes import (bfloat16, bool_ as bool, can_cast, double, dtype,  # noqa: A004
                               finfo, float, float16, float32, float64, get_default_dtype, half,
@@ -68,13 +69,17 @@ from numbagrad.ops.nn_ops import log_softmax, softmax
 from numbagrad.ops.reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
 from numbagrad.ops.shape import (cat, chunk, clone, flatten, permute, reshape, split, squeeze,
                                  stack, t, transpose, unsqueeze)
-from numbagrad.random import Generator, initial_seed, manual_seed, seed
+from numbagrad.random import (Generator, default_generator, get_rng_state, initial_seed,
+                              manual_seed, seed, set_rng_state)
+from numbagrad import random  # noqa: F401 - torch.random (fork_rng, get_rng_state...)
 from numbagrad.serialization import load, save
 from numbagrad.tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                               HalfTensor, IntTensor, LongTensor, ShortTensor, Size, Tensor)
 from numbagrad import cuda, datasets, nn, optim, transforms
 from numbagrad import linalg  # noqa: E402 - after the ops it names
 from numbagrad import accelerator
+from numbagrad.compile import compile  # noqa: E402,A004 - torch.compile (numbagrad/compile/)
+from numbagrad import compiler  # noqa: E402 - torch.compiler
 from numbagrad.autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from numbagrad.backends import cudnn as _cudnn, mps as _mps  # noqa: F401 - torch.backends.*
 from numbagrad.settings import (are_deterministic_algorithms_enabled, get_default_device,

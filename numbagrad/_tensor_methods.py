@@ -25,7 +25,7 @@ from numbagrad.ops import scatter as scatter_ops
 from numbagrad.ops.inplace import inplace as _inplace
 from numbagrad.ops.inplace import inplace_operator as _iop
 from numbagrad.ops.inplace import operator_method as _operator
-from numbagrad.random import rng
+from numbagrad.random import inplace as random_inplace
 from numbagrad.tensor import Tensor, _TensorType
 
 from numbagrad import creation, like, sampling  # noqa: E402 - they import tensor, which needs the ops
@@ -228,47 +228,6 @@ def _fill_random(self: Tensor, values: np.ndarray) -> Tensor:
         self._backend().from_host(values.astype(self._data.dtype)), self._device))
 
 
-def _check_floating(self: Tensor, op: str) -> None:
-    if not self.dtype.is_floating_point:
-        raise NotImplementedError(
-            f'"{op}" not implemented for \'{dtypes.scalar_name(self.dtype)}\''
-        )
-
-
-def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    """Fill in place with samples of U(a, b).
-
-    Raises
-    ------
-    RuntimeError
-        If ``a > b``.
-    NotImplementedError
-        For integer and bool tensors, as torch.
-    """
-    _check_floating(self, "uniform_")
-    if a > b:
-        raise RuntimeError(
-            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
-        )
-    return _fill_random(self, rng(generator).uniform(a, b, self._data.shape))
-
-
-def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
-    """Fill in place with samples of N(mean, std**2).
-
-    Raises
-    ------
-    RuntimeError
-        If ``std < 0``.
-    NotImplementedError
-        For integer and bool tensors, as torch.
-    """
-    _check_floating(self, "normal_")
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_random(self, rng(generator).normal(mean, std, self._data.shape))
-
-
 # ---------------------------------------------------------------------------- operators
 
 
@@ -332,8 +291,12 @@ _METHODS = {
     "multinomial": sampling.multinomial,
     # in place
     "add_": add_, "sub_": sub_, "mul_": mul_, "pow_": pow_, "clamp_": clamp_,
-    "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_, "uniform_": uniform_,
-    "normal_": normal_,
+    "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+    "uniform_": random_inplace.uniform_, "normal_": random_inplace.normal_,
+    "random_": random_inplace.random_, "bernoulli_": random_inplace.bernoulli_,
+    "exponential_": random_inplace.exponential_, "cauchy_": random_inplace.cauchy_,
+    "log_normal_": random_inplace.log_normal_, "geometric_": random_inplace.geometric_,
+    "bernoulli": sampling.bernoulli,
 }
 
 # Each op family lists its own methods, in-place forms and operators (``METHODS``).
@@ -358,3 +321,9 @@ def _last_two_swapped(self) -> Tensor:
 
 Tensor.T = property(_reversed_dims, doc="The tensor with its dimensions reversed.")
 Tensor.mT = property(_last_two_swapped, doc="The last two dimensions swapped.")
+
+# DLPack, for torch.from_dlpack / np.from_dlpack (numbagrad.from_dlpack is the import side).
+from numbagrad import dlpack as _dlpack  # noqa: E402 - it imports tensor, as the ops do
+
+Tensor.__dlpack__ = property(_dlpack.dlpack_attribute, doc=_dlpack.dlpack.__doc__)
+Tensor.__dlpack_device__ = _dlpack.dlpack_device

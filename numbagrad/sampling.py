@@ -1,7 +1,9 @@
-"""Random sampling: ``rand``, ``randn``, ``randint``, ``randperm`` and ``normal``.
+"""Random sampling: ``rand``, ``randn``, ``randint``, ``randperm``, ``normal``, ``bernoulli``
+and ``multinomial``.
 
-Numbers are drawn from numbagrad's generators (``random.py``) on the host and moved to their
-device, except ``rand`` and ``randn`` on a GPU, which draw there from the GPU's own generator.
+Numbers are drawn on the host by :mod:`numbagrad.random.draw`, as torch's CPU kernels draw them
+(the same seed gives the same values), and moved to their device; ``rand`` and ``randn`` on a
+GPU draw there instead, from numbagrad's own GPU generator (a stream of its own).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from numbagrad import dtypes
 from numbagrad.creation import _dtype, _finish, _finish_gpu, _shape, _size, allocating
 from numbagrad.device import DEFAULT_DEVICE, as_device
 from numbagrad.ops.elementwise import not_implemented
-from numbagrad.random import rng
+from numbagrad.random import draw
 from numbagrad.tensor import Tensor
 
 
@@ -64,8 +66,8 @@ def randn(*args, size=None, generator=None, dtype=None, device=None,
         from numbagrad.backends.cuda import random
 
         return _finish_gpu(random.normal(size, np_dtype), device, requires_grad)
-    with allocating("randn", size, np.float64):
-        values = rng(generator).standard_normal(size, dtype=np.float64).astype(np_dtype)
+    with allocating("randn", size, np_dtype):
+        values = draw.normal(draw.resolve(generator), size, np_dtype)
     return _finish(values, device, requires_grad)
 
 
@@ -89,8 +91,8 @@ def rand(*args, size=None, generator=None, dtype=None, device=None,
         from numbagrad.backends.cuda import random
 
         return _finish_gpu(random.uniform(size, np_dtype), device, requires_grad)
-    with allocating("rand", size, np.float64):
-        values = rng(generator).random(size, dtype=np.float64).astype(np_dtype)
+    with allocating("rand", size, np_dtype):
+        values = draw.uniform(draw.resolve(generator), size, np_dtype)
     return _finish(values, device, requires_grad)
 
 
@@ -115,9 +117,10 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         raise RuntimeError("random_ expects 'from' to be less than 'to', but got "
                            f"from={low} >= to={high}")
     shape = _size((size,), "randint")
+    np_dtype = _dtype(dtype, dtypes.int64)
     with allocating("randint", shape, np.int64):
-        values = rng(generator).integers(low, high, shape, dtype=np.int64)
-    return _finish(values.astype(_dtype(dtype, dtypes.int64)), device, requires_grad)
+        values = draw.random_range(draw.resolve(generator), shape, np_dtype, int(low), int(high))
+    return _finish(values, device, requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
@@ -134,23 +137,82 @@ def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
                         f"{type(n).__name__}")
     _size((n,), "randperm")
-    values = rng(generator).permutation(n).astype(_dtype(dtype, dtypes.int64))
+    values = draw.randperm(draw.resolve(generator), int(n), _dtype(dtype, dtypes.int64))
     return _finish(values, device, False)
 
 
-def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=None,
-           requires_grad: bool = False) -> Tensor:
-    """Samples of N(mean, std**2), of shape ``size``.
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False, out=None) -> Tensor:
+    """Samples of N(mean, std**2): of shape ``size`` for numbers ``mean`` and ``std``, else of
+    the broadcast shape of the tensors among them, as torch (a standard normal tensor scaled by
+    ``std``, then shifted by ``mean``).
 
     Raises
     ------
     RuntimeError
-        If ``std`` is negative.
+        If ``std`` (or an element of it) is negative.
     """
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    values = rng(generator).normal(mean, std, _size((size,))).astype(_dtype(dtype))
-    return _finish(values, device, requires_grad)
+    from numbagrad.ops.elementwise import write_out
+
+    gen = draw.resolve(generator)
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        if size is None:
+            raise TypeError("normal() missing required argument 'size'")
+        values = draw.normal(gen, _size((size,), "normal"), _dtype(dtype), mean, std)
+        result = _finish(values, device, requires_grad)
+        return result if out is None else write_out("normal", result, out)
+    result = _normal_tensors(gen, mean, std)
+    return result if out is None else write_out("normal", result, out)
+
+
+def _normal_tensors(gen, mean, std) -> Tensor:
+    """torch's ``normal`` with a tensor mean and/or std: ``normal_(0, std) + mean`` for a number
+    std, else ``normal_(0, 1) * std + mean``, each step rounded in the result's dtype."""
+    like = mean if isinstance(mean, Tensor) else std
+    np_dtype = like.dtype.np_type
+    if isinstance(std, Tensor):
+        s = std.detach().cpu().numpy()
+        if np.any(s < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        m = mean.detach().cpu().numpy() if isinstance(mean, Tensor) else mean
+        shape = np.broadcast_shapes(np.shape(m), s.shape)
+        values = draw.normal(gen, shape, np_dtype) * s.astype(np_dtype) + np.asarray(
+            m, dtype=np_dtype)
+    else:
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        m = mean.detach().cpu().numpy()
+        values = draw.normal(gen, m.shape, np_dtype, 0.0, std) + m
+    return _finish(np.ascontiguousarray(values, dtype=np_dtype), like.device, False)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
+    """0/1 samples with the probabilities in ``input`` (or the number ``p``), in ``input``'s
+    dtype and shape, as ``torch.bernoulli``.
+
+    Raises
+    ------
+    RuntimeError
+        For a probability outside [0, 1].
+    """
+    from numbagrad.ops.elementwise import check_tensor, write_out
+
+    check_tensor("bernoulli", input)
+    gen = draw.resolve(generator)
+    np_dtype = input.dtype.np_type
+    if p is not None:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        values = draw.bernoulli_scalar(gen, tuple(input.shape), np_dtype, p)
+    else:
+        probs = input.detach().cpu().numpy()
+        if np.any(~((probs >= 0) & (probs <= 1))):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        values = draw.bernoulli_tensor(gen, probs, np_dtype)
+    result = _finish(values, input.device, False)
+    return result if out is None else write_out("bernoulli", result, out)
 
 
 def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None,
@@ -158,9 +220,9 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     """``num_samples`` category indices drawn from each row of the weights ``input`` (1-D or
     2-D, non-negative, not necessarily summing to 1), int64.
 
-    With ``replacement`` each draw is independent (inverse of the cumulative weights); without,
-    as torch, the categories with the largest ``weight / Exp(1)`` keys are taken, so zero
-    weights come last.
+    As torch: with ``replacement`` (and more than one sample) each draw is independent (inverse
+    of the cumulative weights); otherwise the categories with the largest ``weight / Exp(1)``
+    keys are taken, so zero weights come last.
 
     Raises
     ------
@@ -193,15 +255,11 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     totals = weights.sum(axis=1)
     if np.any(totals <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    draw = rng(generator)
-    if replacement:
-        cdf = np.cumsum(weights / totals[:, None], axis=1)
-        u = draw.random((weights.shape[0], num_samples))
-        picks = np.stack([np.minimum(np.searchsorted(c, row, side="right"), categories - 1)
-                          for c, row in zip(cdf, u)])
+    if input.dtype.np_type not in (np.float32, np.float64):
+        weights = weights.astype(np.float32)
     else:
-        keys = weights / draw.exponential(size=weights.shape)
-        picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+        weights = np.ascontiguousarray(input.detach().cpu().numpy().reshape(-1, categories))
+    picks = draw.multinomial(draw.resolve(generator), weights, num_samples, replacement)
     picks = picks.astype(np.int64).reshape(input.shape[:-1] + (num_samples,))
     result = _finish(picks, input.device, False)
     return result if out is None else write_out("multinomial", result, out)

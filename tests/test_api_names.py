@@ -71,6 +71,8 @@ CASES += [("linalg", n) for n in "norm vector_norm matrix_norm matmul svdvals".s
 CASES += [(w, n) for w in ("torch", "Tensor")
           for n in "unique unique_consecutive bincount histc".split()]
 CASES += [("torch", "searchsorted"), ("torch", "bucketize")]
+# The compiled step (numbagrad/compile/) and torch.compiler.
+CASES += [("torch", "compile"), ("compiler", "is_compiling"), ("compiler", "reset")]
 # Writes at indexed positions: functions, methods and in-place forms.
 CASES += [(w, n) for w in ("torch", "Tensor")
           for n in "index_put masked_scatter put scatter_reduce".split()]
@@ -167,6 +169,18 @@ CASES += [("nn.init", n) for n in ("uniform_ normal_ constant_ ones_ zeros_ eye_
                                    "xavier_uniform_ xavier_normal_ kaiming_uniform_ "
                                    "kaiming_normal_ trunc_normal_ orthogonal_ sparse_ "
                                    "calculate_gain _calculate_fan_in_and_fan_out").split()]
+# DLPack exchange with torch, NumPy and other array libraries.
+CASES += [("torch", "from_dlpack"), ("torch", "to_dlpack"), ("Tensor", "__dlpack__"),
+          ("Tensor", "__dlpack_device__")]
+CASES += [("utils.dlpack", n) for n in "from_dlpack to_dlpack DLDeviceType".split()]
+# Random numbers: torch's CPU generator, its functions and the random in-place methods.
+CASES += [("torch", n) for n in ("Generator default_generator manual_seed seed initial_seed "
+                                 "get_rng_state set_rng_state bernoulli multinomial normal rand "
+                                 "randn randint randperm").split()]
+CASES += [("random", n) for n in ("manual_seed seed initial_seed get_rng_state set_rng_state "
+                                  "fork_rng").split()]
+CASES += [("Tensor", n) for n in ("uniform_ normal_ random_ bernoulli_ bernoulli exponential_ "
+                                  "cauchy_ log_normal_ geometric_").split()]
 
 
 def _lookup(lib, where: str, name: str):

@@ -29,15 +29,11 @@ CLASS_DIFFERENCES = {
     "load: bytes path of a missing file": ("TypeError", "AttributeError",
                                            "a wrong type is a TypeError"),
     "TensorDataset: non-tensor": ("TypeError", "AttributeError", "a wrong type is a TypeError"),
-    # torch pickles whatever it is given and fails inside pickle (PicklingError, which derives
-    # from no built-in class but Exception); numbagrad saves a fixed set of types and names the
-    # one it cannot save and where it sits.
-    "save: a lambda": ("TypeError", "Exception", "a type numbagrad does not save"),
     # torch falls back to its legacy pickle format for a file that is not a zip archive and
-    # fails reading it (EOFError for an empty file); numbagrad has one format and says the
-    # file is not a save file.
-    "load: empty file": ("RuntimeError", "EOFError", "one format: 'not a numbagrad save file'"),
-    "load: a text file": ("RuntimeError", "KeyError", "one format: 'not a numbagrad save file'"),
+    # fails reading it (EOFError for an empty file); numbagrad reads only zip archives and
+    # says the file is not a save file.
+    "load: empty file": ("RuntimeError", "EOFError", "zip archives only: 'not a save file'"),
+    "load: a text file": ("RuntimeError", "KeyError", "zip archives only: 'not a save file'"),
     # numbagrad has no higher-order gradients: create_graph=True is refused (NotImplementedError)
     # before the other arguments are looked at.
     "autograd.grad: create_graph with an int input": (

@@ -1,8 +1,9 @@
 """numbagrad.cuda on a machine without a GPU, and the CUDA test directory run under the simulator.
 
 ``tests/cuda`` needs ``NUMBA_ENABLE_CUDASIM=1`` set before Numba is imported, so it runs here in
-subprocesses of its own (``SHARDS`` of them, each a share of its tests); on a machine with a
-GPU, run ``python -m pytest tests/cuda`` directly.
+subprocesses of its own, one test per file of the directory (the largest file in a few shares);
+``-k test_sort`` picks one file. On a machine with a GPU, run ``python -m pytest tests/cuda``
+directly.
 """
 import os
 import subprocess
@@ -43,17 +44,34 @@ def test_import_does_not_load_numba_cuda():
 
 
 # The simulator runs kernels in Python, one thread after another: the directory takes many
-# minutes, so it runs as shards that pytest-xdist spreads over the cores.
-SHARDS = 4
+# minutes. Each of its files runs as a test of its own here (in a subprocess under the
+# simulator), so pytest reports them one by one and pytest-xdist spreads them over the cores.
+# test_parity.py holds about half of the directory's tests (one per op spec): it runs as
+# SHARES of every n-th test each. The longest runs start first (the shares, then the files
+# that took 30 s or more on two busy cores), so that no long run starts last on one core
+# while the other has nothing left.
+CUDA_DIR = ROOT / "tests" / "cuda"
+SHARES = {"test_parity.py": 4}
+LONGEST = ("test_training.py", "test_reduce.py", "test_rnn.py", "test_linalg.py",
+           "test_normalization.py")
 
 
-@pytest.mark.parametrize("shard", range(SHARDS))
-def test_cuda_suite_passes_under_the_simulator(shard):
+def _runs() -> list:
+    names = sorted(path.name for path in CUDA_DIR.glob("test_*.py"))
+    first = [name for name in (*SHARES, *LONGEST) if name in names]
+    names = first + [name for name in names if name not in first]
+    return [pytest.param(name, index, SHARES.get(name, 1),
+                         id=name if name not in SHARES else f"{name}-{index}/{SHARES[name]}")
+            for name in names for index in range(SHARES.get(name, 1))]
+
+
+@pytest.mark.parametrize("name, index, count", _runs())
+def test_cuda_file_passes_under_the_simulator(name, index, count):
     pytest.importorskip("numba.cuda")
     env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", NUMBAGRAD_CUDA_THREADS="16",
-               NUMBAGRAD_CUDA_MAX_BLOCKS="3", NUMBAGRAD_TEST_SHARD=f"{shard}/{SHARDS}")
+               NUMBAGRAD_CUDA_MAX_BLOCKS="3", NUMBAGRAD_TEST_SHARD=f"{index}/{count}")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/cuda", "-q", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", f"tests/cuda/{name}", "-q", "-p", "no:cacheprovider",
          "-x", "--no-header"], capture_output=True, text=True, cwd=ROOT, env=env)
     print(result.stdout[-6000:], result.stderr[-3000:])
-    assert result.returncode == 0, result.stdout[-6000:]
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]

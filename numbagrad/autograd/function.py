@@ -223,6 +223,18 @@ class FunctionNode:
             self.ctx._saved = _FREED
 
 
+_NODE_CLASSES: dict = {}
+
+
+def _node_class(cls) -> type:
+    """The node class of Function ``cls``, named ``<Class>Backward`` as torch names it."""
+    node_cls = _NODE_CLASSES.get(cls)
+    if node_cls is None:
+        node_cls = _NODE_CLASSES[cls] = type(f"{cls.__name__}Backward", (FunctionNode,),
+                                             {"__slots__": (), "__module__": __name__})
+    return node_cls
+
+
 def _expandable(shape, target) -> bool:
     """Whether ``shape`` broadcasts to ``target`` (a gradient of that shape can be summed)."""
     if len(shape) > len(target):
@@ -335,8 +347,8 @@ def _attach(cls, ctx, args: tuple, edges: tuple, output):
                     for a in args)
     out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
                      for o in outs)
-    node = FunctionNode(cls, ctx, first._backend(), first._device, edges, ctx.needs_input_grad,
-                        in_meta, out_meta)
+    node = _node_class(cls)(cls, ctx, first._backend(), first._device, edges,
+                            ctx.needs_input_grad, in_meta, out_meta)
     for k, o in enumerate(outs):
         if not isinstance(o, Tensor) or not o.dtype.is_floating_point or id(o) in non_diff:
             continue

@@ -53,12 +53,16 @@ def version_error(dtype: str, shape, now: int, expected: int, node_name: str) ->
     )
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
+    """``max_pool2d`` -> ``MaxPool2d``: the default stem of a node's class name."""
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
 class Node:
     """One recorded operation: what ``backward`` needs to send gradients to its inputs.
+
+    Each node is an instance of a subclass named as torch names its node
+    (``MseLossBackward0``, ``AddmmBackward0``; see :mod:`numbagrad.autograd.node_names`).
 
     Attributes
     ----------
@@ -81,7 +85,8 @@ class Node:
     """
 
     __slots__ = ("op", "be", "next", "needs", "inputs", "output", "attrs", "extra", "in_shapes",
-                 "in_dtypes", "_versions", "retained", "n_outputs", "trace", "__weakref__")
+                 "in_dtypes", "_versions", "retained", "n_outputs", "trace", "shown",
+                 "__weakref__")
 
     def __init__(self, op, be, next_edges, needs, inputs, output, attrs, extra, in_shapes,
                  in_dtypes, versions) -> None:
@@ -103,15 +108,27 @@ class Node:
 
     def name(self) -> str:
         """torch's name for this node's class, e.g. ``MulBackward0``."""
-        return f"{_camel(self.op.name)}Backward0"
+        cls = type(self)
+        return cls.__name__ if cls is not Node else f"{camel(self.op.name)}Backward0"
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
 
     @property
     def next_functions(self) -> tuple:
-        """The nodes this one sends gradients to, as torch's ``grad_fn.next_functions``."""
-        return tuple((n if n is not None else None, nr) for n, nr in self.next)
+        """The nodes this one sends gradients to, as torch's ``grad_fn.next_functions``.
+
+        Where the node stands for several of torch's, torch's inner nodes are shown (made once,
+        kept in ``shown``); they lead on to the same edges that backward follows.
+        """
+        view = self.op is not None and _node_names.VIEWS.get(self.op.name)
+        if not view:
+            return tuple(self.next)
+        try:
+            return self.shown
+        except AttributeError:
+            shown = self.shown = view(self)
+            return shown
 
     def check_saved(self) -> None:
         """Raise if saved values were freed or changed in place since the forward pass."""
@@ -149,7 +166,8 @@ class AccumulateGrad:
         self.n_outputs = 1
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        """torch's ``name()`` of this node (its class is ``AccumulateGrad``)."""
+        return "torch::autograd::AccumulateGrad"
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
@@ -281,8 +299,9 @@ def run_backward(roots: list, retain_graph: bool, capture: dict | None = None,
                     grads = None  # the engine's last reference, unless the array is shared
                     _add_into(leaf, grad, _STEALABLE_REFS)
             continue
-        if kind is Node and grads[0] is not None:
-            # Node.apply and Node.check_saved, inlined: this runs for every recorded op.
+        if kind.__base__ is Node and grads[0] is not None:
+            # Node.apply and Node.check_saved, inlined: this runs for every recorded op (a
+            # primitive's node is of a subclass of Node named as torch's, MulBackward0, ...).
             if node.inputs is _FREED:
                 raise RuntimeError(FREED_MESSAGE)
             for counter, version, _ in node._versions:
@@ -361,5 +380,7 @@ def _store_retained(node, grads: list) -> None:
             _add_into(t, grads[nr])
 
 
-# Imported last: numbagrad.tensor imports this module (a tensor's version counter).
+# Imported last: numbagrad.tensor imports this module (a tensor's version counter), and
+# node_names subclasses Node.
 from numbagrad import tensor as _tensor  # noqa: E402
+from numbagrad.autograd import node_names as _node_names  # noqa: E402

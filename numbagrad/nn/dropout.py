@@ -5,9 +5,10 @@ sample and channel, broadcast over the spatial dimensions; the alpha forms (``al
 ``feature_alpha_dropout``) set dropped values to SELU's negative saturation and rescale so that
 mean and variance are kept.
 
-A composite: ``input * mask``, where ``mask`` holds ``0`` or ``1 / (1 - p)`` drawn from
-numbagrad's seeded generator (``numbagrad.manual_seed`` makes runs repeatable), so the gradient
-is the same mask and needs no code of its own.
+A composite: ``input * mask``, where ``mask`` holds ``0`` or ``1 / (1 - p)``, so the gradient
+is the same mask and needs no code of its own. On the CPU the mask is drawn as torch draws it
+(``empty(shape).bernoulli_(1 - p)``, then divided by ``1 - p`` in the input's dtype), so after
+the same ``manual_seed`` numbagrad and torch drop the same elements.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import warnings
 
 import numpy as np
 
-from numbagrad import random as _random
 from numbagrad.nn.module import Module
 from numbagrad.ops import elementwise as _ew
 from numbagrad.tensor import Tensor
@@ -29,11 +29,55 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _keep(shape: tuple, np_type: np.dtype, p: float, like: Tensor | None = None) -> np.ndarray:
+    """torch's CPU noise ``empty(shape, dtype).bernoulli_(1 - p)`` (``empty_like(like)`` when
+    ``like`` is given): ones (kept) and zeros, from the default generator, consumed as torch's
+    kernel consumes it. ``empty_like`` keeps the layout of a dense permuted input (a transpose)
+    and the kernel fills memory in order, so the draws then follow ``like``'s memory order."""
+    from numbagrad.random import draw
+
+    order = None if like is None else _memory_order(like)
+    if order is None:
+        return draw.bernoulli_scalar(draw.resolve(None), shape, np_type, 1.0 - p)
+    stored = draw.bernoulli_scalar(draw.resolve(None), tuple(shape[d] for d in order), np_type,
+                                   1.0 - p)
+    return np.ascontiguousarray(stored.transpose(np.argsort(order)))
+
+
+def _memory_order(input: Tensor) -> tuple | None:
+    """The dimensions of a dense, non-overlapping, non-contiguous ``input`` from the outermost
+    in memory to the innermost (where torch's ``empty_like`` copies its strides); None when
+    ``empty_like`` gives a contiguous tensor."""
+    if input.is_contiguous():
+        return None
+    shape, strides = tuple(input.shape), tuple(input.stride())
+    order = sorted((d for d in range(len(shape)) if shape[d] != 1), key=lambda d: -strides[d])
+    step = 1
+    for d in reversed(order):
+        if strides[d] != step:
+            return None
+        step *= shape[d]
+    return tuple(order) + tuple(d for d in range(len(shape)) if shape[d] == 1)
+
+
+def _opmath(np_type: np.dtype):
+    """The type torch computes a ``np_type`` op in (float32 for float16)."""
+    return np.float32 if np_type.itemsize < 4 else np_type.type
+
+
+def _scale(keep: np.ndarray, np_type: np.dtype, p: float) -> np.ndarray:
+    """torch's ``noise.div_(1 - p)``: in the opmath type, ``1 - p`` rounded to it first
+    (float32: ``1 / float32(1 - p)``), the result rounded to the dtype."""
+    op = _opmath(np_type)
+    return (keep.astype(op) / op(1.0 - p)).astype(np_type)
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the others by ``1 / (1 - p)``.
 
     ``out = input * m / (1 - p)`` with ``m ~ Bernoulli(1 - p)`` elementwise, drawn from the
-    default generator. Derivative: ``dx = g * m / (1 - p)``.
+    default generator as torch draws it (the same mask after the same seed).
+    Derivative: ``dx = g * m / (1 - p)``.
 
     Parameters
     ----------
@@ -82,8 +126,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
         noise = dropout_mask(tuple(input.shape), np_type, p)
     else:
-        keep = _random.rng(None).random(tuple(input.shape)) >= p
-        noise = be.from_host((keep / (1.0 - p)).astype(np_type))
+        keep = _keep(tuple(input.shape), np_type, p, like=input)
+        noise = be.from_host(np.ascontiguousarray(_scale(keep, np_type, p)))
     noise = Tensor._make(noise, input._device)
     return input.mul_(noise) if inplace else _ew.mul(input, noise)
 
@@ -158,14 +202,18 @@ def _noisy(input: Tensor, p: float, training: bool, inplace: bool, feature: bool
     shape = tuple(input.shape)
     if feature:
         shape = shape[:2] + (1,) * (len(shape) - 2)
-    keep = (_random.rng(None).random(shape) >= p).astype(np_type)
+    keep = _keep(shape, np_type, p, like=None if feature else input)
     if alpha:
+        # torch's b = noise.add(-1).mul_(alpha a).add_(alpha a p); noise.mul_(a): each op in
+        # the opmath type, rounded to the dtype.
         a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
-        shift = ((keep - np_type.type(1)) * np_type.type(_ALPHA * a)
-                 + np_type.type(_ALPHA * a * p)).astype(np_type)
-        scale = (keep * np_type.type(a)).astype(np_type)
+        op = _opmath(np_type)
+        shift = (keep.astype(op) - op(1)).astype(np_type)
+        shift = (shift.astype(op) * op(_ALPHA * a)).astype(np_type)
+        shift = (shift.astype(op) + op(_ALPHA * a * p)).astype(np_type)
+        scale = (keep.astype(op) * op(a)).astype(np_type)
     else:
-        scale = (keep / np_type.type(1.0 - p)).astype(np_type)
+        scale = _scale(keep, np_type, p)
     scale = Tensor._make(be.from_host(np.ascontiguousarray(scale)), input._device)
     out = input.mul_(scale) if inplace else _ew.mul(input, scale)
     if alpha:

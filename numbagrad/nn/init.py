@@ -2,8 +2,9 @@
 (under no_grad) and returns it, with torch's argument checks and messages.
 
 The random functions draw from ``generator`` (the default generator, seeded by
-``numbagrad.manual_seed``, when None); the numbers are not torch's for the same seed, the
-distributions are. The names without the trailing underscore (``uniform``, ``normal``, ...) are
+``numbagrad.manual_seed``, when None) exactly as torch's do on the CPU: after the same seed the
+same numbers come out (``orthogonal_`` agrees to rounding only: its QR is another LAPACK's).
+The names without the trailing underscore (``uniform``, ``normal``, ...) are
 torch's deprecated aliases: they warn (FutureWarning) and call the in-place form.
 """
 from __future__ import annotations
@@ -131,46 +132,81 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator=None) -> Tensor:
-    """Fill with samples of N(mean, std**2) truncated to [a, b] (redrawn until inside).
-
-    Drawn on the host: rejection from the normal when [a, b] holds much of its mass, else from
-    U(a, b) accepted with the normal's density, as torch.
+    """Fill with samples of N(mean, std**2) truncated to [a, b], by torch's rejection scheme
+    and from torch's stream: when [a, b] holds more than 0.3 of the mass, the whole tensor is
+    drawn from the normal and redrawn (whole, again) until every element is inside, keeping
+    the first accepted draw of each; otherwise U(a, b) candidates are accepted with the
+    normal's density relative to its peak on [a, b], ``log(U(0, 1)) <= log_pdf``, in the
+    tensor's dtype.
 
     Warns
     -----
     UserWarning
         When ``mean`` is more than 2 std outside [a, b] (torch's warning).
-    """
-    from numbagrad.random import rng
 
+    Examples
+    --------
+    >>> import numbagrad as torch
+    >>> w = trunc_normal_(torch.empty(100), a=-1.0, b=1.0)
+    >>> bool((w.abs() <= 1).all())
+    True
+    """
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    source = rng(generator)
-    n = tensor.numel()
-    dtype = np.dtype(tensor.dtype.np_type) if hasattr(tensor.dtype, "np_type") else np.float64
-    lo, hi = float(np.array(a).astype(dtype)), float(np.array(b).astype(dtype))
 
     def cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
-    values = np.empty(n)
-    pending = np.arange(n)
     if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
-        while pending.size:
-            draw = source.normal(mean, std, pending.size).astype(dtype).astype(np.float64)
-            ok = (draw >= lo) & (draw <= hi)
-            values[pending[ok]] = draw[ok]
-            pending = pending[~ok]
+        values = _trunc_by_normal(tensor, mean, std, a, b, generator)
     else:
-        log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
-        while pending.size:
-            draw = source.uniform(a, b, pending.size)
-            log_pdf = -0.5 * ((draw - mean) / std) ** 2 - log_peak
-            ok = np.log(source.uniform(size=pending.size)) <= log_pdf
-            values[pending[ok]] = draw[ok]
-            pending = pending[~ok]
-    return _write(tensor, values.reshape(tuple(tensor.shape)).astype(dtype))
+        values = _trunc_by_uniform(tensor, mean, std, a, b, generator)
+    return _write(tensor, values)
+
+
+def _trunc_by_normal(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                     generator) -> np.ndarray:
+    """torch's first branch: full normal draws until none falls outside [a, b] (the bounds
+    rounded to the dtype first, so the test agrees with the stored values)."""
+    from numbagrad.random import draw
+
+    source = draw.resolve(generator)
+    shape, dtype = tuple(tensor.shape), _np_dtype(tensor)
+    lo, hi = dtype.type(a), dtype.type(b)
+    result = draw.normal(source, shape, dtype, mean, std)
+    while True:
+        outside = (result < lo) | (result > hi)
+        if not outside.any():
+            return result
+        result = np.where(outside, draw.normal(source, shape, dtype, mean, std), result)
+
+
+def _trunc_by_uniform(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                      generator) -> np.ndarray:
+    """torch's second branch: U(a, b) candidates accepted where ``log(U(0, 1)) <= log_pdf``,
+    every draw over the whole tensor, the arithmetic in the dtype as torch's in-place ops."""
+    from numbagrad.random import draw
+
+    source = draw.resolve(generator)
+    shape, dtype = tuple(tensor.shape), _np_dtype(tensor)
+    kind = dtype.type
+    log_peak = -0.5 * ((max(a, min(mean, b)) - mean) / std) ** 2
+
+    def rejected(candidates: np.ndarray) -> np.ndarray:
+        log_pdf = (candidates - kind(mean)) / kind(std)
+        log_pdf = (log_pdf * log_pdf) * kind(-0.5) - kind(log_peak)
+        # torch's log is (almost always) the correctly rounded one: log in double, rounded.
+        accept = draw.uniform(source, shape, dtype)
+        return np.log(accept.astype(np.float64)).astype(dtype) > log_pdf
+
+    result = draw.uniform(source, shape, dtype, a, b)
+    pending = rejected(result)
+    while pending.any():
+        candidates = draw.uniform(source, shape, dtype, a, b)
+        result = np.where(pending, candidates, result)
+        pending = np.where(pending, rejected(candidates), pending)
+    return result
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -236,7 +272,8 @@ def _np_dtype(tensor: Tensor):
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std  # torch's order of the products, for its exact bound
     return uniform_(tensor, -a, a, generator)
 
 
@@ -278,14 +315,16 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
     ``(size(0), numel // size(0))`` has orthonormal rows or columns.
 
     The Q factor of a normal matrix's QR decomposition (NumPy, on the host), its columns' signs
-    fixed by R's diagonal so that it is uniformly distributed.
+    fixed by R's diagonal so that it is uniformly distributed. The normal matrix is torch's
+    draw for the same seed; the QR runs on another LAPACK than torch's, so the result agrees
+    with torch's to rounding, not bit for bit.
 
     Raises
     ------
     ValueError
         For a tensor of fewer than 2 dimensions.
     """
-    from numbagrad.random import rng
+    from numbagrad.random import draw
 
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
@@ -293,36 +332,37 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = rng(generator).standard_normal((rows, cols)).astype(_np_dtype(tensor))
+    dtype = _np_dtype(tensor)
+    flat = draw.normal(draw.resolve(generator), (rows, cols), dtype, 0.0, 1.0)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
-    q = q * np.sign(np.diag(r))
+    q = (q * np.sign(np.diag(r))).astype(dtype)
     if rows < cols:
         q = q.T
-    return _write(tensor, (q * gain).reshape(tuple(tensor.shape)).astype(_np_dtype(tensor)))
+    return _write(tensor, (q * dtype.type(gain)).reshape(tuple(tensor.shape)))
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
     """Fill a 2-D tensor with N(0, std**2) samples, then zero ``ceil(sparsity * rows)`` random
-    entries of each column.
+    entries of each column (chosen by ``randperm(rows)`` from the default generator, as torch).
 
     Raises
     ------
     ValueError
         For a tensor that is not 2-D.
     """
-    from numbagrad.random import rng
+    from numbagrad.random import draw
 
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
     normal_(tensor, 0.0, std, generator)
-    source = rng(generator)
     zero = np.zeros((rows, cols), dtype=bool)
     for col in range(cols):
-        zero[source.permutation(rows)[:num_zeros], col] = True
+        # torch draws these permutations from the default generator, whatever ``generator``.
+        zero[draw.randperm(draw.resolve(None), rows, np.dtype(np.int64))[:num_zeros], col] = True
     from numbagrad.creation import from_numpy
 
     with no_grad():

@@ -16,8 +16,9 @@ from __future__ import annotations
 import operator
 from functools import partial
 
+import numpy as np
+
 from numbagrad import dtypes
-from numbagrad import random as _random
 from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar_activation as F
 from numbagrad.ops.elementwise import _map_forward, _unary, check_tensor, not_implemented, operands
@@ -280,15 +281,16 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     """Randomized leaky ReLU: ``x if x > 0 else a * x``.
 
     In evaluation ``a = (lower + upper) / 2``; in training ``a`` is drawn uniformly from
-    ``[lower, upper]`` for each element, from numbagrad's generator (``generator`` or the default
-    one). d/dx = 1 for x > 0, else a (the same slopes the forward used).
+    ``[lower, upper]`` for each element ``x <= 0``, from ``generator`` (the default one when
+    None), as torch's CPU kernel draws them: one double uniform per such element, in order.
+    d/dx = 1 for x > 0, else a (the same slopes the forward used).
 
     Raises
     ------
     RuntimeError
         If ``lower > upper``.
     NotImplementedError
-        For integer and bool inputs, as torch.
+        For integer and bool inputs, and for float16 in training on the CPU, as torch.
     """
     check_tensor("rrelu", input)
     if lower > upper:
@@ -296,12 +298,35 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
     if not input.dtype.is_floating_point:
         raise not_implemented(
             "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu", input.dtype)
+    if training and input.dtype.itemsize < 4 and input._device.type == "cpu":
+        # torch's CPU kernel that draws the slopes has no half-precision form.
+        raise not_implemented("rrelu_with_noise_out_cpu", input.dtype)
     if not training or lower == upper:
         return ew.leaky_relu(input, (lower + upper) / 2)
-    draws = _random.rng(generator).uniform(lower, upper, tuple(input.shape))
-    slopes = Tensor._make(input._backend().from_host(draws.astype(input._data.dtype)),
-                          input._device)
+    slopes = _rrelu_slopes(input, lower, upper, generator)
     return apply(ew.LEAKY_RELU, (input, slopes))
+
+
+def _rrelu_slopes(input, lower: float, upper: float, generator) -> Tensor:
+    """The training slopes of rrelu, drawn as torch's ``_rrelu_with_noise_train``: for each
+    element ``x <= 0`` in order, ``uniform_real_distribution<double>(lower, upper)`` (53 bits of
+    one 64-bit draw) with the bounds first rounded to the input's opmath type; 1 elsewhere (NaN
+    included). That kernel is compiled without fused multiply-add, so ``u * (upper - lower) +
+    lower`` is rounded twice here too (``Tensor.uniform_``'s kernel fuses it)."""
+    from numbagrad.random import draw, mt19937
+
+    values = input.detach().cpu().numpy().reshape(-1)
+    np_type = values.dtype
+    op_type = np.float64 if np_type == np.float64 else np.float32
+    low, high = float(op_type(lower)), float(op_type(upper))
+    negative = values <= 0
+    bits = np.empty(int(negative.sum()), dtype=np.uint64)
+    mt19937.fill_random64(draw.resolve(generator)._engine, bits)
+    unit = (bits & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+    slopes = np.ones(values.shape, np_type)
+    slopes[negative] = (unit * (high - low) + low).astype(np_type)
+    slopes = slopes.reshape(tuple(input.shape))
+    return Tensor._make(input._backend().from_host(slopes), input._device)
 
 
 def prelu(input, weight):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from numbagrad import dtypes
-from numbagrad import random as _random
 from numbagrad.ops.elementwise import cast
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 from numbagrad.tensor import Tensor
@@ -150,7 +151,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         the scores; float32 or query's dtype). A query row with no key left gives zeros.
     dropout_p : float
         Probability of zeroing each attention probability (the rest scaled by
-        ``1 / (1 - p)``), drawn from numbagrad's default generator. Applied whenever it is
+        ``1 / (1 - p)``), drawn from the default generator as torch's CPU math path draws it
+        (the same mask after the same ``manual_seed``). Applied whenever it is
         nonzero, as in torch: pass 0.0 when evaluating.
     is_causal : bool
         Query ``i`` sees keys ``j <= i`` only (the top-left aligned lower triangle).
@@ -218,12 +220,17 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
 
 
 def _dropout_scale(be, query, shape: tuple, np_type, p: float):
-    """``0`` with probability ``p``, else ``1 / (1 - p)``, from numbagrad's generator."""
+    """``0`` with probability ``p``, else ``1 / (1 - p)``: on the CPU torch's math path,
+    ``empty(shape).bernoulli_(1 - p).div_(1 - p)`` on the ``(..., L, S)`` probabilities, drawn
+    from the default generator as torch draws it."""
     if p >= 1.0:
         return be.zeros(shape, np_type)
     if query._device.type == "cuda":  # drawn on the GPU (numba.cuda.random)
         from numbagrad.backends.cuda.random import dropout_mask
 
         return dropout_mask(shape, np_type, p)
-    keep = _random.rng(None).random(shape) >= p
-    return be.from_host((keep / (1.0 - p)).astype(np_type))
+    from numbagrad.random import draw
+
+    keep = draw.bernoulli_scalar(draw.resolve(None), shape, np_type, 1.0 - p)
+    op = np.float32 if np_type.itemsize < 4 else np_type.type  # torch's opmath type
+    return be.from_host(np.ascontiguousarray((keep.astype(op) / op(1.0 - p)).astype(np_type)))

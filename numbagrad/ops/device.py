@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from numbagrad import cuda
 from numbagrad.autograd.grad_mode import _enabled
-from numbagrad.autograd.graph import Node
+from numbagrad.autograd.node_names import class_named
 from numbagrad.backends import get as get_backend
 from numbagrad.device import device as Device
 from numbagrad.ops.registry import OpDef, _edge, register
@@ -67,6 +67,7 @@ def move(input, device: Device):
     if _enabled.get() and input._requires_grad and input._data.dtype.kind == "f":
         shape, dtype = tuple(input._data.shape), input._data.dtype
         out._requires_grad = True
-        out.grad_fn = Node(MOVE, get_backend(target.type), (_edge(input),), (True,), None, None,
-                           {"source": source, "target": target}, None, (shape,), (dtype,), ())
+        out.grad_fn = class_named("ToCopyBackward0")(
+            MOVE, get_backend(target.type), (_edge(input),), (True,), None, None,
+            {"source": source, "target": target}, None, (shape,), (dtype,), ())
     return out

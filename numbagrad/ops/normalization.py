@@ -28,6 +28,7 @@ import numbers
 from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import no_grad
 from numbagrad.ops import elementwise as ew
+from numbagrad.autograd.node_names import rename
 from numbagrad.ops.registry import OpDef, apply, register
 
 
@@ -75,9 +76,10 @@ NORMALIZATION = register(OpDef(
     saves_inputs=True))
 
 
-def _normalize(x, weight, bias, shape4: tuple, per_sample: bool, eps: float) -> tuple:
-    """``(y, mean, var)``: the primitive on tensors, recorded when needed; ``mean`` and the
-    biased ``var`` are float64 tensors of shape ``(P or 1, G)``."""
+def _normalize(x, weight, bias, shape4: tuple, per_sample: bool, eps: float,
+               node: str = "NativeBatchNormBackward0") -> tuple:
+    """``(y, mean, var)``: the primitive on tensors, recorded when needed as torch's ``node``;
+    ``mean`` and the biased ``var`` are float64 tensors of shape ``(P or 1, G)``."""
     from numbagrad.tensor import Tensor, grad_enabled
 
     half = x.dtype is dtypes.float16
@@ -88,7 +90,7 @@ def _normalize(x, weight, bias, shape4: tuple, per_sample: bool, eps: float) -> 
                  has_weight=weight is not None, has_bias=bias is not None)
     inputs = (x,) + params
     if grad_enabled() and any(t.requires_grad for t in inputs):
-        y = apply(NORMALIZATION, inputs, **attrs)
+        y = rename(apply(NORMALIZATION, inputs, **attrs), NORMALIZATION, node)
         mean, var, _ = y.grad_fn.extra
     else:
         # Nothing is recorded, so apply would drop the statistics with the node: run the forward.
@@ -340,7 +342,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     rows, size = math.prod(input.shape[:input.ndim - d]), math.prod(shape)
     if rows * size == 0:
         return _empty(input, weight, bias, shape)
-    return _normalize(input, weight, bias, (rows, 1, size, 1), True, eps)[0]
+    return _normalize(input, weight, bias, (rows, 1, size, 1), True, eps,
+                      "NativeLayerNormBackward0")[0]
 
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
@@ -395,7 +398,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     if n * channels * spatial == 0:
         return _empty(input, weight, bias, (-1,) + (1,) * (input.ndim - 2))
     shape4 = (n, num_groups, channels // num_groups, spatial)
-    return _normalize(input, weight, bias, shape4, True, eps)[0]
+    return _normalize(input, weight, bias, shape4, True, eps, "NativeGroupNormBackward0")[0]
 
 
 def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 
 from numbagrad.ops.conv import _SCALAR_NAMES, _check_tensor
+from numbagrad.autograd.node_names import rename
 from numbagrad.ops.registry import OpDef, apply, register
 
 _UNIT = ((0,), (1,), 1, (1,))  # the window of a unit spatial axis
@@ -442,8 +443,14 @@ def _adaptive_avg(op: str, input, nd: int, output_size):
     _check_float("adaptive_avg_pool2d" if nd < 3 else op, input)
     planes, spatial = _planes(input, nd)
     shape, windows = _padded3(planes, spatial, _adaptive_windows(spatial, sizes))
-    return apply(ADAPTIVE_AVG_POOL3D, (input,), shape=shape, windows=windows, override=0,
-                 out_shape=tuple(input.shape[:-nd]) + sizes)
+    out = apply(ADAPTIVE_AVG_POOL3D, (input,), shape=shape, windows=windows, override=0,
+                out_shape=tuple(input.shape[:-nd]) + sizes)
+    return rename(out, ADAPTIVE_AVG_POOL3D, _adaptive_node("Avg", nd))
+
+
+def _adaptive_node(kind: str, nd: int) -> str:
+    # torch pools 1-d inputs in 2-d between an unsqueeze and a squeeze (the outermost node).
+    return f"Adaptive{kind}Pool{nd}DBackward0" if nd > 1 else "SqueezeBackward1"
 
 
 def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
@@ -468,5 +475,8 @@ def _adaptive_max(op: str, input, nd: int, output_size, return_indices: bool):
     _check_float("adaptive_max_pool2d" if nd < 3 else op, input)
     planes, spatial = _planes(input, nd)
     shape, windows = _padded3(planes, spatial, _adaptive_windows(spatial, sizes))
-    return _run_max(ADAPTIVE_MAX_POOL3D, input, shape, windows,
-                    tuple(input.shape[:-nd]) + sizes, return_indices)
+    result = _run_max(ADAPTIVE_MAX_POOL3D, input, shape, windows,
+                      tuple(input.shape[:-nd]) + sizes, return_indices)
+    rename(result[0] if return_indices else result, ADAPTIVE_MAX_POOL3D,
+           _adaptive_node("Max", nd))
+    return result

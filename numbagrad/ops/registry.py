@@ -14,7 +14,9 @@ from typing import Callable
 import numpy as np
 
 from numbagrad.autograd.grad_mode import _enabled
-from numbagrad.autograd.graph import AccumulateGrad, Node
+from numbagrad.autograd.graph import AccumulateGrad
+from numbagrad.autograd.node_names import _BY_OP as _NODE_CLASS
+from numbagrad.autograd.node_names import node_class as _node_class
 from numbagrad.backends import _loaded as _BACKENDS
 from numbagrad.backends import get as _get_backend
 from numbagrad.tensor import _wrap
@@ -168,9 +170,11 @@ def apply(op: OpDef, inputs: tuple, **attrs):
     if op.saves_output:
         versions.append((out._version, 0, result))
     out._requires_grad = True
-    out.grad_fn = Node(op, be, tuple(edges), tuple(needs), arrays if saves else None,
-                       result if op.saves_output else None, attrs, extra, tuple(shapes),
-                       tuple(types), tuple(versions))
+    # The node's class carries torch's name for it (MulBackward0, AddmmBackward0, ...).
+    cls = _NODE_CLASS.get(op) or _node_class(op, attrs, shapes, needs, arrays)
+    out.grad_fn = cls(op, be, tuple(edges), tuple(needs), arrays if saves else None,
+                      result if op.saves_output else None, attrs, extra, tuple(shapes),
+                      tuple(types), tuple(versions))
     return out
 
 

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from numbagrad import dtypes
+from numbagrad.autograd.node_names import rename
 from numbagrad.ops.registry import OpDef, apply, register, unbroadcast
 
 
@@ -260,7 +261,8 @@ def reshape(input, *shape):
     shape = _infer_shape("reshape", _sizes("reshape", shape, "shape"), input.numel())
     if _viewable(tuple(input.shape), input.stride(), shape):
         return _relabel(input, shape)
-    return apply(RESHAPE, (input,), shape=shape)
+    # torch copies, then views the copy: its node is UnsafeViewBackward0.
+    return rename(apply(RESHAPE, (input,), shape=shape), RESHAPE, "UnsafeViewBackward0")
 
 
 def view_as(input, other):
@@ -322,7 +324,9 @@ def squeeze(input, dim=None):
             if dims.count(d) > 1:
                 raise RuntimeError(f"squeeze: dim {d} appears multiple times in the list of dims")
     drop = {d for d in dims if d < len(shape) and shape[d] == 1}
-    return _relabel(input, tuple(n for d, n in enumerate(shape) if d not in drop))
+    out = _relabel(input, tuple(n for d, n in enumerate(shape) if d not in drop))
+    overload = 0 if dim is None else 1 if isinstance(dim, (numbers.Integral, np.integer)) else 2
+    return rename(out, RESHAPE, f"SqueezeBackward{overload}")
 
 
 def unsqueeze(input, dim: int):
@@ -338,7 +342,7 @@ def unsqueeze(input, dim: int):
     """
     shape = tuple(input.shape)
     d = _wrap(dim, len(shape) + 1, "unsqueeze")
-    return _relabel(input, shape[:d] + (1,) + shape[d:])
+    return rename(_relabel(input, shape[:d] + (1,) + shape[d:]), RESHAPE, "UnsqueezeBackward0")
 
 
 # ---------------------------------------------------------------------------- reordering
@@ -388,7 +392,8 @@ def transpose(input, dim0: int, dim1: int):
     dims = list(range(ndim))
     if ndim:
         dims[a], dims[b] = dims[b], dims[a]
-    return as_view(apply(PERMUTE, (input,), dims=tuple(dims)), input)
+    return rename(as_view(apply(PERMUTE, (input,), dims=tuple(dims)), input), PERMUTE,
+                  "TransposeBackward0")
 
 
 def t(input):
@@ -408,7 +413,8 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return transpose(input, 0, -1) if input.ndim == 2 else permute(input, *range(input.ndim))
+    out = transpose(input, 0, -1) if input.ndim == 2 else permute(input, *range(input.ndim))
+    return rename(out, PERMUTE, "TBackward0")
 
 
 # ---------------------------------------------------------------------------- broadcasting

@@ -1,4 +1,5 @@
-"""Utilities with torch's import paths: ``numbagrad.utils.data`` (datasets and loaders)."""
-from numbagrad.utils import data
+"""Utilities with torch's import paths: ``numbagrad.utils.data`` (datasets and loaders),
+``numbagrad.utils.dlpack`` (DLPack capsules)."""
+from numbagrad.utils import data, dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]

@@ -22,6 +22,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 _worker_info = None
 
 # How often (seconds) a waiting main process checks that its workers are alive.
@@ -71,6 +73,38 @@ class _ExceptionWrapper:
         raise error
 
 
+def _numpy_seed(base_seed: int, worker_id: int) -> list[int]:
+    """torch's ``_generate_state``: NumPy's global seed of a worker, four 32-bit words hashed
+    from the base seed and the worker id as NumPy's ``SeedSequence`` hashes its entropy."""
+    mask = 0xFFFFFFFF
+    hash_const = 0x43B0D7E5
+
+    def hash32(value: int) -> int:
+        nonlocal hash_const
+        value = (value ^ hash_const) & mask
+        hash_const = (hash_const * 0x931E8875) & mask
+        value = (value * hash_const) & mask
+        return (value ^ (value >> 16)) & mask
+
+    def mix(x: int, y: int) -> int:
+        result = ((0xCA01F9DD * x) - (0x4973F715 * y)) & mask
+        return (result ^ (result >> 16)) & mask
+
+    pool = [hash32(v) for v in (worker_id, base_seed & mask, base_seed >> 32, 0)]
+    for i_src in range(4):
+        for i_dst in range(4):
+            if i_src != i_dst:
+                pool[i_dst] = mix(pool[i_dst], hash32(pool[i_src]))
+    out_const = 0x8B51F9DD
+    state = []
+    for value in pool:
+        value = (value ^ out_const) & mask
+        out_const = (out_const * 0x58F38DED) & mask
+        value = (value * out_const) & mask
+        state.append((value ^ (value >> 16)) & mask)
+    return state
+
+
 def _worker_loop(fetch, dataset, index_queue, result_queue, worker_id: int, num_workers: int,
                  seed: int, init_fn) -> None:
     global _worker_info
@@ -78,6 +112,7 @@ def _worker_loop(fetch, dataset, index_queue, result_queue, worker_id: int, num_
 
     random.seed(seed)
     numbagrad.manual_seed(seed)
+    np.random.seed(_numpy_seed(seed - worker_id, worker_id))
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     init_error = None
     if init_fn is not None:
@@ -118,7 +153,7 @@ class MultiProcessingIter:
     """One epoch (or, with ``persistent_workers``, every epoch) over worker processes."""
 
     def __init__(self, loader, fetch) -> None:
-        from numbagrad.random import rng
+        from numbagrad.random import draw
 
         self._loader = loader
         self._fetch = fetch
@@ -127,7 +162,9 @@ class MultiProcessingIter:
         self._timeout = loader.timeout
         self._in_order = getattr(loader, "in_order", True)
         ctx = _context(loader.multiprocessing_context)
-        base_seed = int(rng(loader.generator).integers(0, 2 ** 62))
+        # torch's base seed: one int64 from the loader's generator, before the sampler's draws.
+        base_seed = int(draw.random_full(draw.resolve(loader.generator), (),
+                                         np.dtype(np.int64)))
         self._result_queue = ctx.Queue()
         self._index_queues = []
         self._workers = []

@@ -3,8 +3,8 @@
 A ``DataLoader`` asks its batch sampler for lists of indices, fetches those samples from the
 dataset and merges them with ``collate_fn`` (by default :func:`default_collate`, which stacks
 tensors). Shuffling draws from a :class:`numbagrad.Generator` (the default one unless another
-is given), so ``numbagrad.manual_seed`` makes every epoch's order reproducible; the orders are
-not the ones torch produces for the same seed.
+is given) exactly as torch's samplers and loader iterators do, so after the same
+``manual_seed`` every epoch's order is the one torch gives.
 """
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ import numpy as np
 import numbagrad
 from numbagrad.creation import as_tensor, from_numpy, tensor
 from numbagrad.dtypes import float64
-from numbagrad.random import Generator, rng
-from numbagrad.sampling import randperm
+from numbagrad.random import Generator, draw
 from numbagrad.tensor import Tensor
 from numbagrad.utils._worker import MultiProcessingIter, WorkerInfo, get_worker_info
 
 T_co = TypeVar("T_co", covariant=True)
+_INT64 = np.dtype(np.int64)
 
 __all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler", "Sampler",
            "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
@@ -217,7 +217,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
                               "dataset.", stacklevel=2)
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    order = randperm(sum(lengths), generator=generator).tolist()
+    order = draw.randperm(draw.resolve(generator), sum(lengths), _INT64).tolist()
     return [Subset(dataset, order[end - length:end])
             for end, length in zip(itertools.accumulate(lengths), lengths)]
 
@@ -291,17 +291,27 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        # torch's generator function, draw for draw: without a generator, a seed from the
+        # default one (when the first index is asked for) starts a private stream.
         n = len(self.data_source)
-        source = rng(self.generator)
+        if self.generator is None:
+            seed = int(draw.random_full(draw.resolve(None), (), _INT64))
+            source = Generator().manual_seed(seed)
+        else:
+            source = draw.resolve(self.generator)
         if self.replacement:
-            return iter(source.integers(0, n, self.num_samples).tolist())
+            for _ in range(self.num_samples // 32):
+                yield from draw.random_range(source, (32,), _INT64, 0, n).tolist()
+            if self.num_samples % 32:
+                yield from draw.random_range(source, (self.num_samples % 32,), _INT64, 0,
+                                             n).tolist()
+            return
         if n == 0:
-            return iter([])
-        # Whole permutations, then the head of one more, when num_samples is not n.
-        chunks = [source.permutation(n) for _ in range(self.num_samples // n)]
-        if self.num_samples % n:
-            chunks.append(source.permutation(n)[:self.num_samples % n])
-        return iter(np.concatenate(chunks).tolist())
+            return
+        for _ in range(self.num_samples // n):
+            yield from draw.randperm(source, n, _INT64).tolist()
+        # torch draws this last permutation even when none of it is used.
+        yield from draw.randperm(source, n, _INT64).tolist()[:self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -321,7 +331,8 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        for i in rng(self.generator).permutation(len(self.indices)).tolist():
+        for i in draw.randperm(draw.resolve(self.generator), len(self.indices),
+                               _INT64).tolist():
             yield self.indices[i]
 
     def __len__(self) -> int:
@@ -377,6 +388,8 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
+        # A generator function, as torch's: nothing is drawn (or checked) before the first
+        # index is asked for.
         w = self.weights.numpy()
         if not np.all(np.isfinite(w)) or np.any(w < 0):
             raise RuntimeError("invalid multinomial distribution (encountering probability "
@@ -384,17 +397,12 @@ class WeightedRandomSampler(Sampler):
                                "probability tensor contains either `inf`, `nan` or element < 0")
         if w.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        source = rng(self.generator)
-        if self.replacement:
-            return iter(source.choice(w.size, self.num_samples, p=w / w.sum()).tolist())
-        if self.num_samples > w.size:
+        if not self.replacement and self.num_samples > w.size:
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                                "replacement")
-        # Without replacement: the smallest exponential keys scaled by 1/weight (zero weights
-        # come last, as torch's multinomial).
-        with np.errstate(divide="ignore"):
-            keys = source.exponential(size=w.size) / w
-        return iter(np.argsort(keys, kind="stable")[:self.num_samples].tolist())
+        rows = draw.multinomial(draw.resolve(self.generator), w.reshape(1, -1),
+                                self.num_samples, self.replacement)
+        yield from rows[0].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -701,6 +709,9 @@ class _DataLoaderIter:
     def __init__(self, loader: DataLoader) -> None:
         self._loader = loader
         self._indices = iter(loader._index_sampler)
+        # Unused without workers, but drawn as torch draws it: one int64 per epoch, from the
+        # loader's generator, before the sampler's first draw.
+        self._base_seed = int(draw.random_full(draw.resolve(loader.generator), (), _INT64))
         self._length = len(loader)
         source = None
         if loader._auto_collation and loader.collate_fn is default_collate:

@@ -258,7 +258,7 @@ def test_grad_fn_next_functions_reach_accumulate_grad():
     x = _leaf([1.0])
     y = x * 2
     (node, nr), _ = y.grad_fn.next_functions
-    assert node.name() == "AccumulateGrad" and node.variable is x and nr == 0
+    assert node.name() == "torch::autograd::AccumulateGrad" and node.variable is x and nr == 0
 
 
 def test_integer_leaf_cannot_require_grad():

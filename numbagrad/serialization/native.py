@@ -1,15 +1,15 @@
-"""``save`` and ``load`` for state dicts, in a format that cannot run code when it is read.
+"""numbagrad's own save format: a zip of ``.npy`` files that cannot run code when it is read.
+
+``numbagrad.save`` writes torch's format (see :mod:`numbagrad.serialization.torch_format`);
+files in this format, written by earlier numbagrad versions or by :func:`save` here, are still
+read by ``numbagrad.load``.
 
 A save file is a zip archive holding ``numbagrad.json`` (the structure: dicts, lists, tuples,
 numbers, strings, None, with a reference for each tensor) and one ``.npy`` file per tensor,
 read back with ``allow_pickle=False``. torch's format is a pickle, and unpickling a file from
 someone else can execute whatever they put in it; nothing in this format is ever unpickled.
 
-Writing to a path is atomic: the archive goes to a temporary file in the same directory, is
-flushed to disk and then renamed over the target, so a crash mid-save leaves the old file intact.
-The temporary file is named after the target and the saving process
-(``.NAME.PID.RANDOM.tmp``), so a save that was killed leaves a file that the next save to the
-same path removes.
+Writing to a path is atomic (see :mod:`numbagrad.serialization._atomic`).
 
 Reading trusts nothing in the file: every damaged or hostile file (a flipped byte, a ``.npy``
 header that claims more data than its member holds, a malformed header, a manifest nested
@@ -22,8 +22,6 @@ import io
 import json
 import math
 import os
-import re
-import secrets
 import struct
 import zipfile
 import zlib
@@ -35,6 +33,7 @@ import numpy as np
 from numbagrad import dtypes
 from numbagrad.creation import from_numpy
 from numbagrad.device import as_device, device
+from numbagrad.serialization._atomic import check_target, write_atomically
 from numbagrad.tensor import Tensor
 
 __all__ = ["load", "save"]
@@ -42,6 +41,7 @@ __all__ = ["load", "save"]
 FORMAT = "numbagrad.save"
 VERSION = 1
 _MANIFEST = "numbagrad.json"
+MANIFEST_NAME = _MANIFEST
 # Containers nested deeper than this in a manifest are refused (a hostile file could otherwise
 # exhaust the interpreter's stack); a state dict is a few levels deep.
 MAX_DEPTH = 200
@@ -129,74 +129,6 @@ def _write_archive(stream: BinaryIO, manifest: dict, arrays: list[np.ndarray]) -
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
-def _write_atomically(path: str, manifest: dict, arrays: list[np.ndarray]) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    _remove_stale_temporaries(directory, os.path.basename(path))
-    temp = os.path.join(directory,
-                        f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-    # os.open with mode 0o666 lets the umask decide the permissions, as open() would.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            _write_archive(stream, manifest, arrays)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(directory)
-
-
-def _remove_stale_temporaries(directory: str, name: str) -> None:
-    """Remove what killed saves to ``name`` left behind: temporaries of processes that are gone.
-
-    A temporary of a live process is another save in progress, and is left alone.
-    """
-    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.[0-9a-f]+\.tmp")
-    try:
-        entries = os.listdir(directory)
-    except OSError:
-        return
-    for entry in entries:
-        match = pattern.fullmatch(entry)
-        if match is None or _process_alive(int(match.group(1))):
-            continue
-        try:
-            os.unlink(os.path.join(directory, entry))
-        except OSError:
-            pass
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # this process is not saving to this path now: its own leftover
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists (another user's), or cannot tell: keep the file
-    return True
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def save(obj: Any, f: FileLike) -> None:
     """Save a state dict (or any nesting of tensors, numbers, strings, None, lists, tuples and
     dicts) to a file.
@@ -237,12 +169,8 @@ def save(obj: Any, f: FileLike) -> None:
     manifest = {"format": FORMAT, "version": VERSION, "root": encoder.encode(obj, "obj")}
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
-        parent = os.path.dirname(path)
-        if parent and not os.path.isdir(parent):
-            raise RuntimeError(f"save: Parent directory {parent} does not exist.")
-        if os.path.isdir(path):
-            raise RuntimeError(f"save: {path} is a directory, not a file")
-        _write_atomically(path, manifest, encoder.arrays)
+        check_target(path)
+        write_atomically(path, lambda stream: _write_archive(stream, manifest, encoder.arrays))
         return
     if not hasattr(f, "write"):
         raise TypeError(f"save: f must be a path or a binary file object, not {type(f).__name__}")
@@ -450,7 +378,7 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: bool = True) ->
     name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file object"
     archive = _open_archive(f, name)
     try:
-        return _load_archive(archive, name, map_location)
+        return load_archive(archive, name, map_location)
     except (zipfile.BadZipFile, zlib.error, EOFError, RecursionError, NotImplementedError,
             ValueError, struct.error, OverflowError) as err:
         # A flipped byte: the archive's own checks (CRC, headers) fail while reading a member.
@@ -458,7 +386,8 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: bool = True) ->
                            f"{type(err).__name__}: {err}") from None
 
 
-def _load_archive(archive: zipfile.ZipFile, name: str, map_location) -> Any:
+def load_archive(archive: zipfile.ZipFile, name: str, map_location) -> Any:
+    """Read an opened native archive (one holding ``numbagrad.json``)."""
     with archive:
         names = set(archive.namelist())
         if _MANIFEST not in names:
