@@ -255,8 +255,8 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
     totals = weights.sum(axis=1)
     if np.any(totals <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    if input.dtype.np_type not in (np.float32, np.float64):
-        weights = weights.astype(np.float32)
+    if input.dtype.np_type not in (np.float16, np.float32, np.float64):
+        weights = weights.astype(np.float32)  # integer weights (float16 ranks in float16)
     else:
         weights = np.ascontiguousarray(input.detach().cpu().numpy().reshape(-1, categories))
     picks = draw.multinomial(draw.resolve(generator), weights, num_samples, replacement)

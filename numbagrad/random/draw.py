@@ -8,10 +8,21 @@ import math
 
 import numpy as np
 
-from numbagrad.random import _normal_kernels, kernels
+from numbagrad.random import _normal_kernels, _topk, kernels
 from numbagrad.random.generator import Generator, default_generator
 
 _DIGITS = {np.dtype(np.float16): 11, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
+
+
+def from_double(values: np.ndarray, np_dtype) -> np.ndarray:
+    """Doubles cast to ``np_dtype`` as torch's ``static_cast``: a float16 is built from a
+    float32 (``c10::Half(float)``), so a double reaches float16 through float32, rounded
+    twice (which differs from one rounding for about one value in 15000)."""
+    np_dtype = np.dtype(np_dtype)
+    with np.errstate(over="ignore"):  # beyond the dtype's range is inf, as in torch
+        if np_dtype == np.float16:
+            values = values.astype(np.float32)
+        return values.astype(np_dtype, copy=False)
 
 
 def resolve(generator) -> Generator:
@@ -59,14 +70,19 @@ def uniform(gen: Generator, shape, np_dtype, low: float = 0.0, high: float = 1.0
 def normal(gen: Generator, shape, np_dtype, mean: float = 0.0, std: float = 1.0,
            contiguous: bool = True) -> np.ndarray:
     """N(mean, std**2) as ``Tensor.normal_``: at least 16 values of a contiguous tensor are
-    filled by torch's block Box-Muller (``normal_fill``); fewer, or a non-contiguous tensor's
-    (``contiguous=False``), are drawn one by one with the generator's cached second value."""
+    filled by torch's block Box-Muller (``normal_fill``; float16 computed in float32 and
+    rounded); fewer, or a non-contiguous tensor's (``contiguous=False``), are drawn one by one
+    with the generator's cached second value."""
     np_dtype = np.dtype(np_dtype)
     n = _count(shape)
     blocks = contiguous and n >= 16
     if blocks and np_dtype == np.float32:
         out = np.empty(n, dtype=np.float32)
         _normal_kernels.normal_fill_float32(gen._engine, out, np.float32(mean),
+                                            np.float32(std))
+    elif blocks and np_dtype == np.float16:
+        out = np.empty(n, dtype=np.float32)
+        _normal_kernels.normal_fill_float16(gen._engine, out, np.float32(mean),
                                             np.float32(std))
     elif blocks and np_dtype == np.float64:
         out = np.empty(n, dtype=np.float64)
@@ -75,7 +91,7 @@ def normal(gen: Generator, shape, np_dtype, mean: float = 0.0, std: float = 1.0,
         out = np.empty(n, dtype=np.float64)
         _normal_kernels.normal_serial(gen._engine, gen._normal_double, out, float(mean),
                                       float(std))
-    return out.astype(np_dtype, copy=False).reshape(shape)
+    return from_double(out, np_dtype).reshape(shape)
 
 
 def _float_bounds(np_dtype: np.dtype, low: int, high: int) -> tuple:
@@ -159,7 +175,7 @@ def exponential(gen: Generator, shape, np_dtype, lambd: float = 1.0) -> np.ndarr
     value, then rounded to the dtype."""
     out = np.empty(_count(shape), dtype=np.float64)
     kernels.exponential_float64(gen._engine, out, float(lambd))
-    return out.astype(np_dtype).reshape(shape)
+    return from_double(out, np_dtype).reshape(shape)
 
 
 def multinomial(gen: Generator, probs_2d: np.ndarray, num_samples: int,
@@ -167,15 +183,23 @@ def multinomial(gen: Generator, probs_2d: np.ndarray, num_samples: int,
     """Category indices, int64 of shape (rows, num_samples), as ``torch.multinomial`` on
     valid weights (checked by the caller). Without replacement, or for one sample, torch
     takes the largest ``p / q`` with ``q ~ Exp(1)`` drawn in the weights' dtype (argmax for
-    one sample, top-k otherwise); with replacement, inverse-CDF sampling per row."""
+    one sample, top-k in torch's order of ties otherwise); with replacement, inverse-CDF
+    sampling per row (float16 weights summed in float32)."""
     probs = np.ascontiguousarray(probs_2d)
     rows, categories = probs.shape
     if not replacement or num_samples == 1:
-        keys = probs / exponential(gen, probs.shape, probs.dtype, 1.0)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            keys = probs / exponential(gen, probs.shape, probs.dtype, 1.0)
         if num_samples == 1:
             return np.argmax(keys, axis=1).astype(np.int64).reshape(rows, 1)
-        order = np.argsort(-keys, axis=1, kind="stable")
-        return order[:, :num_samples].astype(np.int64)
+        # torch compares float16 keys as float32 (exactly), in its unstable top-k order.
+        keys = np.ascontiguousarray(keys, dtype=np.float64 if keys.dtype == np.float64
+                                    else np.float32)
+        out = np.empty((rows, int(num_samples)), dtype=np.int64)
+        _topk.topk_rows(keys, int(num_samples), out)
+        return out
+    if probs.dtype == np.float16:
+        probs = probs.astype(np.float32)  # torch sums float16 weights in float32
     out = np.empty((rows, int(num_samples)), dtype=np.int64)
     kernels.multinomial_replacement(gen._engine, probs, int(num_samples), out)
     return out

@@ -161,8 +161,9 @@ def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None):
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
     gen = draw.resolve(generator)
     np_dtype = self.dtype.np_type
-    return _fill(self, lambda shape, _: _doubles(gen, shape, lambda out: kernels.cauchy_float64(
-        gen._engine, out, float(median), float(sigma))).astype(np_dtype))
+    return _fill(self, lambda shape, _: draw.from_double(_doubles(
+        gen, shape, lambda out: kernels.cauchy_float64(gen._engine, out, float(median),
+                                                       float(sigma))), np_dtype))
 
 
 def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None):
@@ -178,8 +179,9 @@ def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None):
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     gen = draw.resolve(generator)
     np_dtype = self.dtype.np_type
-    return _fill(self, lambda shape, _: _doubles(gen, shape, lambda out: _normal_kernels.log_normal(
-        gen._engine, gen._normal_double, out, float(mean), float(std))).astype(np_dtype))
+    return _fill(self, lambda shape, _: draw.from_double(_doubles(
+        gen, shape, lambda out: _normal_kernels.log_normal(
+            gen._engine, gen._normal_double, out, float(mean), float(std))), np_dtype))
 
 
 def geometric_(self, p: float, *, generator=None):
@@ -194,5 +196,5 @@ def geometric_(self, p: float, *, generator=None):
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     gen = draw.resolve(generator)
     np_dtype = self.dtype.np_type
-    return _fill(self, lambda shape, _: _doubles(gen, shape, lambda out: kernels.geometric(
-        gen._engine, out, float(p))).astype(np_dtype))
+    return _fill(self, lambda shape, _: draw.from_double(_doubles(
+        gen, shape, lambda out: kernels.geometric(gen._engine, out, float(p))), np_dtype))

@@ -106,3 +106,10 @@ def fill_words(state, out):
     state[LEFT] = np.uint32(left)
     state[NEXT] = np.uint32(k)
 
+
+
+@jit
+def fill_random64(state, out):
+    """``out[i]`` = the i-th next :func:`random64` draw (``out`` uint64)."""
+    for i in range(out.size):
+        out[i] = random64(state)

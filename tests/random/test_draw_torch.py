@@ -126,6 +126,52 @@ def test_multinomial(seed, np_dtype, name, samples, replacement):
     assert same_bits(draw.multinomial(ours(seed), weights, samples, replacement), expected)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+@pytest.mark.parametrize("n", [15, 16, 17, 33, 1000, 10 ** 5])
+def test_normal_float16(seed, n):
+    """float16: torch's float32 block Box-Muller rounded, uniforms drawn for the whole blocks
+    only before the last partial block's 16; the generator is left where torch leaves it."""
+    for mean, std in [(0.0, 1.0), (0.5, 2.0), (0.3, 2.7)]:
+        g, tg = ours(seed), theirs(seed)
+        expected = torch.empty(n, dtype=torch.float16).normal_(mean, std, generator=tg)
+        assert same_bits(draw.normal(g, (n,), np.float16, mean, std), expected)
+        assert same_bits(draw.uniform(g, (3,), np.float32), torch.rand(3, generator=tg))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+def test_doubles_reach_float16_through_float32(seed):
+    """torch rounds a double to float32 and then to float16 (one value in about 15000 differs
+    from a single rounding): exponential values and the serial normal draws."""
+    expected = torch.empty(10 ** 5, dtype=torch.float16).exponential_(generator=theirs(seed))
+    assert same_bits(draw.exponential(ours(seed), (10 ** 5,), np.float16), expected)
+    # A transposed tensor is filled value by value in memory order: its base's.
+    base = torch.empty(300, 400, dtype=torch.float16)
+    base.t().normal_(generator=theirs(seed))
+    got = draw.normal(ours(seed), (300, 400), np.float16, contiguous=False)
+    assert same_bits(got, base)
+
+
+MULTINOMIAL_CASES = [(3, 5000, k, False) for k in (1, 3, 50, 78, 79, 2500, 4999, 5000)] + [
+    (2, 64, k, False) for k in (1, 2, 50, 63, 64)] + [(4, 17, 17, False), (3, 5, 2, False),
+                                                     (2, 3000, 1, True), (3, 40, 500, True)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345])
+@pytest.mark.parametrize("rows,categories,samples,replacement", MULTINOMIAL_CASES)
+@pytest.mark.parametrize("kind", ["random", "equal", "coarse"])
+def test_multinomial_float16_and_ties(seed, rows, categories, samples, replacement, kind):
+    """float16 keys (``p / q`` rounded to float16) tie often; torch's top-k leaves ties in the
+    order of libstdc++'s partial_sort / nth_element + sort, which must be repeated exactly."""
+    rng = np.random.default_rng(seed)
+    weights = {"random": rng.random((rows, categories)), "equal": np.ones((rows, categories)),
+               "coarse": rng.integers(1, 4, (rows, categories)).astype(float)}[kind]
+    for np_dtype in (np.float16, np.float32):
+        w = weights.astype(np_dtype)
+        expected = torch.multinomial(torch.from_numpy(w), samples, replacement,
+                                     generator=theirs(seed))
+        assert same_bits(draw.multinomial(ours(seed), w, samples, replacement), expected)
+
+
 def test_interleaved_draws_stay_in_step():
     g, tg = ours(7), theirs(7)
     steps = [

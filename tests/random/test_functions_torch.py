@@ -33,6 +33,20 @@ CALLS = [
     "empty(1000, dtype={lib}.float64).cauchy_(-1.0, 3.0)",
     "empty(1000, dtype={lib}.float64).log_normal_(0.5, 0.25)",
     "empty(1000, dtype={lib}.float64).exponential_(0.5)",
+    "randn(40, dtype={lib}.float16)", "randn(7, 13, dtype={lib}.float16)",
+    "empty(1000, dtype={lib}.float16).normal_(0.5, 2.0)",
+    "empty(17, dtype={lib}.float16).normal_()",
+    "normal(0.5, 2.0, (1000,), dtype={lib}.float16)",
+    "nn.init.normal_({lib}.empty(1000, dtype={lib}.float16), 0.5, 2.0)",
+    "nn.init.trunc_normal_({lib}.empty(1000, dtype={lib}.float16), 0.5, 2.0)",
+    "nn.init.trunc_normal_({lib}.empty(17, dtype={lib}.float16), 0.0, 1.0, 1.0, 3.0)",
+    "empty(1000, dtype={lib}.float16).exponential_(0.5)",
+    "empty(1000, dtype={lib}.float16).cauchy_(0.5, 2.0)",
+    "empty(1000, dtype={lib}.float16).log_normal_(0.5, 1.0)",
+    "multinomial({lib}.ones(2, 3000), 3000)", "multinomial({lib}.ones(3000), 40)",
+    "multinomial({lib}.tensor([1., 3., 2., 3., 1., 4.], dtype={lib}.float16), 4)",
+    "multinomial({lib}.tensor([[1., 1., 2.], [3., 3., 3.]], dtype={lib}.float16), 1, True)",
+    "multinomial({lib}.arange(1., 101.).half(), 7, True)",
 ]
 
 
