@@ -214,3 +214,31 @@ def test_gradients_of_special_values_match_torch():
         getattr(ng, name)(xn).sum().backward()
         getattr(torch, name)(xt).sum().backward()
         np.testing.assert_array_equal(xn.grad.numpy(), xt.grad.numpy(), err_msg=name)
+
+
+def test_kernels_of_one_factory_get_names_of_their_own():
+    """Closures of one kernel factory are named after what they close over (the same name in
+    every process, so the cache finds them): linked into one compiled step, two of them must
+    not share a symbol name."""
+    from numbagrad.backends.cpu._jit import jit
+
+    def factory(f, flag):
+        @jit
+        def kernel(x, out):
+            for i in range(x.size):
+                out[i] = f(x[i]) if flag else x[i]
+
+        return kernel
+
+    def double(v):
+        return 2 * v
+
+    def square(v):
+        return v * v
+
+    names = {factory(f, flag).py_func.__qualname__
+             for f in (double, square) for flag in (True, False)}
+    assert len(names) == 4
+    assert factory(double, True).py_func.__qualname__ == \
+        factory(double, True).py_func.__qualname__
+    assert all("0x" not in name for name in names)

@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import inspect
 import os
+import re
 import threading
 import types
 import warnings
@@ -153,16 +154,48 @@ def jit(fn=None, *, parallel: bool = False, reassoc: bool = False):
         return njit(cache=False, **options)(fn)
 
 
+def _closure_text(fn, depth: int = 0) -> str:
+    """Text naming what a kernel made by a factory closes over (its formula, flags, digests),
+    the same in every process.
+
+    Closures of one factory share a qualified name, and Numba names their machine code after it.
+    Called from one compiled function (the compiled step links the kernels it calls), two such
+    kernels, loaded from the cache with names their compiling processes gave them, can carry
+    one symbol name: the link then resolves both calls to one of them (seen: a compiled ``add``
+    running ``mul``'s code). Their closure in the name keeps the names apart.
+    """
+    parts = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            parts.append("<empty>")
+            continue
+        py = getattr(value, "py_func", value)
+        if isinstance(py, types.FunctionType):
+            code = py.__code__
+            parts.append(f"{py.__module__}.{py.__qualname__}:{code.co_code.hex()}:"
+                         f"{code.co_consts!r}")
+            if depth < 4:
+                parts.append(_closure_text(py, depth + 1))
+        else:
+            parts.append(f"{type(value).__name__}:{value!r}")
+    # Default reprs name addresses, which differ between processes and would defeat the cache.
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", "|".join(parts))
+
+
 def _variant(fn, options: dict):
-    """A copy of ``fn`` whose qualified name carries its compile options.
+    """A copy of ``fn`` whose qualified name carries its compile options and, for a kernel
+    made by a factory, what it closes over (:func:`_closure_text`).
 
     Numba files cached code under the function's qualified name and signature, not its options:
     without this, the serial and parallel versions of one function would load each other's code
     from the cache (seen: a serial kernel running the parallel code, 100x slower), and code
     compiled under old options would survive a change of options.
     """
-    tag = hashlib.sha1(repr(sorted((k, sorted(v) if isinstance(v, set) else v)
-                                   for k, v in options.items())).encode()).hexdigest()[:10]
+    tag = hashlib.sha1((repr(sorted((k, sorted(v) if isinstance(v, set) else v)
+                                    for k, v in options.items())) + _closure_text(fn)
+                        ).encode()).hexdigest()[:10]
     copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
                               fn.__closure__)
     copy.__qualname__ = f"{fn.__qualname__}__{tag}"
