@@ -65,7 +65,7 @@ class Step:
                     u()
                 return _STALE
         try:
-            self.program.fn(self.program.arrays, tuple(scalars))
+            self.program.fn(self.program.arrays, tuple(scalars), self.program.constants)
         except NumbaError as err:  # Numba could not compile the step: nothing ran
             for u in reversed(undo):
                 u()

@@ -26,6 +26,7 @@ import numpy as np
 from numba import _dispatcher
 from numba.core.registry import CPUDispatcher
 
+from numbagrad.compile.loss_tail import loss_wrappers
 from numbagrad.compile.memory import memory_wrappers
 
 # The ops whose eager path (the op's forward or vjp and the backend functions it calls) was
@@ -37,7 +38,9 @@ from numbagrad.compile.memory import memory_wrappers
 # op computed in NumPy; a scalar computed in Python from array values would not be caught,
 # hence the list.
 COVERED = frozenset({
-    "add", "sub", "mul", "neg", "relu", "sigmoid", "tanh", "exp", "linear", "mse_loss",
+    "add", "sub", "mul", "neg", "relu", "sigmoid", "tanh", "exp", "linear", "mse_loss", "sum",
+    "mean", "cross_entropy", "nll_loss", "conv2d", "max_pool2d",
+    "mm", "matmul", "softmax", "log_softmax",
 })
 
 _base_call = _dispatcher.Dispatcher.__call__
@@ -103,9 +106,23 @@ class Recorder:
         still have been written (with the value it held): the kernel, which touches nothing but
         its arguments, then runs once more on copies with that array poisoned, to see."""
         for a, before in fresh:
-            if a.tobytes() == before.tobytes() and not _writes(kernel, args, a):
+            floating = a.dtype.kind in "fc"
+            # Integers are poisoned with zeros only: a kernel may index with them.
+            if (a.tobytes() == before.tobytes() and not _writes(kernel, args, a)
+                    and not (floating and _ignores(kernel, args, a))):
                 self.reason(f"kernel {kernel.py_func.__qualname__} reads an array of shape "
                             f"{list(a.shape)} that no recorded call computed")
+            elif floating and (_results(kernel, args, a, before)
+                               != _results(kernel, args, a, None)):
+                # The kernel adds into the array it was given (a zeroed accumulator made in
+                # NumPy): each replay must start it from the same content.
+                flat = before.reshape(-1)
+                if flat.size and (flat == flat[0]).all() and not np.isnan(flat[0]):
+                    init = Call("fill", None, (a, flat[0]), self.ctx)
+                else:
+                    self.known.add(id(self._root(before)))
+                    init = Call("copy", None, (before, a), self.ctx)
+                self.calls.insert(len(self.calls) - 1, init)
             self.seen.add(id(self._root(a)))
 
     def read(self, a, what: str) -> None:
@@ -138,14 +155,16 @@ class Recorder:
 
 def _writes(kernel, args, target) -> bool:
     """Whether ``kernel(*args)`` writes ``target`` (one of its arrays), found by running it on
-    copies of its arrays with ``target``'s copy filled with a byte pattern."""
+    copies of its arrays with ``target``'s copy filled with a byte pattern (zeros for integers,
+    which a kernel may index with: a zero writes go unseen, which only refuses a capture)."""
     poisoned = []
+    byte = 0xA5 if target.dtype.kind in "fc" else 0
 
     def copy(value):
         if isinstance(value, np.ndarray):
             c = value.copy()
             if value is target:
-                c.view(np.uint8).reshape(-1)[:] = 0xA5
+                c.view(np.uint8).reshape(-1)[:] = byte
                 poisoned.append(c)
             return c
         if isinstance(value, tuple):
@@ -154,8 +173,54 @@ def _writes(kernel, args, target) -> bool:
 
     copied = copy(tuple(args))
     _base_call(kernel, *copied)
-    pattern = bytes([0xA5]) * target.nbytes
+    pattern = bytes([byte]) * target.nbytes
     return any(c.tobytes() != pattern for c in poisoned)
+
+
+def _results(kernel, args, target, content) -> list:
+    """The bytes of the arrays ``kernel(*args)`` leaves, run on copies of its arrays with
+    ``target``'s copy holding ``content`` (a byte pattern when None)."""
+    def copy(value):
+        if isinstance(value, np.ndarray):
+            c = value.copy()
+            if value is target:
+                if content is None:
+                    # 0x41 bytes read as a float are large (12.1 in float32, 2.3e6 in float64):
+                    # a tiny pattern would vanish in the sums it is added to.
+                    c.view(np.uint8).reshape(-1)[:] = 0x41
+                else:
+                    c[...] = content
+            return c
+        if isinstance(value, tuple):
+            return tuple(copy(v) for v in value)
+        return value
+
+    copied = copy(tuple(args))
+    _base_call(kernel, *copied)
+    return [a.tobytes() for a in _arrays(copied)]
+
+
+def _ignores(kernel, args, target) -> bool:
+    """Whether ``kernel(*args)`` leaves its other arrays the same whatever ``target`` holds (a
+    scratch buffer a branch of the kernel does not use), found by running it on copies of its
+    arrays with ``target``'s copy filled with two different byte patterns."""
+    results = []
+    for byte in (0x41, 0x47):  # large values as floats, so no sum absorbs them
+        def copy(value):
+            if isinstance(value, np.ndarray):
+                c = value.copy()
+                if value is target:
+                    c.view(np.uint8).reshape(-1)[:] = byte
+                return c
+            if isinstance(value, tuple):
+                return tuple(copy(v) for v in value)
+            return value
+
+        copied = copy(tuple(args))
+        _base_call(kernel, *copied)
+        results.append([a.tobytes() for a, orig in zip(_arrays(copied), _arrays(tuple(args)))
+                        if orig is not target])
+    return results[0] == results[1]
 
 
 def _arrays(value):
@@ -252,7 +317,12 @@ def _patched(rec: Recorder):
         forward, backward = _recording_op(op, op.forward, op.vjp)
         swap(op, "forward", forward)
         swap(op, "vjp", backward)
-    for name, fn in memory_wrappers(be, rec, _context).items():
+    wrappers = memory_wrappers(be, rec, _context)
+    for name, fn in wrappers.items():
+        swap(be, name, fn)
+    # linear's vjp sums a large bias gradient with the reduction module's sum, by import.
+    swap(sys.modules["numbagrad.backends.cpu.linalg"], "sum_", wrappers["sum"])
+    for name, fn in loss_wrappers(be, rec).items():
         swap(be, name, fn)
 
     accumulate, add_into, run_backward = graph._accumulate, graph._add_into, graph.run_backward

@@ -3,40 +3,59 @@
 The source calls the recorded kernels in the recorded order, each under the name ``k<i>`` bound
 to the very dispatcher eager mode called (kernels are ``njit`` functions, callable from ``njit``
 code). Arrays arrive in one tuple ``A`` (the capture's arrays: parameters, gradients, optimizer
-state and the step's own buffers, kept alive as preallocated buffers); constants are written
-into the source as literals of their exact type (``np.float32(0.5)``); the optimizer's scalars
-(learning rate, bias corrections, flags) arrive in a tuple ``S`` read at every call, so
-schedulers and edited ``param_groups`` keep working. NumPy memory work that eager mode does in
-Python (a fill, a copy, a conversion) becomes an assignment in ``njit`` code, which moves the
-same bits.
+state and the step's own buffers, kept alive as preallocated buffers); constant scalars arrive
+in a tuple ``K`` (typed as eager mode's call typed them, so the kernels' compiled versions are
+reused), tuples of them (shapes, strides) are written into the source as literals; the
+optimizer's scalars (learning rate, bias corrections, flags) arrive in a tuple ``S`` read at
+every call, so schedulers and edited ``param_groups`` keep working. NumPy memory work that
+eager mode does in Python (a fill, a copy, a conversion) becomes an assignment in ``njit``
+code, which moves the same bits.
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
+from numbagrad.compile._njit import cached_njit
 from numbagrad.compile.cache import load_source
 
 
-@njit(cache=True)
+@cached_njit
 def _fill(out, value):
     """``out[...] = value``: ``be.full``/``be.zeros`` of eager mode, into the step's buffer."""
     out[...] = value
 
 
-@njit(cache=True)
+@cached_njit
 def _copy(src, out):
     """``out[...] = src`` (``be.copy``, ``be.contiguous``, ``be.astype`` and ``be.assign``)."""
     out[...] = src
+
+
+@cached_njit
+def _fill_flat(out, value):
+    """``_fill`` of a C-contiguous buffer seen flat: a loop, where ``out[...] = value`` makes
+    Numba compile its broadcasting assignment and error formatting (over a second each)."""
+    for i in range(out.size):
+        out[i] = value
+
+
+@cached_njit
+def _copy_flat(src, out):
+    """``_copy`` of two C-contiguous buffers of one size, seen flat (as :func:`_fill_flat`);
+    the assignment converts as NumPy's ``astype`` does (round to nearest)."""
+    for i in range(out.size):
+        out[i] = src[i]
 
 
 class Program:
     """A generated step: its ``source``, the compiled ``fn``, the arrays tuple ``A``, and where
     the dynamic scalars go (``dynamic``: for each optimizer step, its call range)."""
 
-    def __init__(self, source, fn, arrays, kernels, dynamic):
+    def __init__(self, source, fn, arrays, kernels, dynamic, constants=()):
         self.source, self.fn, self.arrays = source, fn, arrays
         self.kernels, self.dynamic = kernels, dynamic
+        self.constants = constants  # the tuple ``K`` of the kernels' constant scalar arguments
 
 
 def _literal(value) -> str:
@@ -52,12 +71,26 @@ def _literal(value) -> str:
     raise TypeError(f"an argument of type {type(value).__name__} has no compiled form")
 
 
+def _has_array(value) -> bool:
+    return isinstance(value, np.ndarray) or (
+        isinstance(value, tuple) and any(_has_array(v) for v in value))
+
+
 class _Writer:
     def __init__(self):
         self.arrays: list = []
         self.index: dict = {}
         self.kernels: dict = {}
         self.n_dynamic = 0
+        self.constants: list = []
+        self.flats: dict = {}  # id(array) -> its flat view (kept here, alive)
+
+    def flat(self, a) -> str:
+        """The name of ``a`` viewed 1-D; ``a`` must be C-contiguous."""
+        view = self.flats.get(id(a))
+        if view is None:
+            view = self.flats[id(a)] = (a, a.reshape(-1))
+        return self.array(view[1])
 
     def array(self, a) -> str:
         i = self.index.get(id(a))
@@ -69,6 +102,12 @@ class _Writer:
     def arg(self, value, dynamic: bool) -> str:
         if isinstance(value, np.ndarray):
             return self.array(value)
+        if isinstance(value, tuple) and not dynamic and not _has_array(value):
+            # Tuples of shapes and strides stay literals: passed through ``K`` (as one value
+            # or element by element) the broadcasting kernels gave other numbers; not
+            # understood yet, and their kernels compile in well under a second.
+            parts = [_literal(v) for v in value]
+            return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
         if isinstance(value, tuple):
             parts = [self.arg(v, dynamic) for v in value]
             return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
@@ -76,7 +115,17 @@ class _Writer:
             _literal(value)  # refuse what has no compiled form
             self.n_dynamic += 1
             return f"S[{self.n_dynamic - 1}]"
-        return _literal(value)
+        return self.constant(value)
+
+    def constant(self, value) -> str:
+        """A constant scalar argument, passed in the tuple ``K`` rather
+        than written as a literal: a literal is typed ``Literal[...]``, which makes Numba
+        compile one more version of the kernel for each value (seconds each for the BLAS
+        kernels), while a value from ``K`` has the type eager mode's call gave it, whose
+        compiled version eager mode has already loaded."""
+        _literal(value)  # refuse what has no compiled form
+        self.constants.append(value)
+        return f"K[{len(self.constants) - 1}]"
 
     def kernel(self, fn) -> str:
         name = self.kernels.get(fn)
@@ -180,18 +229,26 @@ def generate(calls, dynamic_ranges, name: str = "step") -> Program:
             label = f"{ctx}: {call.name()}"
         elif call.kind == "fill":
             out, value = call.args
-            line = f"_fill({w.array(out)}, {w.arg(value, dynamic[i])})"
+            if out.flags.c_contiguous:
+                line = f"_fill_flat({w.flat(out)}, {w.arg(value, dynamic[i])})"
+            else:
+                line = f"_fill({w.array(out)}, {w.arg(value, dynamic[i])})"
             label = ctx
         else:  # copy, astype
             src, out = call.args
-            line = f"_copy({w.array(src)}, {w.array(out)})"
+            if src.flags.c_contiguous and out.flags.c_contiguous and src.shape == out.shape:
+                line = f"_copy_flat({w.flat(src)}, {w.flat(out)})"
+            else:
+                line = f"_copy({w.array(src)}, {w.array(out)})"
             label = f"{ctx}: {call.kind}"
         body.append(f"    {line}  # {label}")
     unpack = [f"    a{i} = A[{i}]" for i in range(len(w.arrays))]
-    source = "\n".join([f"def {name}(A, S):"] + unpack + body + ["    return 0", ""])
-    namespace = {"np": np, "_fill": _fill, "_copy": _copy}
+    source = "\n".join([f"def {name}(A, S, K):"] + unpack + body + ["    return 0", ""])
+    namespace = {"np": np, "_fill": _fill, "_copy": _copy, "_fill_flat": _fill_flat,
+                 "_copy_flat": _copy_flat}
     for fn, kname in w.kernels.items():
         namespace[kname] = fn
-    py, cached = load_source(source, name, list(w.kernels) + [_fill, _copy], namespace)
+    helpers = [_fill, _copy, _fill_flat, _copy_flat]
+    py, cached = load_source(source, name, list(w.kernels) + helpers, namespace)
     fn = njit(cache=cached)(py)
-    return Program(source, fn, tuple(w.arrays), w.kernels, dynamic_ranges)
+    return Program(source, fn, tuple(w.arrays), w.kernels, dynamic_ranges, tuple(w.constants))

@@ -12,14 +12,14 @@ from __future__ import annotations
 from threading import get_ident
 
 import numpy as np
-from numba import njit
 
+from numbagrad.compile._njit import cached_njit
 from numbagrad.ops.scalar import ieee_div
 
-_ieee_div = njit(cache=True)(ieee_div)
+_ieee_div = cached_njit(ieee_div)
 
 
-@njit(cache=True)
+@cached_njit
 def _sum_div(partial, divisor, out):
     """The Python end of ``be.map_sum``: ``builtins.sum`` of the float64 partial sums (left to
     right from 0, as ``sum(list)``), ``ieee_div`` by ``divisor``, rounded into ``out``."""
@@ -27,6 +27,29 @@ def _sum_div(partial, divisor, out):
     for v in partial:
         total += v
     out[()] = _ieee_div(total, divisor)
+
+
+def _sum_tail(rec, start: int, out) -> None:
+    """What ``be.sum`` did in NumPy around its one kernel call, recorded: the zeroed float64
+    (or int64) accumulator it made (a fill before the kernel) and the accumulator's conversion
+    to the result's type (a copy after it; NumPy's and Numba's conversions both round to
+    nearest, so the bits agree). Only the serial path (one kernel call, an accumulator of one
+    memory) is captured; a parallel or empty sum gives a reason."""
+    from numbagrad.compile.capture import Call
+
+    new = rec.calls[start:]
+    kernels = [c for c in new if c.kind == "kernel"]
+    if not (len(kernels) == 1 and "_sum_kernel" in kernels[0].name()
+            and all(c.kind == "fill" for c in new if c is not kernels[0])):
+        rec.reason("a sum that is empty, parallel or not contiguous has no compiled form yet")
+        return
+    acc = kernels[0].args[1]
+    if len(new) == 1:  # the capture found no need to zero it (it always does, so far)
+        rec.calls.insert(start, Call("fill", None, (acc, acc.dtype.type(0)), new[0].ctx))
+    root = out.base if out.base is not None else out
+    if root is not acc and not (out is acc):
+        target = out.reshape(acc.shape)
+        rec.add("astype", None, (acc, target))
 
 
 def memory_wrappers(be, rec, context) -> dict:
@@ -109,5 +132,15 @@ def memory_wrappers(be, rec, context) -> dict:
             rec.reason("map_sum over non-contiguous operands has no compiled form yet")
         return out
 
-    return {"from_host": r_from_host, "map_sum": r_map_sum, "full": r_full, "zeros": r_zeros,
+    sum_ = be.sum
+
+    def r_sum(x, axes=None, keepdims=False, dtype=None):
+        if rec.thread != get_ident():
+            return sum_(x, axes, keepdims, dtype)
+        start = len(rec.calls)
+        out = sum_(x, axes, keepdims, dtype)
+        _sum_tail(rec, start, out)
+        return out
+
+    return {"from_host": r_from_host, "map_sum": r_map_sum, "sum": r_sum, "full": r_full, "zeros": r_zeros,
             "copy": r_copy, "astype": r_astype, "contiguous": r_contiguous, "assign": r_assign}

@@ -83,7 +83,7 @@ def test_explain_prints_source_and_kernels():
     for k in range(3):
         compiled_step(*setup, *batches[k])
     text = torch.compiler.explain(compiled_step)
-    assert "def step(A, S):" in text
+    assert "def step(A, S, K):" in text
     assert "forward linear" in text and "vjp mse_loss" in text and "optimizer SGD" in text
     assert "S[0]" in text  # the learning rate is read at each call
 
