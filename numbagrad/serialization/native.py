@@ -22,9 +22,7 @@ import io
 import json
 import math
 import os
-import struct
 import zipfile
-import zlib
 from collections import OrderedDict
 from typing import Any, BinaryIO, Callable, Union
 
@@ -36,7 +34,7 @@ from numbagrad.device import as_device, device
 from numbagrad.serialization._atomic import check_target, write_atomically
 from numbagrad.tensor import Tensor
 
-__all__ = ["load", "save"]
+__all__ = ["load_archive", "save"]
 
 FORMAT = "numbagrad.save"
 VERSION = 1
@@ -307,83 +305,6 @@ class _Decoder:
         if isinstance(target, dict):
             target = target.get(location, location)
         return t.to(target) if as_device(target) != t.device else t
-
-
-def _open_archive(f: FileLike, name: str) -> zipfile.ZipFile:
-    if isinstance(f, (str, os.PathLike)):
-        source = os.fspath(f)
-        with open(source, "rb") as stream:
-            head = stream.read(4)
-    elif hasattr(f, "read"):
-        source = f if hasattr(f, "seekable") and f.seekable() else io.BytesIO(f.read())
-        start = source.tell()
-        head = source.read(4)
-        source.seek(start)
-    else:
-        raise TypeError(f"load: f must be a path or a binary file object, not {type(f).__name__}")
-    try:
-        return zipfile.ZipFile(source)
-    except (ValueError, EOFError, OverflowError, NotImplementedError, struct.error) as err:
-        raise RuntimeError(f"load: {name} is a damaged numbagrad save file: its zip directory "
-                           f"cannot be read ({type(err).__name__}: {err})") from None
-    except zipfile.BadZipFile:
-        if head[:1] == b"\x80":
-            raise RuntimeError(
-                f"load: {name} is a pickle (an older torch.save format?), not a numbagrad save "
-                "file; numbagrad never unpickles, because unpickling can run arbitrary code"
-            ) from None
-        raise RuntimeError(f"load: {name} is not a numbagrad save file (not a zip archive; "
-                           f"it starts with {head!r})") from None
-
-
-def load(f: FileLike, map_location: Any = None, *, weights_only: bool = True) -> Any:
-    """Load an object written by :func:`save`.
-
-    Parameters
-    ----------
-    f : str, os.PathLike or binary file object
-        The file.
-    map_location : str, device, dict or callable, optional
-        Where tensors go: None puts each on the device it was saved from; a device (``"cpu"``)
-        puts all there; a dict maps saved locations to new ones (``{"cuda:0": "cpu"}``); a
-        callable ``fn(tensor, location)`` returns the placed tensor (or None to keep it).
-    weights_only : bool
-        Accepted for compatibility with torch. The format holds only data, so loading is always
-        as safe as torch's ``weights_only=True``.
-
-    Returns
-    -------
-    object
-        The saved structure: dicts (OrderedDict where one was saved), lists, tuples, numbers,
-        strings, None and tensors (Parameters where Parameters were saved).
-
-    Raises
-    ------
-    RuntimeError
-        If the file is not a numbagrad save file (a torch pickle, another zip archive) or is
-        damaged or hostile (a flipped byte, a compressed or hand-made member, an array header
-        claiming more data than its member holds, pickled contents, containers nested more
-        than ``MAX_DEPTH`` deep): the message names the file and what is wrong. Nothing of a
-        size the file claims is allocated before the claim is checked.
-    FileNotFoundError
-        If the path does not exist.
-
-    Examples
-    --------
-    >>> import numbagrad as torch, io
-    >>> buffer = io.BytesIO(); torch.save([torch.zeros(1)], buffer); _ = buffer.seek(0)
-    >>> torch.load(buffer, map_location="cpu")
-    [tensor([0.])]
-    """
-    name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else "the file object"
-    archive = _open_archive(f, name)
-    try:
-        return load_archive(archive, name, map_location)
-    except (zipfile.BadZipFile, zlib.error, EOFError, RecursionError, NotImplementedError,
-            ValueError, struct.error, OverflowError) as err:
-        # A flipped byte: the archive's own checks (CRC, headers) fail while reading a member.
-        raise RuntimeError(f"load: {name} is a damaged numbagrad save file: "
-                           f"{type(err).__name__}: {err}") from None
 
 
 def load_archive(archive: zipfile.ZipFile, name: str, map_location) -> Any:

@@ -13,15 +13,7 @@ import numbagrad
 
 torch = pytest.importorskip("torch")
 
-
-def _next(lib, generator=None) -> list:
-    """Three U(0, 1) float32 draws from ``generator`` (the default one when None): equal in
-    both libraries only when both left the stream at the same place."""
-    if lib is numbagrad:
-        from numbagrad.random import draw
-
-        return draw.uniform(draw.resolve(generator), (3,), np.dtype(np.float32)).tolist()
-    return lib.rand(3, generator=generator).tolist()
+from tests.random.streams import next_draws as _next  # noqa: E402
 
 
 def _bits(t) -> tuple:
