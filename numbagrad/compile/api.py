@@ -44,17 +44,22 @@ class Step:
 
     def __init__(self, program, inputs, outputs, new_grads, steps, guard):
         self.program = program
-        self.inputs = inputs  # (path into the arguments, buffer)
+        # (where: "a" or "k", position or name, index inside a tuple or None, buffer)
+        self.inputs = [path + (buffer,) for path, buffer in inputs]
         self.outputs = outputs  # a structure with ("out", array) / ("obj", value) leaves
         self.new_grads = new_grads  # (leaf, gradient array), set as .grad before each run
         self.steps = steps  # (optimizer, recorded calls)
         self.guard = guard
 
     def run(self, args: tuple, kwargs: dict):
-        for path, buffer in self.inputs:
-            np.copyto(buffer, _lookup(args, kwargs, path)._data)
+        for where, key, inner, buffer in self.inputs:
+            value = args[key] if where == "a" else kwargs[key]
+            if inner is not None:
+                value = value[inner]
+            np.copyto(buffer, value._data)
         for t, g in self.new_grads:
             t._grad = _wrap(g, t._device)
+        program = self.program
         scalars: list = []
         undo = []
         for optimizer, recorded in self.steps:
@@ -65,7 +70,7 @@ class Step:
                     u()
                 return _STALE
         try:
-            self.program.fn(self.program.arrays, tuple(scalars), self.program.constants)
+            program.fn(program.arrays, tuple(scalars), program.constants)
         except NumbaError as err:  # Numba could not compile the step: nothing ran
             for u in reversed(undo):
                 u()
@@ -78,12 +83,6 @@ class _NotCompiled(Exception):
 
 
 _STALE = object()
-
-
-def _lookup(args, kwargs, path):
-    where, key, inner = path
-    value = args[key] if where == "a" else kwargs[key]
-    return value if inner is None else value[inner]
 
 
 def _build(spec):

@@ -3,7 +3,9 @@
 The source calls the recorded kernels in the recorded order, each under the name ``k<i>`` bound
 to the very dispatcher eager mode called (kernels are ``njit`` functions, callable from ``njit``
 code). Arrays arrive in one tuple ``A`` (the capture's arrays: parameters, gradients, optimizer
-state and the step's own buffers, kept alive as preallocated buffers); constant scalars arrive
+state and the step's own buffers, kept alive as preallocated buffers; an array that is a whole
+C-contiguous view of another is not passed but made inside, ``base.reshape(shape)``, since
+each array passed costs an unboxing at every call); constant scalars arrive
 in a tuple ``K`` (typed as eager mode's call typed them, so the kernels' compiled versions are
 reused), tuples of them (shapes, strides) are written into the source as literals; the
 optimizer's scalars (learning rate, bias corrections, flags) arrive in a tuple ``S`` read at
@@ -71,6 +73,21 @@ def _literal(value) -> str:
     raise TypeError(f"an argument of type {type(value).__name__} has no compiled form")
 
 
+def _literal_tuple(values) -> str:
+    return "(" + "".join(f"{int(v)}, " for v in values) + ")"
+
+
+def _same_memory_view(a, base) -> bool:
+    """Whether ``a`` is ``base.reshape(a.shape)``: both C-contiguous with one dtype, size,
+    start and writability (so Numba types the reshape as it types ``a``), neither 0-d nor
+    empty."""
+    return (isinstance(base, np.ndarray) and a.size and a.ndim and base.ndim
+            and a.size == base.size and a.dtype == base.dtype
+            and a.flags.c_contiguous and base.flags.c_contiguous
+            and a.flags.writeable == base.flags.writeable
+            and a.__array_interface__["data"][0] == base.__array_interface__["data"][0])
+
+
 def _has_array(value) -> bool:
     return isinstance(value, np.ndarray) or (
         isinstance(value, tuple) and any(_has_array(v) for v in value))
@@ -78,7 +95,9 @@ def _has_array(value) -> bool:
 
 class _Writer:
     def __init__(self):
-        self.arrays: list = []
+        self.arrays: list = []  # every array the source names, ``a<i>``, kept alive
+        self.passed: list = []  # the arrays passed in ``A``
+        self.unpack: list = []  # the source lines naming them
         self.index: dict = {}
         self.kernels: dict = {}
         self.n_dynamic = 0
@@ -95,8 +114,18 @@ class _Writer:
     def array(self, a) -> str:
         i = self.index.get(id(a))
         if i is None:
+            base = a.base
+            if _same_memory_view(a, base):
+                # Made inside the step from its base: every array of ``A`` costs Numba an
+                # unboxing at each call (tens of nanoseconds), and most views are of
+                # arrays ``A`` holds already (the optimizer's flat views of the parameters).
+                line = f"{self.array(base)}.reshape({_literal_tuple(a.shape)})"
+            else:
+                line = f"A[{len(self.passed)}]"
+                self.passed.append(a)
             i = self.index[id(a)] = len(self.arrays)
             self.arrays.append(a)
+            self.unpack.append(f"    a{i} = {line}")
         return f"a{i}"
 
     def arg(self, value, dynamic: bool) -> str:
@@ -155,8 +184,9 @@ def _leaves(value, out: list) -> None:
 
 def pattern(flat) -> list:
     """What a later collection must match, per call: the kernel and, per leaf, either None (a
-    scalar: read as it comes) or the recorded array with its owner and whether it spans its
-    owner whole (then identity of the owner, size and layout prove it is the same memory)."""
+    scalar: read as it comes) or the recorded array with its owner, whether it spans its owner
+    whole (then identity of the owner, size and layout prove it is the same memory), and its
+    shape, strides and dtype."""
     out = []
     for kind, fn, leaves in flat:
         items = []
@@ -165,7 +195,7 @@ def pattern(flat) -> list:
                 owner = v.base if v.base is not None else v
                 whole = (isinstance(owner, np.ndarray) and v.size == owner.size
                          and v.flags.c_contiguous and owner.flags.c_contiguous)
-                items.append((v, owner, whole))
+                items.append((v, owner, whole, v.shape, v.strides, v.dtype))
             else:
                 items.append(None)
         out.append((kind, fn, items))
@@ -180,6 +210,8 @@ def scalars_if_same(recorded, calls, scalars: list) -> bool:
     or else when address, shape, strides and dtype agree."""
     if len(recorded) != len(calls):
         return False
+    ndarray = np.ndarray
+    append = scalars.append
     for (kind, fn, items), call in zip(recorded, calls):
         if call.fn is not fn or call.kind != kind:
             return False
@@ -189,18 +221,25 @@ def scalars_if_same(recorded, calls, scalars: list) -> bool:
             return False
         for item, v in zip(items, leaves):
             if item is None:
-                if isinstance(v, np.ndarray):
+                if isinstance(v, ndarray):
                     return False
-                scalars.append(v)
+                append(v)
                 continue
-            a, owner, whole = item
+            a, owner, whole, shape, strides, dtype = item
             if v is a:
                 continue
-            if not isinstance(v, np.ndarray) or v.shape != a.shape or v.dtype != a.dtype:
+            # The recorded array's shape, strides and dtype are read once, at the capture; the
+            # cheap tests come first (identity of dtypes, equal strides imply C-contiguity
+            # here), each falling back on the full test, so the answer is the same.
+            if not isinstance(v, ndarray) or v.shape != shape:
                 return False
-            if whole and v.base is owner and v.flags.c_contiguous:
+            v_dtype = v.dtype
+            if v_dtype is not dtype and v_dtype != dtype:
+                return False
+            v_strides = v.strides
+            if whole and v.base is owner and (v_strides == strides or v.flags.c_contiguous):
                 continue
-            if (v.strides != a.strides or v.__array_interface__["data"][0]
+            if (v_strides != strides or v.__array_interface__["data"][0]
                     != a.__array_interface__["data"][0]):
                 return False
     return True
@@ -242,8 +281,7 @@ def generate(calls, dynamic_ranges, name: str = "step") -> Program:
                 line = f"_copy({w.array(src)}, {w.array(out)})"
             label = f"{ctx}: {call.kind}"
         body.append(f"    {line}  # {label}")
-    unpack = [f"    a{i} = A[{i}]" for i in range(len(w.arrays))]
-    source = "\n".join([f"def {name}(A, S, K):"] + unpack + body + ["    return 0", ""])
+    source = "\n".join([f"def {name}(A, S, K):"] + w.unpack + body + ["    return 0", ""])
     namespace = {"np": np, "_fill": _fill, "_copy": _copy, "_fill_flat": _fill_flat,
                  "_copy_flat": _copy_flat}
     for fn, kname in w.kernels.items():
@@ -251,4 +289,4 @@ def generate(calls, dynamic_ranges, name: str = "step") -> Program:
     helpers = [_fill, _copy, _fill_flat, _copy_flat]
     py, cached = load_source(source, name, list(w.kernels) + helpers, namespace)
     fn = njit(cache=cached)(py)
-    return Program(source, fn, tuple(w.arrays), w.kernels, dynamic_ranges, tuple(w.constants))
+    return Program(source, fn, tuple(w.passed), w.kernels, dynamic_ranges, tuple(w.constants))

@@ -26,18 +26,22 @@ def collect(optimizer) -> tuple:
         it advanced, the state it created), for when the calls do not match the capture and the
         step has to run eagerly instead.
     """
-    from numbagrad.optim.optimizer import Optimizer
-
-    rec = capture.Recorder(collecting=True)
+    global _Optimizer
+    if _Optimizer is None:
+        from numbagrad.optim.optimizer import Optimizer as _Optimizer
+    Optimizer = _Optimizer
+    rec = _Collector()
     n_state = len(optimizer.state)
     advanced = []
     advance = Optimizer.__dict__["_advance"]
+    advance_fn = advance.__func__
+    thread = rec.thread
 
     def r_advance(step_t):
-        if rec.thread != threading.get_ident():
-            return advance.__func__(step_t)
+        if thread != threading.get_ident():
+            return advance_fn(step_t)
         advanced.append((step_t, step_t._data[()], step_t._version.value))
-        return advance.__func__(step_t)
+        return advance_fn(step_t)
 
     def undo():
         for t, value, version in advanced:
@@ -57,3 +61,28 @@ def collect(optimizer) -> tuple:
             del CPUDispatcher.__call__
             Optimizer._advance = advance
     return rec.calls, undo
+
+
+_Optimizer = None  # numbagrad.optim.optimizer.Optimizer, imported at the first collection
+
+
+class _Collector:
+    """What :func:`capture._hooked_call` needs of a :class:`capture.Recorder` while
+    collecting (a recorder's other parts serve a capture; this one is made at every call):
+    kernel calls are kept, not run; reasons are not asked for."""
+
+    __slots__ = ("thread", "calls", "reasons", "ctx")
+    collecting = True
+
+    def __init__(self):
+        self.thread = threading.get_ident()
+        self.calls: list = []
+        self.reasons: list = []
+        self.ctx = None
+
+    def reason(self, text: str) -> None:
+        if text not in self.reasons:
+            self.reasons.append(text)
+
+    def add(self, kind, fn, args) -> None:
+        self.calls.append(capture.Call(kind, fn, args, None))

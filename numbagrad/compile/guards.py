@@ -20,22 +20,43 @@ from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.tensor import Tensor
 
 
+_KINDS: dict = {}  # type -> how its values are described: "T", "V", "S" (a sequence), "O"
+
+
+def _kind(cls) -> str:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        if issubclass(cls, Tensor):
+            kind = "T"
+        elif cls is type(None) or issubclass(cls, (bool, int, float, str)):
+            kind = "V"
+        elif issubclass(cls, (tuple, list)):
+            kind = "S"
+        else:
+            kind = "O"
+        if len(_KINDS) < 4096:  # the kind of a type never changes; keep the table bounded
+            _KINDS[cls] = kind
+    return kind
+
+
 def _describe(value):
-    if isinstance(value, Tensor):
+    # By the value's type, looked up once per type (``isinstance`` misses cost most here).
+    kind = _KINDS.get(type(value)) or _kind(type(value))
+    if kind == "T":
         a = value._data
         return ("T", a.shape, a.dtype, value._device, value._requires_grad)
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if kind == "V":
         return ("V", type(value), value)
-    if isinstance(value, (tuple, list)) and len(value) <= 8:
-        return (type(value),) + tuple(_describe(v) for v in value)
+    if kind == "S" and len(value) <= 8:
+        return (type(value),) + tuple([_describe(v) for v in value])
     return ("O", id(value))
 
 
 def call_key(args: tuple, kwargs: dict) -> tuple:
     """The key a compiled step is stored under for a call with ``args`` and ``kwargs``."""
-    key = tuple(_describe(a) for a in args)
+    key = tuple([_describe(a) for a in args])
     if kwargs:
-        key += tuple((k, _describe(v)) for k, v in sorted(kwargs.items()))
+        key += tuple([(k, _describe(v)) for k, v in sorted(kwargs.items())])
     return key + (_enabled.get(),)
 
 
