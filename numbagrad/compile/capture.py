@@ -153,19 +153,17 @@ class Recorder:
             self.written(args[-1] if kind != "fill" else args[0])
 
 
-def _writes(kernel, args, target) -> bool:
-    """Whether ``kernel(*args)`` writes ``target`` (one of its arrays), found by running it on
-    copies of its arrays with ``target``'s copy filled with a byte pattern (zeros for integers,
-    which a kernel may index with: a zero writes go unseen, which only refuses a capture)."""
-    poisoned = []
-    byte = 0xA5 if target.dtype.kind in "fc" else 0
+def _run_on_copies(kernel, args, target, fill) -> tuple:
+    """Run ``kernel`` on copies of its arrays, ``target``'s copy filled by ``fill(copy)``; the
+    copied arguments, and the copy of ``target``."""
+    filled = []
 
     def copy(value):
         if isinstance(value, np.ndarray):
             c = value.copy()
             if value is target:
-                c.view(np.uint8).reshape(-1)[:] = byte
-                poisoned.append(c)
+                fill(c)
+                filled.append(c)
             return c
         if isinstance(value, tuple):
             return tuple(copy(v) for v in value)
@@ -173,6 +171,22 @@ def _writes(kernel, args, target) -> bool:
 
     copied = copy(tuple(args))
     _base_call(kernel, *copied)
+    return copied, filled
+
+
+def _pattern(byte: int):
+    def fill(c):
+        c.view(np.uint8).reshape(-1)[:] = byte
+
+    return fill
+
+
+def _writes(kernel, args, target) -> bool:
+    """Whether ``kernel(*args)`` writes ``target`` (one of its arrays), found by running it on
+    copies of its arrays with ``target``'s copy filled with a byte pattern (zeros for integers,
+    which a kernel may index with: a zero writes go unseen, which only refuses a capture)."""
+    byte = 0xA5 if target.dtype.kind in "fc" else 0
+    _, poisoned = _run_on_copies(kernel, args, target, _pattern(byte))
     pattern = bytes([byte]) * target.nbytes
     return any(c.tobytes() != pattern for c in poisoned)
 
@@ -180,23 +194,12 @@ def _writes(kernel, args, target) -> bool:
 def _results(kernel, args, target, content) -> list:
     """The bytes of the arrays ``kernel(*args)`` leaves, run on copies of its arrays with
     ``target``'s copy holding ``content`` (a byte pattern when None)."""
-    def copy(value):
-        if isinstance(value, np.ndarray):
-            c = value.copy()
-            if value is target:
-                if content is None:
-                    # 0x41 bytes read as a float are large (12.1 in float32, 2.3e6 in float64):
-                    # a tiny pattern would vanish in the sums it is added to.
-                    c.view(np.uint8).reshape(-1)[:] = 0x41
-                else:
-                    c[...] = content
-            return c
-        if isinstance(value, tuple):
-            return tuple(copy(v) for v in value)
-        return value
+    def fill(c):
+        c[...] = content
 
-    copied = copy(tuple(args))
-    _base_call(kernel, *copied)
+    # 0x41 bytes read as a float are large (12.1 in float32, 2.3e6 in float64): a tiny pattern
+    # would vanish in the sums it is added to.
+    copied, _ = _run_on_copies(kernel, args, target, _pattern(0x41) if content is None else fill)
     return [a.tobytes() for a in _arrays(copied)]
 
 
@@ -206,18 +209,7 @@ def _ignores(kernel, args, target) -> bool:
     arrays with ``target``'s copy filled with two different byte patterns."""
     results = []
     for byte in (0x41, 0x47):  # large values as floats, so no sum absorbs them
-        def copy(value):
-            if isinstance(value, np.ndarray):
-                c = value.copy()
-                if value is target:
-                    c.view(np.uint8).reshape(-1)[:] = byte
-                return c
-            if isinstance(value, tuple):
-                return tuple(copy(v) for v in value)
-            return value
-
-        copied = copy(tuple(args))
-        _base_call(kernel, *copied)
+        copied, _ = _run_on_copies(kernel, args, target, _pattern(byte))
         results.append([a.tobytes() for a, orig in zip(_arrays(copied), _arrays(tuple(args)))
                         if orig is not target])
     return results[0] == results[1]
