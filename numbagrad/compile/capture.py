@@ -26,22 +26,10 @@ import numpy as np
 from numba import _dispatcher
 from numba.core.registry import CPUDispatcher
 
+from numbagrad.compile.covered import COVERED
 from numbagrad.compile.loss_tail import loss_wrappers
 from numbagrad.compile.memory import memory_wrappers
 
-# The ops whose eager path (the op's forward or vjp and the backend functions it calls) was
-# read and found to do all its arithmetic in kernels or in the recorded memory functions, for
-# C-contiguous floating operands: replaying their kernels on the same buffers recomputes them.
-# Their kernels fully write each output buffer, so stale values never leak between steps.
-# Each capture also checks that every array a kernel reads was written by an earlier recorded
-# call or belongs to the step's known tensors (see Recorder.check), which catches a value an
-# op computed in NumPy; a scalar computed in Python from array values would not be caught,
-# hence the list.
-COVERED = frozenset({
-    "add", "sub", "mul", "neg", "relu", "sigmoid", "tanh", "exp", "linear", "mse_loss", "sum",
-    "mean", "cross_entropy", "nll_loss", "conv2d", "max_pool2d",
-    "mm", "matmul", "softmax", "log_softmax",
-})
 
 _base_call = _dispatcher.Dispatcher.__call__
 _active = None  # the Recorder of the running recording (or collection), if any
