@@ -6,6 +6,7 @@ Run from the repository root (needs torch and jax: ``pip install -e .[bench]``):
     python benchmarks/compare_jax.py                      # every workload, about 3 minutes
     python benchmarks/compare_jax.py --only linear deep --rounds 9 --steps 100
     python benchmarks/compare_jax.py --no-torch-compile   # leave out torch.compile's compiles
+    python benchmarks/compare_jax.py --first-calls        # compile times, cold and warm cache
 
 The workloads are ``compare_torch.py``'s six and two MLPs of this file (a small one, where
 Python overhead is the step, and a compute-bound one). Each step is forward, loss,
@@ -22,7 +23,10 @@ table gives medians of the rounds in µs per step, ``jax/c`` (jax.jit time over 
 numbagrad time: above 1, numbagrad is faster) and ``e/c`` (numbagrad eager over compiled). A
 step ``numbagrad.compile`` cannot capture today runs eagerly: its row says ``eager (fallback:
 <reason>)``, the reason its warning gave. A last row times 100 regression steps as one jitted
-``lax.fori_loop`` against 100 compiled numbagrad steps called from Python.
+``lax.fori_loop`` against 100 compiled numbagrad steps called from Python, and against one
+compiled numbagrad function running a Python loop of the 100 steps (rolled into one loop of
+the generated function: numbagrad/compile/rolling.py), whose losses and parameters after
+three calls are also checked against the same loop run eagerly, bit for bit.
 
 Threads: torch runs 2 threads; XLA's CPU client sizes its thread pool to the cores this process
 may use (``os.sched_getaffinity``), and ``XLA_FLAGS`` is set (unless given) to one host device
@@ -224,10 +228,38 @@ def _fallback_reason(numbagrad, compiled, caught) -> str | None:
     return log[1].strip().splitlines()[0] if len(log) > 1 else "no compiled step"
 
 
+def _steps_loop(model, criterion, optimizer, x, y, n):
+    """``n`` training steps (``compare_torch._step``'s) in one Python loop: compiled whole,
+    the loop is rolled into one loop of the generated function."""
+    for _ in range(n):
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss
+
+
+def _loop_check(numbagrad, spec, state, compiled_loop, loop_setup):
+    """Whether the compiled loop's three calls gave eager mode's losses and parameters, bit for
+    bit, and whether its step was rolled."""
+    eager_setup = _setup(numbagrad, spec, state)
+    same = True
+    for _ in range(3):
+        want = _steps_loop(*eager_setup, 100).item()
+        got = compiled_loop(*loop_setup, 100).item()
+        same = same and want == got
+    same = same and all(np.array_equal(p.detach().numpy(), q.detach().numpy()) for p, q in
+                        zip(eager_setup[0].parameters(), loop_setup[0].parameters()))
+    rolled = any("for it in range(len(S)):" in src for src in compiled_loop.sources)
+    return same, rolled
+
+
 def compare(libs, ct, spec, args, regression_loop=False):
     """One workload: ``(times in µs by column, fallback reason or None, max relative loss
     difference, torch.compile's skip reason or None)``; with ``regression_loop`` the times of
-    100 compiled numbagrad steps and of jax's 100-step ``fori_loop``, per step."""
+    100 compiled numbagrad steps, of one compiled loop of 100 steps and of jax's 100-step
+    ``fori_loop``, per step, and as second item ``(fallback reason or None, the loop bit-equal
+    to eager, the loop rolled)``."""
     numbagrad, torch, jax = libs
     torch.manual_seed(0)
     torch_model = spec[1](torch)
@@ -272,15 +304,21 @@ def compare(libs, ct, spec, args, regression_loop=False):
     steps = max(1, min(args.steps, int(ROUND_SECONDS / (max(per_step.values()) * 1e-6))))
     timers = {label: _timer(run, steps, syncs.get(label)) for label, run in runs.items()}
     if regression_loop:
+        loop_setup = _setup(numbagrad, spec, state)
+        compiled_loop = numbagrad.compile(_steps_loop)
+        reason = (reason,) + _loop_check(numbagrad, spec, state, compiled_loop, loop_setup)
         timers = {"ng compiled x100": _timer(runs["ng compiled"], 100),
+                  "ng compiled loop of 100": _timer(lambda: compiled_loop(*loop_setup, 100),
+                                                    10),
                   "jax fori_loop x100": _timer(jax_step.loop100, 10,
                                                lambda out: out.block_until_ready())}
         for t in timers.values():
             t()
+    per_call = ("jax fori_loop x100", "ng compiled loop of 100")
     samples: dict = {label: [] for label in timers}
     for _ in range(args.rounds):
         for label, t in timers.items():
-            samples[label].append(t() / (100 if label == "jax fori_loop x100" else 1))
+            samples[label].append(t() / (100 if label in per_call else 1))
     return ({k: statistics.median(v) for k, v in samples.items()}, reason, diff, skip)
 
 
@@ -298,6 +336,72 @@ def _header(numbagrad, torch, jax) -> str:
             f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
 
 
+def _first_calls_child(name: str, mode: str) -> None:
+    """In a new process: build workload ``name`` (numbagrad only) and print, as JSON, the
+    seconds (wall and this process's CPU) of ``import numbagrad`` and of each call up to the
+    first compiled step (``mode`` "compiled": eager call, capture, first compiled call; "eager":
+    the first eager call)."""
+    import json
+
+    start = time.perf_counter()
+    import numbagrad
+
+    imported = time.perf_counter() - start
+    sys.path[:0] = [str(Path(__file__).resolve().parent)]
+    import compare_torch as ct
+
+    spec = dict(ct.WORKLOADS, **_extra_workloads(ct))[name]
+    numbagrad.manual_seed(0)
+    model = spec[1](numbagrad)
+    x, y = (numbagrad.from_numpy(a) for a in spec[2](np.random.default_rng(0)))
+    setup = (model, getattr(numbagrad.nn, spec[3])(), spec[4](numbagrad, model.parameters()), x, y)
+    step = numbagrad.compile(ct._step) if mode == "compiled" else ct._step
+    calls, cpus = [], []
+    for _ in range(3 if mode == "compiled" else 1):
+        wall, cpu = time.perf_counter(), time.process_time()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step(*setup)
+        calls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    print(json.dumps({"import": imported, "calls": calls, "cpu": cpus,
+                      "compiled": mode != "compiled" or bool(step.sources)}))
+
+
+def first_calls(names) -> None:
+    """Print, per workload, the first calls' times with a cold and a warm Numba cache, each
+    in a new process (``NUMBA_CACHE_DIR`` a new temporary folder for the cold runs): eager
+    mode's first call, and the time a compiled program takes up to the end of its first
+    compiled step (its eager first call, the capture and Numba's compile of the step, the
+    first compiled call), cold and then again warm, counted from after ``import numbagrad``."""
+    import json
+    import subprocess
+    import tempfile
+
+    def child(name, mode, cache):
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = subprocess.run([sys.executable, __file__, "--first-calls-child", name, mode],
+                             env=env, capture_output=True, text=True, check=True).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    print("seconds, wall (this process's CPU); cold: a new NUMBA_CACHE_DIR; targets: compiled "
+          "cold within 2 s above eager's first call, warm within 0.3 s after import")
+    print(f"{'workload':<52}{'eager 1st call, cold':>22}{'compiled to 1st step, cold':>28}"
+          f"{'extra':>15}{'compiled, warm':>18}")
+    for name in names:
+        with tempfile.TemporaryDirectory() as eager_dir, \
+                tempfile.TemporaryDirectory() as compiled_dir:
+            eager = child(name, "eager", eager_dir)
+            cold = child(name, "compiled", compiled_dir)
+            warm = child(name, "compiled", compiled_dir)
+        e, ec = eager["calls"][0], eager["cpu"][0]
+        c, cc = sum(cold["calls"]), sum(cold["cpu"])
+        w, wc = sum(warm["calls"]), sum(warm["cpu"])
+        note = "" if cold["compiled"] else "  (no compiled step: eager fallback)"
+        print(f"{name:<52}{e:>14.2f} ({ec:5.2f}){c:>20.2f} ({cc:5.2f}){c - e:>7.2f} "
+              f"({cc - ec:5.2f}){w:>10.2f} ({wc:5.2f}){note}", flush=True)
+
+
 COLUMNS = ("ng compiled", "ng eager", "torch eager", "torch.compile", "jax.jit")
 SHORT = {"ng compiled": "ngc", "ng eager": "nge", "torch.compile": "tc", "jax.jit": "jax"}
 
@@ -312,7 +416,18 @@ def main(argv=None) -> None:
                         help="first steps whose losses are compared")
     parser.add_argument("--no-torch-compile", action="store_true",
                         help="leave out torch.compile (its compiles take most of the run)")
+    parser.add_argument("--first-calls", action="store_true",
+                        help="time the first calls with a cold and a warm Numba cache instead "
+                             "(default workloads: mlp64 and deep)")
+    parser.add_argument("--first-calls-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.first_calls_child:
+        sys.path[:0] = [str(ROOT)]
+        _first_calls_child(*args.first_calls_child)
+        return
+    if args.first_calls:
+        first_calls(args.only or ["mlp64", "deep"])
+        return
     # Before jax loads: one host device; XLA sizes its threads to the cores of this process.
     os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true "
                           "--xla_force_host_platform_device_count=1")
@@ -357,15 +472,19 @@ def main(argv=None) -> None:
               f"{times['ng eager'] / c:>7.2f}{diff[0]:>13.1e} {SHORT[diff[1]]:<4}  {mode}",
               flush=True)
     if "regression" in names:
-        times, reason, _, _ = compare(libs, ct, workloads["regression"],
-                                      argparse.Namespace(**dict(vars(args),
-                                                              no_torch_compile=True)),
-                                      regression_loop=True)
+        times, (reason, same, rolled), _, _ = compare(libs, ct, workloads["regression"],
+                                              argparse.Namespace(**dict(
+                                                  vars(args), no_torch_compile=True)),
+                                              regression_loop=True)
         ours, theirs = times["ng compiled x100"], times["jax fori_loop x100"]
+        loop = times["ng compiled loop of 100"]
         print(f"100 regression steps, µs per step: numbagrad.compile called 100 times from "
-              f"Python {ours:.2f}, jax.jit of one lax.fori_loop of 100 steps {theirs:.2f}: "
-              f"numbagrad/jax {ours / theirs:.1f}" + ("" if reason is None else
-                                                      f" [numbagrad eager: {reason}]"))
+              f"Python {ours:.2f}, one numbagrad.compile of a loop of 100 steps {loop:.2f} ("
+              f"{'rolled' if rolled else 'NOT rolled'}, "
+              f"{'bit-equal to eager' if same else 'DIFFERS from eager'}), jax.jit of one "
+              f"lax.fori_loop of 100 steps {theirs:.2f}: numbagrad/jax {ours / theirs:.1f} "
+              f"and {loop / theirs:.1f} (loop)" + ("" if reason is None else
+                                                   f" [numbagrad eager: {reason}]"))
     for skip, which in skips.items():
         print(f"torch.compile skipped ({', '.join(which)}): {skip}")
     load = others_load(before, cpu_jiffies(), own_cpu_seconds() - cpu_before,

@@ -207,7 +207,8 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         values = draw.bernoulli_scalar(gen, tuple(input.shape), np_dtype, p)
     else:
-        probs = input.detach().cpu().numpy()
+        # The array itself on the CPU: a compiled step replays the kernel that reads it.
+        probs = input._data if input._device.type == "cpu" else input.detach().cpu().numpy()
         if np.any(~((probs >= 0) & (probs <= 1))):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
         values = draw.bernoulli_tensor(gen, probs, np_dtype)

@@ -22,3 +22,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# Tests that take minutes each (each CUDA test file under the simulator in its own process, the
+# bounds-checked kernel build, the node-name sweep over every spec). Run first: pytest-xdist
+# hands tests out in collection order, so collected last they kept one worker busy for minutes
+# after the other had finished.
+_LONG = ("tests/test_cuda.py", "tests/test_boundscheck.py",
+         "tests/autograd/test_node_names.py::test_every_spec")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Move the long tests to the front (a stable sort keeps every other order)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONG))

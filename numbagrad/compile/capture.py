@@ -4,8 +4,9 @@ While :func:`record` runs a function eagerly, every call from Python into a comp
 kernel (a ``CPUDispatcher``) is kept with its arguments, and so is every array the CPU backend's
 memory functions fill, copy or convert in NumPy (``be.full``, ``be.copy``, ...). Each call is
 labelled with what was running: the forward or the vjp of a registry op, the engine's gradient
-accumulation, the loss's seed, or an optimizer's update. The recorded arrays are kept alive, so
-they become the compiled step's preallocated buffers.
+accumulation, the loss's seed, an optimizer's update, or a random draw (its generator's state
+arrays are arrays of the step, see :mod:`~numbagrad.compile.random_capture`). The recorded
+arrays are kept alive, so they become the compiled step's preallocated buffers.
 
 Nothing here edits the library: for the length of one recording, a few attributes are swapped
 for recording versions (the dispatcher's ``__call__``, each registry op's ``forward`` and
@@ -28,10 +29,11 @@ from numba.core.registry import CPUDispatcher
 
 from numbagrad.compile.covered import COVERED
 from numbagrad.compile.loss_tail import loss_wrappers
-from numbagrad.compile.memory import memory_wrappers
+from numbagrad.compile.memory import memory_wrappers, shape_wrappers
 
 
 _base_call = _dispatcher.Dispatcher.__call__
+_HALF = np.dtype(np.float16)
 _active = None  # the Recorder of the running recording (or collection), if any
 
 
@@ -62,14 +64,24 @@ class Recorder:
         self.ctx = None
         self.steps: list = []  # (optimizer, first call, end call)
         self.leaves: dict = {}  # id -> (leaf tensor, grad array before accumulation or None)
+        self.accumulated: dict = {}  # id -> the leaf's grad array after its last accumulation
         self.roots: set = set()  # nodes that backward started from
         self.modules: list = []
         self.known: set = set()  # ids of the memory of arrays that exist before the step
         self.seen: set = set()  # ids of the memory recorded calls have touched
         self.keep: list = []  # what ``known`` and ``seen`` refer to, kept alive
+        self.host_index: set = set()  # ids of offsets an index op computed from index values
+        self.shape_index: set = set()  # ids of offsets computed from shapes only (flip, roll)
+        self.shape_only = 0  # inside a function whose index positions come from shapes only
+        self.device_index: set = set()  # ids of offsets recorded kernels computed (scatters)
 
     def _root(self, a):
-        root = a.base if a.base is not None else a
+        root = a
+        # The owner of the memory: NumPy collapses chains of ndarray views, but a strided view
+        # (``as_strided``: diagonal, unfold) has NumPy's helper object as its base, which holds
+        # the array whose memory the view reads, and a view of it stops at the strided view.
+        while getattr(root, "base", None) is not None:
+            root = root.base
         if id(root) not in self.seen:
             self.keep.append(root)
         return root
@@ -135,6 +147,9 @@ class Recorder:
         elif ctx is not None and ctx[0] in ("forward", "vjp") and ctx[1] not in COVERED:
             self.reason(f"op {ctx[1]!r} has no compiled form yet ({ctx[0]})")
         self.calls.append(Call(kind, fn, args, ctx))
+        if any(a.dtype == _HALF for a in _arrays(args)):
+            # Eager mode converts float16 in NumPy; the compiled step would fail to compile.
+            self.reason("a float16 array has no compiled form (Numba has no float16 type)")
         if not self.collecting and kind != "kernel":
             if kind != "fill":
                 self.read(args[0], "an array copied")
@@ -172,11 +187,15 @@ def _pattern(byte: int):
 def _writes(kernel, args, target) -> bool:
     """Whether ``kernel(*args)`` writes ``target`` (one of its arrays), found by running it on
     copies of its arrays with ``target``'s copy filled with a byte pattern (zeros for integers,
-    which a kernel may index with: a zero writes go unseen, which only refuses a capture)."""
-    byte = 0xA5 if target.dtype.kind in "fc" else 0
-    _, poisoned = _run_on_copies(kernel, args, target, _pattern(byte))
-    pattern = bytes([byte]) * target.nbytes
-    return any(c.tobytes() != pattern for c in poisoned)
+    which a kernel may index with: a zero writes go unseen, which only refuses a capture;
+    booleans, which index nothing, with False and then True, so that no mask goes unseen)."""
+    kind = target.dtype.kind
+    for byte in ((0xA5,) if kind in "fc" else (0, 1) if kind == "b" else (0,)):
+        _, poisoned = _run_on_copies(kernel, args, target, _pattern(byte))
+        pattern = bytes([byte]) * target.nbytes
+        if any(c.tobytes() != pattern for c in poisoned):
+            return True
+    return False
 
 
 def _results(kernel, args, target, content) -> list:
@@ -261,6 +280,33 @@ def _recording_op(op, fwd, vjp):
     return forward, backward
 
 
+def _shape_tables(rec: Recorder, fn):
+    """``fn`` (a backend function making index and weight tables in NumPy from shapes and
+    attributes alone, which the call key guards), its arrays noted as known constants: the
+    step keeps them as they are."""
+    def tables(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if rec.thread == threading.get_ident():
+            for a in _arrays(tuple(out)):
+                rec.known.add(id(rec._root(a)))
+                rec.keep.append(a)
+        return out
+
+    return tables
+
+
+def _recording_inplace(rec: Recorder, inplace):
+    """``ops.inplace.inplace`` with its own copy of the old value and its write-back labelled:
+    the ops it runs label their own kernels."""
+    def recording(self, op, *args, **kwargs):
+        if rec.thread != threading.get_ident():
+            return inplace(self, op, *args, **kwargs)
+        with _context(rec, ("inplace", getattr(op, "__name__", "op"))):
+            return inplace(self, op, *args, **kwargs)
+
+    return recording
+
+
 def _refuse(reason: str, original):
     def refused(*args, **kwargs):
         rec = _active
@@ -300,10 +346,88 @@ def _patched(rec: Recorder):
     wrappers = memory_wrappers(be, rec, _context)
     for name, fn in wrappers.items():
         swap(be, name, fn)
+    # A sum of a strided view copies it to C order in NumPy first (reduce.as_3d).
+    from numbagrad.compile.memory import as_3d_wrapper
+
+    reduce_mod = sys.modules["numbagrad.backends.cpu.reduce"]
+    swap(reduce_mod, "as_3d", as_3d_wrapper(rec, reduce_mod.as_3d))
+    # Products, batched matmul's batch indices and scans' layout copies, by name.
+    from numbagrad.compile.memory import reduction_wrappers
+
+    for obj, name, fn in reduction_wrappers(be, rec):
+        swap(obj, name, fn)
     # linear's vjp sums a large bias gradient with the reduction module's sum, by import.
     swap(sys.modules["numbagrad.backends.cpu.linalg"], "sum_", wrappers["sum"])
+    # Backend functions that end by converting a float64 accumulator, by import.
+    for module in ("normalization", "pooling", "conv"):
+        swap(sys.modules[f"numbagrad.backends.cpu.{module}"], "astype_", wrappers["astype"])
+    pooling = sys.modules["numbagrad.backends.cpu.pooling"]
+    for name in ("tables", "interp_table"):
+        swap(pooling, name, _shape_tables(rec, getattr(pooling, name)))
     for name, fn in loss_wrappers(be, rec).items():
         swap(be, name, fn)
+    for name, fn in shape_wrappers(be, rec).items():
+        swap(be, name, fn)
+    # In-place ops (``x.sigmoid_()``, ``p.sub_(...)`` under no_grad) copy and assign around
+    # their op: labelled, those copies are steps of the capture.
+    # Modules import the function under their own names: each reference is swapped.
+    inplace = sys.modules["numbagrad.ops.inplace"].inplace
+    recording_inplace = _recording_inplace(rec, inplace)
+    for mod in [m for name, m in list(sys.modules.items()) if name.startswith("numbagrad.")]:
+        for attr, value in list(vars(mod).items()):
+            if value is inplace:
+                swap(mod, attr, recording_inplace)
+    # Element offsets that indexing computes on the host from an index's values (``x[idx]``,
+    # ``x[idx] = v``): never a constant of the step, even of one element.
+    index_mod = sys.modules["numbagrad.ops.index"]
+    host_offsets = index_mod._offsets
+
+    def r_offsets(coords, strides):
+        out = host_offsets(coords, strides)
+        if rec.thread == threading.get_ident():
+            (rec.shape_index if rec.shape_only else rec.host_index).add(id(out))
+            rec.keep.append(out)
+        return out
+
+    swap(index_mod, "_offsets", r_offsets)
+    index_array = index_mod._index_array
+
+    def r_index_array(a, keep_0d=False):
+        out = index_array(a, keep_0d)
+        if isinstance(out, int) and rec.thread == threading.get_ident():
+            # A 0-d integer tensor in a key selects as an int (``x[t, :]``): its value would
+            # be a constant of the step.
+            rec.reason("an index tensor of one element was read into Python as an int")
+        return out
+
+    swap(index_mod, "_index_array", r_index_array)
+    # flip and roll (and rot90, over flip) index with positions made from the input's shape
+    # and Python ints (the call key guards both): their offsets are constants of the step.
+    rearrange_mod = sys.modules["numbagrad.ops.rearrange"]
+    take_fn = rearrange_mod._take
+
+    def r_take(input, axis, positions):
+        if rec.thread != threading.get_ident():
+            return take_fn(input, axis, positions)
+        rec.shape_only += 1
+        try:
+            return take_fn(input, axis, positions)
+        finally:
+            rec.shape_only -= 1
+
+    swap(rearrange_mod, "_take", r_take)
+    # A scatter's offsets, computed from its index's values by a kernel (ops/masked.py).
+    from numbagrad.compile.memory import scatter_offsets_wrapper
+
+    masked_mod = sys.modules["numbagrad.ops.masked"]
+    swap(masked_mod, "scatter_offsets",
+         scatter_offsets_wrapper(rec, masked_mod.scatter_offsets, _context))
+
+    # Random draws: kernels over the generator's arrays, labelled, those arrays known.
+    from numbagrad.compile.random_capture import random_wrappers
+
+    for obj, name, fn in random_wrappers(rec, _context):
+        swap(obj, name, fn)
 
     accumulate, add_into, run_backward = graph._accumulate, graph._add_into, graph.run_backward
 
@@ -319,6 +443,8 @@ def _patched(rec: Recorder):
         rec.leaves.setdefault(id(t), (t, None if t.grad is None else t.grad._data))
         with _context(rec, ("accumulate",)):
             add_into(t, grad, stealable_refs)
+        if t._grad is not None:  # kept: a zero_grad() later in the step may drop ``.grad``
+            rec.accumulated[id(t)] = t._grad._data
 
     def r_run_backward(roots, *args, **kwargs):
         if rec.thread != threading.get_ident():
@@ -342,10 +468,11 @@ def _patched(rec: Recorder):
             return tensor_backward(self, *args, **kwargs)
 
     swap(Tensor, "backward", r_backward)
-    for name in ("item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__",
-                 "register_hook"):
+    for name in ("item", "tolist", "numpy", "__array__", "__bool__", "__float__", "__int__",
+                 "__index__", "register_hook"):
         if hasattr(Tensor, name):
             text = ("a tensor hook was registered" if name == "register_hook" else
+                    "np.asarray(tensor) reads a tensor's value" if name == "__array__" else
                     f"Tensor.{name.strip('_')}() reads a tensor's value into Python")
             swap(Tensor, name, _refuse(text, getattr(Tensor, name)))
     apply = function.Function.__dict__["apply"].__func__

@@ -1,22 +1,31 @@
 """One generated Python source per captured step, compiled by Numba as one ``njit`` function.
 
-The source calls the recorded kernels in the recorded order, each under the name ``k<i>`` bound
-to the very dispatcher eager mode called (kernels are ``njit`` functions, callable from ``njit``
-code). Arrays arrive in one tuple ``A`` (the capture's arrays: parameters, gradients, optimizer
-state and the step's own buffers, kept alive as preallocated buffers; an array that is a whole
-C-contiguous view of another is not passed but made inside, ``base.reshape(shape)``, since
-each array passed costs an unboxing at every call); constant scalars arrive
-in a tuple ``K`` (typed as eager mode's call typed them, so the kernels' compiled versions are
-reused), tuples of them (shapes, strides) are written into the source as literals; the
-optimizer's scalars (learning rate, bias corrections, flags) arrive in a tuple ``S`` read at
-every call, so schedulers and edited ``param_groups`` keep working. NumPy memory work that
-eager mode does in Python (a fill, a copy, a conversion) becomes an assignment in ``njit``
-code, which moves the same bits.
+The source calls the recorded kernels in the recorded order. Its first argument ``A`` is one
+array of addresses: the capture's arrays (parameters, gradients, optimizer state and the
+step's own buffers, kept alive as preallocated buffers) are made inside the step from their
+addresses (``v<i>(A, j)``, :func:`view_maker`: one load and one constant structure, the
+array's recorded dtype, shape, strides, layout and writability), and each kernel eager mode
+has compiled is called through the address of that machine code (``c<i>(A, j, ...)``,
+:func:`caller_maker`), so the step runs the very code eager mode ran and Numba neither links
+nor compiles the kernels again; a kernel version this process has not compiled (a helper over
+a flat view) is called by name, ``k<i>``. One array unboxed per call instead of one per buffer
+(tens of nanoseconds each), and a compile of the step's own few hundred lines only.
+Constant scalars arrive in a tuple ``K`` (typed as eager mode's call typed them), tuples of
+them (shapes, strides) are written into the source as literals; the optimizer's scalars
+(learning rate, bias corrections, flags) arrive in a tuple ``S`` read at every call, so
+schedulers and edited ``param_groups`` keep working. NumPy memory work that eager mode does in
+Python (a fill, a copy, a conversion) becomes a helper call in ``njit`` code, which moves the
+same bits. A rolled loop of steps (:mod:`.rolling`) is one iteration's calls inside
+``for it in range(len(S))``, the optimizers' scalars read from ``S[it]``.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
+from llvmlite import ir
 from numba import njit
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 from numbagrad.compile._njit import cached_njit
 from numbagrad.compile.cache import load_source
@@ -50,14 +59,149 @@ def _copy_flat(src, out):
         out[i] = src[i]
 
 
-class Program:
-    """A generated step: its ``source``, the compiled ``fn``, the arrays tuple ``A``, and where
-    the dynamic scalars go (``dynamic``: for each optimizer step, its call range)."""
+_VIEWS: dict = {}  # (Numba array type, shape, strides) -> the intrinsic making such a view
 
-    def __init__(self, source, fn, arrays, kernels, dynamic, constants=()):
+
+def view_maker(arrty, shape: tuple, strides: tuple):
+    """An ``intrinsic`` ``view(addresses, i)`` returning an array of Numba type ``arrty``, of
+    ``shape`` and ``strides`` (in bytes), over the memory at ``addresses[i]`` (``addresses``:
+    a C-contiguous array of integers); the view owns no reference (no reference count).
+
+    The step's arrays are made inside it this way from one array of addresses: Numba unboxes
+    one array per call instead of one per buffer (tens of nanoseconds each), and the compile
+    neither types a tuple of a hundred arrays nor lowers a reshape per view (seconds for an
+    8-layer MLP); the view is one load and one constant structure. The type is the one the
+    array had when recorded (dtype, layout, read-only), so each kernel is called with the type
+    eager mode called it with, and runs the same code. The memory stays alive: the
+    :class:`Program` holds the arrays.
+    """
+    key = (arrty, tuple(shape), tuple(strides))
+    fn = _VIEWS.get(key)
+    if fn is not None:
+        return fn
+    nitems = int(np.prod(shape, dtype=np.int64))
+
+    @intrinsic
+    def view(typingctx, addresses, i):
+        if not (isinstance(addresses, types.Array) and addresses.layout == "C"
+                and isinstance(i, types.Integer)):
+            return None
+
+        def codegen(context, builder, signature, args):
+            addresses_v, i_v = args
+            table_model = context.data_model_manager[signature.args[0]]
+            table_data = builder.extract_value(addresses_v,
+                                               table_model.get_field_position("data"))
+            address_v = builder.load(builder.gep(table_data, [i_v]))
+            model = context.data_model_manager[arrty]
+            ll_type = model.get_value_type()
+            data_type = context.get_data_type(arrty.dtype)
+            intp = context.get_value_type(types.intp)
+            fields = [ir.Constant(t, None) for t in ll_type.elements]
+            fields[model.get_field_position("nitems")] = ir.Constant(intp, nitems)
+            fields[model.get_field_position("itemsize")] = ir.Constant(
+                intp, context.get_abi_sizeof(data_type))
+            fields[model.get_field_position("shape")] = ir.Constant(
+                ir.ArrayType(intp, len(shape)), [ir.Constant(intp, int(n)) for n in shape])
+            fields[model.get_field_position("strides")] = ir.Constant(
+                ir.ArrayType(intp, len(strides)), [ir.Constant(intp, int(n)) for n in strides])
+            value = ir.Constant(ll_type, fields)
+            return builder.insert_value(value, builder.inttoptr(address_v, data_type.as_pointer()),
+                                        model.get_field_position("data"))
+
+        return arrty(addresses, i), codegen
+
+    _VIEWS[key] = view
+    return view
+
+
+_CALLERS: dict = {}  # (a kernel's signature, star) -> the intrinsic calling it by address
+
+
+def caller_maker(signature, star: bool = False):
+    """An ``intrinsic`` ``call(addresses, i, *args)`` calling the compiled function whose
+    address is ``addresses[i]`` and whose Numba signature is ``signature``, with ``args`` (cast
+    to the signature's types, as a call of the kernel itself would), and propagating an
+    exception it raises. With ``star``, the signature's last argument is the kernel's
+    ``*args``: written one by one at the call, packed into its tuple here.
+
+    The step calls each kernel's machine code this way, the very code eager mode ran, instead
+    of calling the kernel by name: a call by name makes Numba link the kernel into the step,
+    optimise and compile it again with the step (most of the step's compile, for each kernel),
+    and LLVM may then contract ``a * b + c`` differently from eager mode's copy.
+    """
+    fn = _CALLERS.get((signature, star))
+    if fn is not None:
+        return fn
+    return_type, arg_types = signature.return_type, tuple(signature.args)
+    # The arguments as written at the call: a kernel's ``*args`` one by one.
+    flat = arg_types[:-1] + tuple(arg_types[-1]) if star else arg_types
+    packed = types.BaseTuple.from_types(flat)
+
+    @intrinsic
+    def call(typingctx, addresses, i, *args):
+        if not (isinstance(addresses, types.Array) and addresses.layout == "C"
+                and isinstance(i, types.Integer) and len(args) == len(flat)):
+            return None
+
+        def codegen(context, builder, sig, llargs):
+            addresses_v, i_v, args_v = llargs
+            model = context.data_model_manager[sig.args[0]]
+            table = builder.extract_value(addresses_v, model.get_field_position("data"))
+            fnty = context.call_conv.get_function_type(return_type, arg_types)
+            callee = builder.inttoptr(builder.load(builder.gep(table, [i_v])),
+                                      fnty.as_pointer())
+            values = [builder.extract_value(args_v, k) for k in range(len(flat))]
+            if star:
+                fixed = len(arg_types) - 1
+                values = values[:fixed] + [context.make_tuple(builder, arg_types[-1],
+                                                              values[fixed:])]
+            status, result = context.call_conv.call_function(
+                builder, callee, return_type, arg_types, values)
+            with cgutils.if_unlikely(builder, status.is_error):
+                context.call_conv.return_status_propagate(builder, status)
+            return result
+
+        return return_type(addresses, i, packed), codegen
+
+    _CALLERS[(signature, star)] = call
+    return call
+
+
+def _compiled(fn, values):
+    """The compile result of dispatcher ``fn`` for a call with ``values`` as eager mode calls
+    it (arguments typed by ``typeof``) where this process has it (eager mode ran it), else
+    None. Not compiled or loaded here: a version only the step uses (a helper over a flat
+    view, say) is small, and linked into the step it costs nothing once the step is cached,
+    where loading it from Numba's cache would cost each new process tens of milliseconds."""
+    try:
+        # Folded as Numba folds a call's arguments: trailing ``*args`` become one tuple.
+        _, arg_types = fn.fold_argument_types(tuple([fn.typeof_pyval(v) for v in values]), {})
+        star = bool(arg_types) and isinstance(arg_types[-1],
+                                              (types.StarArgTuple, types.StarArgUniTuple))
+        if star:  # compiled versions are keyed with a plain tuple there
+            arg_types = list(arg_types[:-1]) + [types.BaseTuple.from_types(list(arg_types[-1]))]
+        cres = fn.overloads.get(tuple(arg_types))
+    except Exception:  # noqa: BLE001 - a value Numba cannot type: the kernel is called by name
+        return None
+    if any(isinstance(t, types.Omitted) for t in arg_types):
+        return None  # an argument left to its default: called by name
+    if cres is None or cres.objectmode or not hasattr(cres, "fndesc"):
+        return None
+    return cres, star
+
+
+class Program:
+    """A generated step: its ``source``, the compiled ``fn``, its first argument ``arrays``
+    (``A``: the addresses of the buffers, from which the step makes its arrays), and where
+    the dynamic scalars go (``dynamic``: for each optimizer step, its call range).
+    ``buffers`` holds the arrays themselves, alive as long as the program."""
+
+    def __init__(self, source, fn, arrays, kernels, dynamic, constants=(), buffers=()):
         self.source, self.fn, self.arrays = source, fn, arrays
         self.kernels, self.dynamic = kernels, dynamic
         self.constants = constants  # the tuple ``K`` of the kernels' constant scalar arguments
+        self.buffers = buffers
 
 
 def _literal(value) -> str:
@@ -77,17 +221,6 @@ def _literal_tuple(values) -> str:
     return "(" + "".join(f"{int(v)}, " for v in values) + ")"
 
 
-def _same_memory_view(a, base) -> bool:
-    """Whether ``a`` is ``base.reshape(a.shape)``: both C-contiguous with one dtype, size,
-    start and writability (so Numba types the reshape as it types ``a``), neither 0-d nor
-    empty."""
-    return (isinstance(base, np.ndarray) and a.size and a.ndim and base.ndim
-            and a.size == base.size and a.dtype == base.dtype
-            and a.flags.c_contiguous and base.flags.c_contiguous
-            and a.flags.writeable == base.flags.writeable
-            and a.__array_interface__["data"][0] == base.__array_interface__["data"][0])
-
-
 def _has_array(value) -> bool:
     return isinstance(value, np.ndarray) or (
         isinstance(value, tuple) and any(_has_array(v) for v in value))
@@ -101,8 +234,14 @@ class _Writer:
         self.index: dict = {}
         self.kernels: dict = {}
         self.n_dynamic = 0
+        self.scalars = "S"  # the name the source reads the optimizers' scalars from
         self.constants: list = []
         self.flats: dict = {}  # id(array) -> its flat view (kept here, alive)
+        self.views: dict = {}  # (Numba type, shape, strides) -> its view maker's name, ``v<i>``
+        self.table: list = []  # ``A``: the buffers' and the kernels' addresses
+        self.callers: dict = {}  # (signature, star) -> its caller's name, ``c<i>``
+        self.slots: dict = {}  # (kernel, signature) -> its address's position in ``A``
+        self.compiled: list = []  # the compile results called, kept alive with their code
 
     def flat(self, a) -> str:
         """The name of ``a`` viewed 1-D; ``a`` must be C-contiguous."""
@@ -114,15 +253,16 @@ class _Writer:
     def array(self, a) -> str:
         i = self.index.get(id(a))
         if i is None:
-            base = a.base
-            if _same_memory_view(a, base):
-                # Made inside the step from its base: every array of ``A`` costs Numba an
-                # unboxing at each call (tens of nanoseconds), and most views are of
-                # arrays ``A`` holds already (the optimizer's flat views of the parameters).
-                line = f"{self.array(base)}.reshape({_literal_tuple(a.shape)})"
-            else:
-                line = f"A[{len(self.passed)}]"
-                self.passed.append(a)
+            # Made inside the step from its address (see :func:`view_maker`).
+            key = (numba.typeof(a), a.shape, a.strides)
+            maker = self.views.get(key)
+            if maker is None:
+                maker = self.views[key] = f"v{len(self.views)}"
+            # The comment names what the view maker builds: it is part of the text the cache
+            # on disk is keyed by, so two steps differing in a view never share machine code.
+            line = f"{maker}(A, {len(self.table)})  # {key[0]} {a.shape} {a.strides}"
+            self.passed.append(a)
+            self.table.append(a.__array_interface__["data"][0])
             i = self.index[id(a)] = len(self.arrays)
             self.arrays.append(a)
             self.unpack.append(f"    a{i} = {line}")
@@ -143,7 +283,7 @@ class _Writer:
         if dynamic:
             _literal(value)  # refuse what has no compiled form
             self.n_dynamic += 1
-            return f"S[{self.n_dynamic - 1}]"
+            return f"{self.scalars}[{self.n_dynamic - 1}]"
         return self.constant(value)
 
     def constant(self, value) -> str:
@@ -156,11 +296,38 @@ class _Writer:
         self.constants.append(value)
         return f"K[{len(self.constants) - 1}]"
 
+    def call(self, fn, values, args: str) -> str:
+        """The source calling kernel ``fn`` with ``values`` (written ``args``): by the address
+        of the machine code eager mode ran (:func:`caller_maker`) where Numba has it, else by
+        name (the kernel is then linked into the step)."""
+        found = _compiled(fn, values) if hasattr(fn, "overloads") else None
+        if found is None:
+            return f"{self.kernel(fn)}({args})"
+        cres, star = found
+        signature = cres.signature
+        caller = self.callers.get((signature, star))
+        if caller is None:
+            caller = self.callers[(signature, star)] = f"c{len(self.callers)}"
+        slot = self.slots.get((fn, signature))
+        if slot is None:
+            slot = self.slots[(fn, signature)] = len(self.table)
+            self.table.append(cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name))
+            self.compiled.append(cres)
+            self.kernel(fn)  # named in the cache key
+            # Part of the text the cache on disk is keyed by: what the slot's code is.
+            self.unpack.append(f"    # A[{slot}]: {_name(fn)}{signature}{' *' if star else ''}")
+        return f"{caller}(A, {slot}, {args})"
+
     def kernel(self, fn) -> str:
         name = self.kernels.get(fn)
         if name is None:
             name = self.kernels[fn] = f"k{len(self.kernels)}"
         return name
+
+
+def _name(fn) -> str:
+    py = getattr(fn, "py_func", fn)
+    return f"{getattr(py, '__module__', '')}.{getattr(py, '__qualname__', repr(py))}"
 
 
 def flatten(calls) -> list:
@@ -245,7 +412,7 @@ def scalars_if_same(recorded, calls, scalars: list) -> bool:
     return True
 
 
-def generate(calls, dynamic_ranges, name: str = "step") -> Program:
+def generate(calls, dynamic_ranges, name: str = "step", rolled: bool = False) -> Program:
     """The source of one function running ``calls`` in order, and that function compiled.
 
     Parameters
@@ -253,8 +420,14 @@ def generate(calls, dynamic_ranges, name: str = "step") -> Program:
     calls : list of capture.Call
     dynamic_ranges : list of (start, end)
         Call ranges whose scalar arguments are read at each call (the optimizer steps).
+    rolled : bool
+        ``calls`` are one iteration of a loop of identical steps (:mod:`.rolling`): the
+        function runs them ``len(S)`` times, ``S`` holding one tuple of scalars per iteration
+        (of one type, so that Numba indexes it at run time).
     """
     w = _Writer()
+    if rolled:
+        w.scalars = "Si"
     dynamic = [False] * len(calls)
     for start, end in dynamic_ranges:
         for i in range(start, end):
@@ -264,29 +437,40 @@ def generate(calls, dynamic_ranges, name: str = "step") -> Program:
         ctx = " ".join(str(c) for c in call.ctx) if call.ctx else ""
         if call.kind in ("kernel", "tail"):
             args = ", ".join(w.arg(a, dynamic[i]) for a in call.args)
-            line = f"{w.kernel(call.fn)}({args})"
+            line = w.call(call.fn, call.args, args)
             label = f"{ctx}: {call.name()}"
         elif call.kind == "fill":
             out, value = call.args
             if out.flags.c_contiguous:
-                line = f"_fill_flat({w.flat(out)}, {w.arg(value, dynamic[i])})"
+                flat = w.flat(out)
+                line = w.call(_fill_flat, (w.flats[id(out)][1], value),
+                              f"{flat}, {w.arg(value, dynamic[i])}")
             else:
-                line = f"_fill({w.array(out)}, {w.arg(value, dynamic[i])})"
+                line = w.call(_fill, call.args, f"{w.array(out)}, {w.arg(value, dynamic[i])}")
             label = ctx
         else:  # copy, astype
             src, out = call.args
             if src.flags.c_contiguous and out.flags.c_contiguous and src.shape == out.shape:
-                line = f"_copy_flat({w.flat(src)}, {w.flat(out)})"
+                names = f"{w.flat(src)}, {w.flat(out)}"
+                line = w.call(_copy_flat, (w.flats[id(src)][1], w.flats[id(out)][1]), names)
             else:
-                line = f"_copy({w.array(src)}, {w.array(out)})"
+                line = w.call(_copy, call.args, f"{w.array(src)}, {w.array(out)}")
             label = f"{ctx}: {call.kind}"
         body.append(f"    {line}  # {label}")
+    if rolled:
+        body = ["    for it in range(len(S)):", "        Si = S[it]"] + ["    " + b for b in body]
     source = "\n".join([f"def {name}(A, S, K):"] + w.unpack + body + ["    return 0", ""])
     namespace = {"np": np, "_fill": _fill, "_copy": _copy, "_fill_flat": _fill_flat,
                  "_copy_flat": _copy_flat}
     for fn, kname in w.kernels.items():
         namespace[kname] = fn
+    for key, vname in w.views.items():
+        namespace[vname] = view_maker(*key)
+    for key, cname in w.callers.items():
+        namespace[cname] = caller_maker(*key)
     helpers = [_fill, _copy, _fill_flat, _copy_flat]
     py, cached = load_source(source, name, list(w.kernels) + helpers, namespace)
     fn = njit(cache=cached)(py)
-    return Program(source, fn, tuple(w.passed), w.kernels, dynamic_ranges, tuple(w.constants))
+    addresses = np.array(w.table, dtype=np.intp)
+    return Program(source, fn, addresses, w.kernels, dynamic_ranges, tuple(w.constants),
+                   buffers=tuple(w.arrays) + tuple(w.flats.values()) + tuple(w.compiled))

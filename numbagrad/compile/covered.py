@@ -15,16 +15,39 @@ constant, and only reading the op rules that out.
 
 # Elementwise: unary, binary, comparison and activation ops.
 ELEMENTWISE = frozenset({
-    "add", "sub", "mul", "neg", "relu", "sigmoid", "tanh", "exp",
+    # Every one is a map kernel over its operands (a Python number becomes a recorded fill), its
+    # vjp map kernels, the serial sum that undoes broadcasting, and recorded zeros or casts.
+    "abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "celu",
+    "clamp", "clamp_max", "clamp_min", "copysign", "cos", "cosh", "div", "div_floor",
+    "div_trunc", "elu", "eq", "erf", "erfc", "erfinv", "exp", "exp2", "expm1", "floor",
+    "floor_divide", "fmax", "fmin", "fmod", "frac", "ge", "gelu", "gelu_tanh", "gt",
+    "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hypot", "i0", "le", "leaky_relu",
+    "lerp", "log", "log10", "log1p", "log2", "logaddexp", "logaddexp2", "logical_not", "logit",
+    "logsigmoid", "lt", "maximum", "minimum", "mish", "mul", "nan_to_num", "ne", "neg", "pow",
+    "prelu", "reciprocal", "relu", "remainder", "round", "round_decimals", "rsqrt", "selu",
+    "sigmoid", "sign", "signbit", "silu", "sin", "sinh", "softplus", "softshrink", "sqrt", "sub",
+    "tan", "tanh", "threshold", "to_copy", "trunc", "where", "xlogy",
+    # Without gradients: logic and bitwise ops.
+    "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift",
+    "bitwise_xor", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf",
+    "logical_and", "logical_or", "logical_xor",
 })
 
 # Reductions, scans, sorting, norms, products and linear algebra.
 REDUCTIONS = frozenset({
-    "sum", "mean", "mm", "matmul",
+    "sum", "mean", "prod", "amax", "amin", "max", "min", "cumsum", "cumprod", "cummax",
+    "cummin", "logcumsumexp", "sort", "vector_norm", "svdvals", "mm", "matmul", "bmm",
 })
 
 # Shapes, views, indexing, masking, diagonals and scatter/gather.
 SHAPE_INDEX = frozenset({
+    # Views run no kernel (their consumers read the buffer they share); copies, concatenation
+    # and reshapes that copy are recorded copies. ``index``/``index_put`` compile where their
+    # offsets come from shapes (flip, roll, basic keys); offsets computed on the host from an
+    # index's values are refused by the capture. gather and the scatters compute theirs from
+    # the index in the step, with a range check there.
+    "clone", "reshape", "permute", "expand", "slice", "cat", "index", "index_put", "gather",
+    "diagonal", "diag_embed", "tril", "triu", "unfold", "scatter_add", "scatter_reduce",
 })
 
 # Layers and losses: convolution, pooling, normalization, recurrent layers, attention,
@@ -32,6 +55,13 @@ SHAPE_INDEX = frozenset({
 NN = frozenset({
     "linear", "mse_loss", "cross_entropy", "nll_loss", "conv2d", "max_pool2d", "softmax",
     "log_softmax",
+    "conv_transpose2d", "avg_pool2d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "interpolate", "pad", "im2col", "col2im", "normalization",
+    "scaled_dot_product_attention", "rnn_tanh_layer", "rnn_relu_layer", "gru_layer",
+    "binary_cross_entropy_with_logits", "lstm_layer",
+    # Not yet: embedding (and embedding_bag) and ctc_loss read their indices, lengths and
+    # targets into Python (offsets made in NumPy); binary_cross_entropy checks its input's range
+    # with .item().
 })
 
 COVERED = ELEMENTWISE | REDUCTIONS | SHAPE_INDEX | NN

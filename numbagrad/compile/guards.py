@@ -8,13 +8,17 @@ Two levels, as torch's guards:
 * :class:`WorldGuard` holds what the capture read outside the arguments: the parameters of the
   modules it called (the module still holds the same parameter object), the arrays of the
   leaves it accumulated into (``p.data`` not replaced, ``requires_grad`` unchanged), the
-  gradients it added into in place, and the tensors, modules and optimizers named by the
-  function's globals and closure variables. Any change sends the call back to a new capture.
+  gradients it added into in place, the tensors, modules and optimizers named by the
+  function's globals and closure variables, the numbers, strings, booleans and None they name
+  (by value), and the same kinds of attributes of every module called (``training``, a
+  ``self.scale``: by value). Any change sends the call back to a new capture.
 
 The optimizers' hyper-parameters are not guarded: they are read at every call (see
 :mod:`numbagrad.compile.codegen`), so a scheduler or an edited ``lr`` takes effect at once.
 """
 from __future__ import annotations
+
+import operator
 
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.tensor import Tensor
@@ -61,12 +65,14 @@ def call_key(args: tuple, kwargs: dict) -> tuple:
 
 
 def named_objects(fn) -> list:
-    """``(namespace, name, object)`` for the tensors, modules and optimizers ``fn`` names in
-    its globals or closure: what it reads without being passed it."""
+    """``(namespace, name, object)`` for the tensors, modules, optimizers, generators and plain
+    values (numbers, strings, booleans, None) ``fn`` names in its globals or closure: what it
+    reads without being passed it."""
     from numbagrad.nn.module import Module
     from numbagrad.optim.optimizer import Optimizer
+    from numbagrad.random.generator import Generator
 
-    kinds = (Tensor, Module, Optimizer)
+    kinds = (Tensor, Module, Optimizer, Generator, bool, int, float, str, type(None))
     found = []
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -86,6 +92,32 @@ def named_objects(fn) -> list:
     return found
 
 
+_MISSING = object()
+
+
+class _Getter:
+    """``operator.itemgetter`` of some keys that always returns a tuple and names its keys."""
+
+    def __init__(self, keys):
+        self.keys = keys
+        self._get = operator.itemgetter(*keys) if len(keys) > 1 else None
+
+    def __call__(self, d) -> tuple:
+        if self._get is not None:
+            return self._get(d)
+        return (d[self.keys[0]],) if self.keys else ()
+
+
+def _plain_attributes(module) -> tuple:
+    """``(module.__dict__, getter, values)`` for the module's attributes that hold numbers,
+    strings, booleans or None (``training``, sizes, a ``self.scale``): what its forward may
+    read as a constant."""
+    d = module.__dict__
+    keys = tuple(k for k, v in d.items() if _kind(type(v)) == "V")
+    getter = _Getter(keys)
+    return d, getter, getter(d)
+
+
 class WorldGuard:
     """The checks of one compiled step on what it reads outside its arguments."""
 
@@ -93,6 +125,11 @@ class WorldGuard:
         from numbagrad.nn.module import Module
 
         self.named = [(ns, name, obj) for ns, name, obj in named]
+        # A plain value named by the function (a learning-rate-like global, a flag) is compared
+        # by value; a captured step replays it as the constant it was.
+        self.named_values = [(ns, name, obj) for ns, name, obj in named
+                             if _kind(type(obj)) == "V"]
+        self.named = [item for item in self.named if _kind(type(item[2])) != "V"]
         tensors = {}
         params = []
         for _, _, obj in named:
@@ -101,11 +138,13 @@ class WorldGuard:
             elif isinstance(obj, Module):
                 modules = list(modules) + [obj]
         seen = set()
+        self.attributes = []  # per module: (its __dict__, getter of its plain values, values)
         for m in modules:
             for sub in m.modules():
                 if id(sub) in seen:
                     continue
                 seen.add(id(sub))
+                self.attributes.append(_plain_attributes(sub))
                 for name, p in sub._parameters.items():
                     params.append((sub._parameters, name, p))
                     if p is not None:
@@ -122,6 +161,19 @@ class WorldGuard:
             now = ns.cell_contents if name is None else ns.get(name)
             if now is not obj:
                 return f"{name or 'a closure variable'} now names another object"
+        for ns, name, value in self.named_values:
+            now = ns.cell_contents if name is None else ns.get(name, _MISSING)
+            if now is not value and (type(now) is not type(value) or now != value):
+                return f"{name or 'a closure variable'} changed from {value!r} to {now!r}"
+        for d, getter, values in self.attributes:
+            try:
+                now = getter(d)
+            except KeyError:
+                return "a module attribute was deleted"
+            if now != values:
+                return "a module attribute changed (" + ", ".join(
+                    f"{k}: {a!r} -> {b!r}" for k, a, b in zip(getter.keys, values, now)
+                    if a != b) + ")"
         for d, name, p in self.params:
             if d.get(name) is not p:
                 return f"parameter {name!r} was replaced"

@@ -10,7 +10,13 @@ twin and read by the vjp's. :func:`pairwise_sum` is NumPy's summation order for 
 float64 array, so the loss has eager mode's bits.
 
 Captured: class-index targets, a C-contiguous ``(N, C)`` input, no class weights, no label
-smoothing, reductions ``"mean"`` and ``"sum"``; any other call gives a reason.
+smoothing, reductions ``"mean"`` and ``"sum"`` (:func:`_forward_tail`, :func:`_vjp_tail`); and,
+by the general twins (:func:`_class_forward`, :func:`_prob_forward` and their backwards), any
+reduction, class weights, label smoothing, ``(C,)`` and ``(N, C, d1, ...)`` inputs (their rows
+made and unmade in the step as the CPU loss's ``_rows`` does) and probability targets, for
+C-contiguous operands. A target or weight must be an argument of the step or computed in it
+(one made from host data inside the step would be a stale constant); any other call gives a
+reason.
 """
 from __future__ import annotations
 
@@ -110,10 +116,212 @@ def _vjp_tail(g, x, target, weight, ignore_index, normalize, lse, den, mean, gx)
                              c_smooth, gx)
 
 
+@cached_njit
+def _to_rows(x3, x2):
+    """``x3`` ``(N, C, D)`` as rows ``x2`` ``(N * D, C)`` (the CPU loss's ``_rows``)."""
+    n, c, d = x3.shape
+    for i in range(n):
+        for k in range(d):
+            for j in range(c):
+                x2[i * d + k, j] = x3[i, j, k]
+
+
+@cached_njit
+def _from_rows(x2, x3):
+    """The inverse of :func:`_to_rows` (the CPU loss's ``_unrows``)."""
+    n, c, d = x3.shape
+    for i in range(n):
+        for k in range(d):
+            for j in range(c):
+                x3[i, j, k] = x2[i * d + k, j]
+
+
+@cached_njit
+def _weights_in(weight, has_weight, w):
+    """The class weights as float64 (``w`` stays all ones without weights)."""
+    if has_weight:
+        for j in range(w.size):
+            w[j] = weight[j]
+
+
+@cached_njit
+def _reduce_into(losses, reduction, den, out1):
+    """The CPU loss's ``_reduce``: ``reduction`` 0 (none: each row's loss rounded into
+    ``out1``), 1 (sum: NumPy's pairwise sum) or 2 (mean: that sum over ``den``)."""
+    if reduction == 0:
+        for i in range(losses.size):
+            out1[i] = losses[i]
+        return
+    total = pairwise_sum(losses, 0, losses.size)
+    if reduction == 2:
+        total = _ieee_div(total, den)
+    out1[0] = total
+
+
+@cached_njit
+def _class_forward(x3, x2, target, weight, has_weight, w, ignore_index, normalize, smoothing,
+                   classes, lse, nll, smooth, losses, den, reduction, out1):
+    """``be.cross_entropy`` with class targets, any reduction, weights, smoothing, ``(N, C,
+    d...)`` inputs: rows, per-row kernel, the smoothing mix, the reduction."""
+    _to_rows(x3, x2)
+    _weights_in(weight, has_weight, w)
+    smoothing_on = smoothing != 0.0
+    wsum = cpu_loss._class_rows(x2, target, w, ignore_index, normalize, smoothing_on, lse, nll,
+                                smooth)
+    den[0] = wsum
+    if smoothing_on:
+        a = 1.0 - smoothing
+        b = smoothing / classes
+        for i in range(losses.size):
+            losses[i] = a * nll[i] + b * smooth[i]
+    else:
+        for i in range(losses.size):
+            losses[i] = nll[i]
+    _reduce_into(losses, reduction, wsum, out1)
+
+
+@cached_njit
+def _grad_rows(g, g1):
+    """The output gradient as float64 in C order (any strides)."""
+    k = 0
+    for v in g.flat:
+        g1[k] = v
+        k += 1
+
+
+@cached_njit
+def _class_backward(g, g1, x2, target, w, ignore_index, normalize, smoothing, classes, lse, den,
+                    reduction, gx2, gx3, unrows):
+    """``be.cross_entropy_vjp`` with class targets, from the forward's rows and weights."""
+    _grad_rows(g, g1)
+    c_nll = 1.0 - smoothing
+    c_smooth = smoothing / classes
+    if reduction == 2:
+        c_nll = _ieee_div(c_nll, den[0])
+        c_smooth = _ieee_div(c_smooth, den[0])
+    cpu_loss._class_rows_vjp(x2, target, w, ignore_index, normalize, lse, g1,
+                             1 if reduction == 0 else 0, c_nll, c_smooth, gx2)
+    if unrows:
+        _from_rows(gx2, gx3)
+
+
+@cached_njit
+def _prob_forward(x3, x2, y3, y2, weight, has_weight, w, smoothing, lse, losses, reduction, out1):
+    """``be.cross_entropy`` with probability targets (the mean divides by the row count)."""
+    _to_rows(x3, x2)
+    _to_rows(y3, y2)
+    _weights_in(weight, has_weight, w)
+    cpu_loss._prob_rows(x2, y2, w, smoothing, lse, losses)
+    _reduce_into(losses, reduction, float(losses.size), out1)
+
+
+@cached_njit
+def _prob_backward(g, g1, x2, y2, w, smoothing, lse, reduction, want_gy, gx2, gy2, gx3, gy3,
+                   unrows):
+    """``be.cross_entropy_vjp`` with probability targets."""
+    _grad_rows(g, g1)
+    rows = x2.shape[0]
+    if reduction == 2:
+        for i in range(g1.size):
+            g1[i] = g1[i] / max(rows, 1)
+    cpu_loss._prob_rows_vjp(x2, y2, w, smoothing, lse, g1, 1 if reduction == 0 else 0, gx2,
+                            gy2, want_gy)
+    if unrows:
+        _from_rows(gx2, gx3)
+        if want_gy:
+            _from_rows(gy2, gy3)
+
+
+_REDUCTIONS = {"none": 0, "sum": 1, "mean": 2}
+
+
+def _as3(a):
+    """A C-contiguous ``(C,)``, ``(N, C)`` or ``(N, C, d...)`` array as an ``(N, C, D)`` view."""
+    if a.ndim == 1:
+        return a.reshape(1, -1, 1)
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _general(x, target, weight) -> bool:
+    """Whether the general twins take this call: C-contiguous operands, at least one row."""
+    return (x.ndim >= 1 and x.size > 0 and x.flags.c_contiguous and target.flags.c_contiguous
+            and (weight is None or weight.ndim == 1)
+            and (target.dtype == np.int64 or target.shape == x.shape)
+            and x.dtype.kind == "f")
+
+
 def _capturable(x, target, weight, reduction, label_smoothing) -> bool:
     return (target.dtype == np.int64 and x.ndim == 2 and target.ndim == 1 and x.shape[0] > 0
             and x.flags.c_contiguous and target.flags.c_contiguous and weight is None
             and label_smoothing == 0.0 and reduction in ("mean", "sum"))
+
+
+def _record_general(rec, x, target, weight, reduction, ignore_index, label_smoothing,
+                    normalize, out, extra) -> dict:
+    """Record the general forward twin of an eager ``be.cross_entropy`` call that gave
+    ``(out, extra)``; what its vjp's twin needs, by name."""
+    # The twin reads these each call: a target or weight made from host data inside the step
+    # would be a stale constant.
+    for a in (target,) + ((weight,) if weight is not None else ()):
+        rec.read(a, "a loss's target or weight")
+    x3 = _as3(x)
+    rows, classes = x3.shape[0] * x3.shape[2], x3.shape[1]
+    x2 = np.empty((rows, classes), x.dtype)
+    w = np.ones(classes, np.float64)
+    has_weight = weight is not None
+    wt = weight if has_weight else w
+    lse = extra[0]
+    losses = np.empty(rows, np.float64)
+    code = _REDUCTIONS[reduction]
+    out1 = out.reshape(-1)
+    keep = dict(x=x, x2=x2, w=w, lse=lse, code=code, smoothing=float(label_smoothing),
+                classes=classes, shape3=x3.shape)
+    if target.dtype == np.int64:
+        t = target.reshape(-1)
+        nll, smooth = np.empty(rows, np.float64), np.empty(rows, np.float64)
+        den = np.empty(1, np.float64)
+        rec.add("tail", _class_forward, (x3, x2, t, wt, has_weight, w, int(ignore_index),
+                                         bool(normalize), float(label_smoothing), classes, lse,
+                                         nll, smooth, losses, den, code, out1))
+        keep.update(kind="class", t=t, den=den, ignore_index=int(ignore_index),
+                    normalize=bool(normalize))
+        for a in (x2, w, lse, nll, smooth, losses, den):
+            rec.written(a)
+    else:
+        y3 = _as3(target)
+        y2 = np.empty((rows, classes), target.dtype)
+        rec.add("tail", _prob_forward, (x3, x2, y3, y2, wt, has_weight, w,
+                                        float(label_smoothing), lse, losses, code, out1))
+        keep.update(kind="prob", y2=y2, target=target)
+        for a in (x2, y2, w, lse, losses):
+            rec.written(a)
+    rec.written(out1)
+    return keep
+
+
+def _record_general_vjp(rec, k, g, gx, gt) -> None:
+    """Record the general vjp twin; ``gx`` (and ``gt``) are what the eager vjp returned."""
+    rec.read(g, "a loss's output gradient")
+    n, classes, d = k["shape3"]
+    rows = n * d
+    unrows = k["x"].ndim > 2 and d > 1
+    g1 = np.empty(max(g.size, 1), np.float64)
+    gx3 = gx.reshape(n, classes, d)
+    gx2 = np.empty((rows, classes), gx.dtype) if unrows else gx.reshape(rows, classes)
+    if k["kind"] == "class":
+        rec.add("tail", _class_backward, (g, g1, k["x2"], k["t"], k["w"], k["ignore_index"],
+                                          k["normalize"], k["smoothing"], classes, k["lse"],
+                                          k["den"], k["code"], gx2, gx3, unrows))
+    else:
+        want = gt is not None
+        gt3 = gt.reshape(n, classes, d) if want else gx3
+        gy2 = (np.empty((rows, classes), gx.dtype) if unrows else gt.reshape(rows, classes)) \
+            if want else gx2
+        rec.add("tail", _prob_backward, (g, g1, k["x2"], k["y2"], k["w"], k["smoothing"],
+                                         k["lse"], k["code"], want, gx2, gy2, gx3, gt3, unrows))
+        if want:
+            rec.written(gt)
+    rec.written(gx)
 
 
 def loss_wrappers(be, rec) -> dict:
@@ -137,6 +345,14 @@ def loss_wrappers(be, rec) -> dict:
     def r_forward(x, target, weight, reduction, ignore_index, label_smoothing, normalize=True):
         if rec.thread != get_ident():
             return forward(x, target, weight, reduction, ignore_index, label_smoothing, normalize)
+        if (not _capturable(x, target, weight, reduction, label_smoothing)
+                and _general(x, target, weight)):
+            out, extra = eager(forward, x, target, weight, reduction, ignore_index,
+                               label_smoothing, normalize)
+            saved[id(extra[0])] = _record_general(rec, x, target, weight, reduction,
+                                                  ignore_index, label_smoothing, normalize,
+                                                  out, extra)
+            return out, extra
         if not _capturable(x, target, weight, reduction, label_smoothing):
             rec.reason("cross_entropy/nll_loss with class weights, label smoothing, probability "
                        "targets, reduction='none' or a non-(N, C) input has no compiled form yet")
@@ -165,6 +381,14 @@ def loss_wrappers(be, rec) -> dict:
         if rec.thread != get_ident():
             return vjp(*args)
         got = saved.get(id(extra[0]))
+        if isinstance(got, dict):
+            n, _, d = got["shape3"]
+            if g.size != (n * d if reduction == "none" else 1):
+                rec.reason("a cross_entropy/nll_loss vjp of an unexpected gradient shape")
+                return eager(vjp, *args)
+            gx, gt = eager(vjp, *args)
+            _record_general_vjp(rec, got, g, gx, gt)
+            return gx, gt
         if got is None or not _capturable(x, target, weight, reduction, label_smoothing) \
                 or g.shape != ():
             rec.reason("a cross_entropy/nll_loss vjp whose forward was not captured")

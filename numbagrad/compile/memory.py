@@ -33,23 +33,159 @@ def _sum_tail(rec, start: int, out) -> None:
     """What ``be.sum`` did in NumPy around its one kernel call, recorded: the zeroed float64
     (or int64) accumulator it made (a fill before the kernel) and the accumulator's conversion
     to the result's type (a copy after it; NumPy's and Numba's conversions both round to
-    nearest, so the bits agree). Only the serial path (one kernel call, an accumulator of one
-    memory) is captured; a parallel or empty sum gives a reason."""
+    nearest, so the bits agree). One kernel call is handled here, the path of one long row
+    summed in parallel pieces by :func:`_accumulator_tail`; an empty sum gives a reason."""
     from numbagrad.compile.capture import Call
 
+    _integer_accumulators(rec, start)
     new = rec.calls[start:]
     kernels = [c for c in new if c.kind == "kernel"]
+    # A copy before the kernel is the recorded C-contiguous copy of a strided input
+    # (:func:`as_3d_wrapper`).
     if not (len(kernels) == 1 and "_sum_kernel" in kernels[0].name()
-            and all(c.kind == "fill" for c in new if c is not kernels[0])):
-        rec.reason("a sum that is empty, parallel or not contiguous has no compiled form yet")
+            and all(c.kind in ("fill", "copy") for c in new if c is not kernels[0])):
+        # Several kernel calls: a long row summed in parallel pieces.
+        _accumulator_tail(rec, start, out, "_sum_kernel", 0, "sum")
         return
     acc = kernels[0].args[1]
-    if len(new) == 1:  # the capture found no need to zero it (it always does, so far)
-        rec.calls.insert(start, Call("fill", None, (acc, acc.dtype.type(0)), new[0].ctx))
+    if not any(c.kind == "fill" for c in new):  # the capture found no need to zero it
+        at = rec.calls.index(kernels[0], start)
+        rec.calls.insert(at, Call("fill", None, (acc, acc.dtype.type(0)), new[0].ctx))
     root = out.base if out.base is not None else out
     if root is not acc and not (out is acc):
         target = out.reshape(acc.shape)
         rec.add("astype", None, (acc, target))
+
+
+def as_3d_wrapper(rec, as_3d):
+    """A recording version of ``reduce.as_3d``: the C-contiguous copy it makes in NumPy of a
+    strided input (a transposed, sliced or expanded view) becomes a recorded copy from that
+    view, so a replay copies the view's current values."""
+    def r_as_3d(x, axes):
+        if rec.thread != get_ident():
+            return as_3d(x, axes)
+        out = as_3d(x, axes)
+        if x.size and not np.may_share_memory(out, x):
+            src = x
+            if not (len(axes) <= 1 or all(b == a + 1 for a, b in zip(axes, axes[1:]))):
+                src = x.transpose([d for d in range(x.ndim) if d not in axes] + list(axes))
+            # ``out`` is a C-contiguous copy of ``src`` in C order: the same elements in
+            # ``src``'s shape.
+            rec.add("copy", None, (src, out.reshape(src.shape)))
+        return out
+
+    return r_as_3d
+
+
+@cached_njit
+def _check_range(index, n):
+    """Raise where an index of ``index`` (1-D) lies outside ``[0, n)``: eager mode checks
+    gather's index on the host, with torch's message, before the kernel runs."""
+    for i in range(index.size):
+        if index[i] < 0 or index[i] >= n:
+            raise RuntimeError("gather(): index out of bounds (in a compiled step)")
+
+
+@cached_njit
+def _scatter_offsets_checked(index, outer_offsets, inner_offsets, stride, n, out):
+    """``index._scatter_offsets_kernel`` for a compiled step: the same offsets, and an index
+    outside ``[0, n)`` raises (eager mode raises torch's message on the host)."""
+    outer, m, inner = index.shape
+    for o in range(outer):
+        for j in range(m):
+            for i in range(inner):
+                v = index[o, j, i]
+                if v < 0 or v >= n:
+                    raise RuntimeError("scatter(): index out of bounds (in a compiled step)")
+                out[o, j, i] = outer_offsets[o] + v * stride + inner_offsets[i]
+
+
+def scatter_offsets_wrapper(rec, scatter_offsets, context):
+    """A recording version of ``scatter_offsets`` (the element offsets a scatter writes, from
+    its index's values): the index's int64 copy becomes a recorded conversion and the offsets
+    a recorded kernel over it, so a replay recomputes them from the index's new values; the
+    per-dimension offset tables depend on shapes only and stay as constants of the step."""
+    def r_scatter_offsets(index, axis, shape):
+        if rec.thread != get_ident():
+            return scatter_offsets(index, axis, shape)
+        if not index.size or ((index < 0) | (index >= shape[axis])).any():
+            return scatter_offsets(index, axis, shape)  # nothing to scatter; or eager raises
+        bad = -1
+        jshape = index.shape
+        strides, step = [0] * len(shape), 1
+        for d in range(len(shape) - 1, -1, -1):
+            strides[d] = step
+            step *= shape[d]
+        outer = np.zeros(1, np.int64)
+        for d in range(axis):
+            outer = (outer[:, None] + np.arange(jshape[d]) * strides[d]).reshape(-1)
+        inner = np.zeros(1, np.int64)
+        for d in range(axis + 1, len(jshape)):
+            inner = (inner[:, None] + np.arange(jshape[d]) * strides[d]).reshape(-1)
+        for table in (outer, inner):
+            rec.known.add(id(rec._root(table)))
+        with context(rec, ("index", "scatter_offsets")):
+            index3 = np.empty(index.shape, np.int64)
+            rec.add("astype", None, (index, index3))
+            index3[...] = index
+            out = np.empty(index3.shape, np.int64)
+            _scatter_offsets_checked(index3.reshape(outer.size, jshape[axis], inner.size),
+                                     outer, inner, int(strides[axis]), int(shape[axis]),
+                                     out.reshape(outer.size, jshape[axis], inner.size))
+        rec.device_index.add(id(out))
+        rec.keep.append(out)
+        return out.reshape(jshape), bad
+
+    return r_scatter_offsets
+
+
+def shape_wrappers(be, rec) -> dict:
+    """Recording versions of the CPU backend's shape functions that move memory in NumPy:
+    ``be.cat`` (``np.concatenate``) becomes one copy per input into its slab of the result,
+    and ``be.reshape`` of an array whose strides allow no view (a copy in C order) a copy
+    into the result seen in the input's shape; ``be.gather`` gains a range check of its index
+    in the step (:func:`_check_range`)."""
+    cat, reshape, gather = be.cat, be.reshape, be.gather
+
+    def r_gather(x3, index3):
+        if rec.thread == get_ident() and index3.size:
+            # gather checks its index's range on the host before the op: a replay checks it
+            # in the step (the kernel itself reads unchecked).
+            _check_range(index3.reshape(-1), x3.shape[1])
+        return gather(x3, index3)
+
+    def r_cat(arrays, axis):
+        if rec.thread != get_ident():
+            return cat(arrays, axis)
+        out = cat(arrays, axis)
+        start = 0
+        for a in arrays:
+            stop = start + a.shape[axis]
+            if a.size:
+                rec.add("copy", None, (a, out[(slice(None),) * axis + (slice(start, stop),)]))
+            start = stop
+        return out
+
+    def r_reshape(x, shape):
+        if rec.thread != get_ident():
+            return reshape(x, shape)
+        out = reshape(x, shape)
+        if x.size and not np.may_share_memory(out, x):
+            rec.add("copy", None, (x, out.reshape(x.shape)))
+        return out
+
+    return {"cat": r_cat, "reshape": r_reshape, "gather": r_gather}
+
+
+def _empty_ctx(rec, out):
+    """The label of a fill of ``out``: the running op's; outside any op, an empty or
+    one-element array (an op's Python front end passing "no mask" to a kernel, or a zero to
+    fill with) is a constant, as ``from_host`` makes one of a Python number. A larger one made
+    there keeps no label (the capture refuses it: Python code outside the ops may write it in
+    NumPy)."""
+    if rec.ctx is None and out.size <= 1:
+        return ("constant",)
+    return rec.ctx
 
 
 def memory_wrappers(be, rec, context) -> dict:
@@ -64,7 +200,15 @@ def memory_wrappers(be, rec, context) -> dict:
             return from_host(x)
         # A Python number made an operand (``x * 0.5``): a constant the step writes each time.
         out = from_host(x)
-        if out.size == 1 and isinstance(out, np.ndarray):
+        if isinstance(x, np.ndarray) and id(rec._root(x)) in getattr(rec, "device_index", ()):
+            return out  # offsets a recorded kernel computed: an array of the step already
+        if id(x) in getattr(rec, "shape_index", ()):
+            # Offsets made from shapes only: an array of the step that no call writes.
+            rec.known.add(id(rec._root(out)))
+            return out
+        # A number arrives 0-d; an array of one element may be an index made from data.
+        if (isinstance(out, np.ndarray) and out.ndim == 0
+                and id(x) not in getattr(rec, "host_index", ())):
             with context(rec, ("constant",)):
                 rec.add("fill", None, (out, out.reshape(-1)[0]))
         else:
@@ -75,14 +219,16 @@ def memory_wrappers(be, rec, context) -> dict:
         if rec.thread != get_ident():
             return full(shape, value, dtype)
         out = full(shape, value, dtype)
-        rec.add("fill", None, (out, out.dtype.type(value)))
+        with context(rec, _empty_ctx(rec, out)):
+            rec.add("fill", None, (out, out.dtype.type(value)))
         return out
 
     def r_zeros(shape, dtype):
         if rec.thread != get_ident():
             return zeros(shape, dtype)
         out = zeros(shape, dtype)
-        rec.add("fill", None, (out, out.dtype.type(0)))
+        with context(rec, _empty_ctx(rec, out)):
+            rec.add("fill", None, (out, out.dtype.type(0)))
         return out
 
     def r_copy(x):
@@ -142,5 +288,118 @@ def memory_wrappers(be, rec, context) -> dict:
         _sum_tail(rec, start, out)
         return out
 
-    return {"from_host": r_from_host, "map_sum": r_map_sum, "sum": r_sum, "full": r_full, "zeros": r_zeros,
-            "copy": r_copy, "astype": r_astype, "contiguous": r_contiguous, "assign": r_assign}
+    return {"from_host": r_from_host, "map_sum": r_map_sum, "sum": r_sum, "full": r_full,
+            "zeros": r_zeros, "copy": r_copy, "astype": r_astype, "contiguous": r_contiguous,
+            "assign": r_assign}
+
+
+def _integer_accumulators(rec, start: int) -> None:
+    """Withdraw the reason the capture gave for an integer accumulator of a sum (a count) that
+    its kernel left at 0: the capture probes integers with zeros only (a kernel may index with
+    them), so adding zeros to a zeroed int64 accumulator looks like reading memory no recorded
+    call wrote. The accumulator is ``reduce._accumulate``'s own ``np.zeros``, the only 2-D
+    array a sum kernel takes (its input is 3-D), and :func:`_sum_tail` records its zeroing
+    before the kernel."""
+    for c in rec.calls[start:]:
+        if c.kind == "kernel" and "_sum_kernel" in c.name():
+            acc = c.args[-1]
+            text = (f"kernel {c.fn.py_func.__qualname__} reads an array of shape "
+                    f"{list(acc.shape)} that no recorded call computed")
+            if acc.ndim == 2 and acc.dtype.kind == "i" and text in rec.reasons:
+                rec.reasons.remove(text)
+
+
+def _accumulator_tail(rec, start: int, out, kernel: str, identity: int, what: str) -> None:
+    """What a sum or product of the CPU backend (``reduce._accumulate``) did in NumPy around
+    its kernel calls, recorded: the accumulators it made holding the identity (fills before
+    the first kernel) and the last accumulator's conversion to the result's type (a copy after
+    it). Besides the one-call path this takes the path of a single long row, whose parallel
+    pieces go to a partial-results array that one more call reduces: the capture's own check
+    inserts a fill only for the first view of that array it sees, so the fills of every
+    accumulator are made here, whole, in place of those it inserted."""
+    from numbagrad.compile.capture import Call
+
+    new = rec.calls[start:]
+    kernels = [c for c in new if c.kind == "kernel"]
+    if not kernels or not all(kernel in c.name() for c in kernels) or not all(
+            c.kind in ("fill", "copy") for c in new if c.kind != "kernel"):
+        rec.reason(f"a {what} that is empty or not made of {kernel} calls has no compiled "
+                   "form yet")
+        return
+    roots: dict = {}
+    for c in kernels:
+        acc = c.args[-1]
+        root = acc.base if acc.base is not None else acc
+        roots.setdefault(id(root), root)
+    kept = [c for c in new if not (c.kind == "fill" and id(
+        c.args[0].base if c.args[0].base is not None else c.args[0]) in roots)]
+    first = next(i for i, c in enumerate(kept) if c.kind == "kernel")
+    fills = [Call("fill", None, (r, r.dtype.type(identity)), kernels[0].ctx)
+             for r in roots.values()]
+    rec.calls[start:] = kept[:first] + fills + kept[first:]
+    acc = kernels[-1].args[-1]
+    root = out.base if out.base is not None else out
+    if root is not acc and out is not acc:
+        rec.add("astype", None, (acc, out.reshape(acc.shape)))
+
+
+def reduction_wrappers(be, rec) -> list:
+    """Recording versions of the reductions' NumPy steps outside ``be.sum``, as ``(object,
+    name, function)`` to swap in: ``be.prod`` (its accumulator and conversion, as
+    :func:`_accumulator_tail`), the batch indices of a broadcast batched ``matmul`` (made by
+    ``np.arange`` from the shapes alone, which the step's guards fix: a constant of the step),
+    the C-contiguous copies ``matmul`` makes of strided operands (``linalg._stack`` and
+    ``linalg._blas_ready``), the copy of the first k of sorted rows by ``be.topk`` (a k too
+    large for its selection kernel), and the layout copy of a strided input to a scan
+    (``scan.as_3d``, as :func:`as_3d_wrapper`)."""
+    import sys
+
+    linalg = sys.modules["numbagrad.backends.cpu.linalg"]
+    scan = sys.modules["numbagrad.backends.cpu.scan"]
+    prod, batch_index = be.prod, linalg._batch_index
+    stack, blas_ready = linalg._stack, linalg._blas_ready
+
+    def r_prod(x, axes=None, keepdims=False, dtype=None):
+        if rec.thread != get_ident():
+            return prod(x, axes, keepdims, dtype)
+        start = len(rec.calls)
+        out = prod(x, axes, keepdims, dtype)
+        _accumulator_tail(rec, start, out, "_prod_kernel", 1, "product")
+        return out
+
+    def r_batch_index(batch, full):
+        out = batch_index(batch, full)
+        if rec.thread == get_ident():
+            rec.known.add(id(rec._root(out)))
+        return out
+
+    def r_stack(x):
+        out, transposed = stack(x)
+        if rec.thread == get_ident() and x.size and not np.may_share_memory(out, x):
+            rec.add("copy", None, (x, out.reshape(x.shape)))  # a strided batch, copied
+        return out, transposed
+
+    def r_blas_ready(x):
+        out = blas_ready(x)
+        if rec.thread == get_ident() and out is not x and x.size:
+            rec.add("copy", None, (x, out))  # a strided matrix, copied for BLAS
+        return out
+
+    topk = be.topk
+
+    def r_topk(x, k, descending):
+        if rec.thread != get_ident():
+            return topk(x, k, descending)
+        start = len(rec.calls)
+        values, indices = topk(x, k, descending)
+        sorts = [c for c in rec.calls[start:] if c.kind == "kernel" and "_sort_kernel" in c.name()]
+        if len(sorts) == 1 and values.size:
+            # A large k sorts whole rows, then copies their first k in NumPy.
+            whole_values, whole_indices = sorts[0].args[-2:]
+            rec.add("copy", None, (whole_values[:, :k], values))
+            rec.add("copy", None, (whole_indices[:, :k], indices))
+        return values, indices
+
+    return [(be, "prod", r_prod), (be, "topk", r_topk), (linalg, "_batch_index", r_batch_index),
+            (linalg, "_stack", r_stack), (linalg, "_blas_ready", r_blas_ready),
+            (scan, "as_3d", as_3d_wrapper(rec, scan.as_3d))]

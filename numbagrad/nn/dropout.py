@@ -60,6 +60,32 @@ def _memory_order(input: Tensor) -> tuple | None:
     return tuple(order) + tuple(d for d in range(len(shape)) if shape[d] == 1)
 
 
+def _noise(shape: tuple, np_type: np.dtype, p: float, like: Tensor | None, maps) -> list:
+    """``map(keep, np_type, p)`` for each of ``maps``, ``keep`` the noise of :func:`_keep`: one
+    array each, on ``like``'s device (the CPU when None). Each map is elementwise, so where the
+    kernels can, one kernel draws the noise and writes the maps' values for 0 and 1 directly
+    (a compiled step replays it; for a permuted ``like``, drawn in its memory order and
+    copied); float16, a GPU and alpha dropout of a permuted ``like`` take the NumPy route,
+    with the same values."""
+    from numbagrad.random import draw
+
+    on_cpu = like is None or like._device.type == "cpu"
+    order = None if like is None or not on_cpu else _memory_order(like)
+    if on_cpu and np_type != np.float16 and (len(maps) == 1 or order is None):
+        gen, ends = draw.resolve(None), np.array([0, 1], dtype=np_type)
+        pairs = [m(ends, np_type, p) for m in maps]
+        if len(pairs) == 2:
+            return list(draw.bernoulli_select2(gen, shape, np_type, 1.0 - p, *pairs))
+        if order is not None:
+            return [draw.bernoulli_select_ordered(gen, shape, order, np_type, 1.0 - p,
+                                                  pairs[0])]
+        return [draw.bernoulli_select(gen, shape, np_type, 1.0 - p, pairs[0])]
+    keep = _keep(shape, np_type, p, like=like)
+    be = like._backend() if like is not None else None
+    arrays = [np.ascontiguousarray(m(keep, np_type, p)) for m in maps]
+    return [be.from_host(a) for a in arrays] if be is not None else arrays
+
+
 def _opmath(np_type: np.dtype):
     """The type torch computes a ``np_type`` op in (float32 for float16)."""
     return np.float32 if np_type.itemsize < 4 else np_type.type
@@ -126,8 +152,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
         noise = dropout_mask(tuple(input.shape), np_type, p)
     else:
-        keep = _keep(tuple(input.shape), np_type, p, like=input)
-        noise = be.from_host(np.ascontiguousarray(_scale(keep, np_type, p)))
+        noise = _noise(tuple(input.shape), np_type, p, input, (_scale,))[0]
     noise = Tensor._make(noise, input._device)
     return input.mul_(noise) if inplace else _ew.mul(input, noise)
 
@@ -202,24 +227,33 @@ def _noisy(input: Tensor, p: float, training: bool, inplace: bool, feature: bool
     shape = tuple(input.shape)
     if feature:
         shape = shape[:2] + (1,) * (len(shape) - 2)
-    keep = _keep(shape, np_type, p, like=None if feature else input)
-    if alpha:
-        # torch's b = noise.add(-1).mul_(alpha a).add_(alpha a p); noise.mul_(a): each op in
-        # the opmath type, rounded to the dtype.
-        a = 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
-        op = _opmath(np_type)
-        shift = (keep.astype(op) - op(1)).astype(np_type)
-        shift = (shift.astype(op) * op(_ALPHA * a)).astype(np_type)
-        shift = (shift.astype(op) + op(_ALPHA * a * p)).astype(np_type)
-        scale = (keep.astype(op) * op(a)).astype(np_type)
-    else:
-        scale = _scale(keep, np_type, p)
-    scale = Tensor._make(be.from_host(np.ascontiguousarray(scale)), input._device)
+    like = None if feature else input  # the feature noise is contiguous, on the host
+    noise = _noise(shape, np_type, p, like, (_alpha_scale, _alpha_shift) if alpha else (_scale,))
+    if feature and input._device.type != "cpu":
+        noise = [be.from_host(a) for a in noise]
+    scale = Tensor._make(noise[0], input._device)
     out = input.mul_(scale) if inplace else _ew.mul(input, scale)
     if alpha:
-        shift = Tensor._make(be.from_host(np.ascontiguousarray(shift)), input._device)
-        out = out.add_(shift)
+        out = out.add_(Tensor._make(noise[1], input._device))
     return out
+
+
+def _alpha_a(p: float) -> float:
+    return 1.0 / math.sqrt((_ALPHA * _ALPHA * p + 1) * (1 - p))
+
+
+# torch's alpha dropout: b = noise.add(-1).mul_(alpha a).add_(alpha a p); noise.mul_(a), each op
+# in the opmath type, rounded to the dtype.
+def _alpha_scale(keep: np.ndarray, np_type: np.dtype, p: float) -> np.ndarray:
+    op = _opmath(np_type)
+    return (keep.astype(op) * op(_alpha_a(p))).astype(np_type)
+
+
+def _alpha_shift(keep: np.ndarray, np_type: np.dtype, p: float) -> np.ndarray:
+    op, a = _opmath(np_type), _alpha_a(p)
+    shift = (keep.astype(op) - op(1)).astype(np_type)
+    shift = (shift.astype(op) * op(_ALPHA * a)).astype(np_type)
+    return (shift.astype(op) + op(_ALPHA * a * p)).astype(np_type)
 
 
 def _unbatched(fn, input: Tensor, batched: bool, inplace: bool) -> Tensor:

@@ -315,10 +315,14 @@ def _rrelu_slopes(input, lower: float, upper: float, generator) -> Tensor:
     lower`` is rounded twice here too (``Tensor.uniform_``'s kernel fuses it)."""
     from numbagrad.random import draw, mt19937
 
-    values = input.detach().cpu().numpy().reshape(-1)
-    np_type = values.dtype
+    np_type = input._data.dtype
     op_type = np.float64 if np_type == np.float64 else np.float32
     low, high = float(op_type(lower)), float(op_type(upper))
+    if input._device.type == "cpu" and np_type != np.float16:
+        # One kernel reads the input and draws (a compiled step replays it).
+        slopes = draw.rrelu_slopes(draw.resolve(generator), input._data, low, high)
+        return Tensor._make(slopes, input._device)
+    values = input.detach().cpu().numpy().reshape(-1)
     negative = values <= 0
     bits = np.empty(int(negative.sum()), dtype=np.uint64)
     mt19937.fill_random64(draw.resolve(generator)._engine, bits)

@@ -231,6 +231,10 @@ def _dropout_scale(be, query, shape: tuple, np_type, p: float):
         return dropout_mask(shape, np_type, p)
     from numbagrad.random import draw
 
-    keep = draw.bernoulli_scalar(draw.resolve(None), shape, np_type, 1.0 - p)
     op = np.float32 if np_type.itemsize < 4 else np_type.type  # torch's opmath type
+    if np_type != np.float16:
+        # One kernel draws and scales (a compiled step replays it): the scaling's two values.
+        ends = (np.array([0, 1], dtype=np_type).astype(op) / op(1.0 - p)).astype(np_type)
+        return draw.bernoulli_select(draw.resolve(None), shape, np_type, 1.0 - p, ends)
+    keep = draw.bernoulli_scalar(draw.resolve(None), shape, np_type, 1.0 - p)
     return be.from_host(np.ascontiguousarray((keep.astype(op) / op(1.0 - p)).astype(np_type)))

@@ -76,6 +76,16 @@ FLOOR_DIVIDE = _rounding("floor_divide", B.div_floor, B.div_floor_int, _floor_di
 # ---------------------------------------------------------------------------- public functions
 
 
+def _host_divisor(other, b: Tensor) -> np.ndarray:
+    """The values of divisor ``b`` (``other`` promoted) on the host. A tensor divisor is read
+    through ``Tensor.numpy``, which a compiled step's capture sees as a read of a tensor's value
+    (a replay could not repeat the check on the next call's divisor); a number is an attribute
+    of the call."""
+    if isinstance(other, Tensor):
+        return b.detach().cpu().numpy()
+    return b._backend().to_host(b._data)
+
+
 def _rounded(op_def: OpDef, op: str, kernel: str, input, other, out) -> Tensor:
     """``op_def`` on the promoted operands, written to ``out``, refused as torch refuses them:
     bool tensors (torch's error names its ``kernel``), and an integer division by zero (checked
@@ -83,7 +93,7 @@ def _rounded(op_def: OpDef, op: str, kernel: str, input, other, out) -> Tensor:
     a, b = operands(op, input, other)
     if a.dtype is dtypes.bool_:
         raise not_implemented(f"{kernel}_{a.device.type}", a.dtype)
-    if not a.dtype.is_floating_point and np.any(b._backend().to_host(b._data) == 0):
+    if not a.dtype.is_floating_point and np.any(_host_divisor(other, b) == 0):
         raise RuntimeError("ZeroDivisionError")
     return write_out(op, apply(op_def, (a, b)), out)
 

@@ -572,7 +572,10 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False):
                 f"{list(index.shape)} to be no larger than self {list(input.shape)} apart from "
                 f"dimension {axis}")
     n = ishape[axis]
-    values = np.asarray(index)
+    # Read on the host only to raise torch's error early; a compiled step repeats the check
+    # inside the step on each call's index (compile/memory.py), so nothing it computes
+    # depends on this read, and it goes around ``np.asarray(tensor)``, which a capture refuses.
+    values = index._backend().to_host(index._data)
     bad = np.flatnonzero((values < 0) | (values >= n))
     if bad.size:
         raise RuntimeError(f"gather(): index {values.reshape(-1)[bad[0]]} is out of bounds for "

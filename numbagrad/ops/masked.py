@@ -288,7 +288,10 @@ def _scatter_plan(op: str, input, dim, index, src):
         raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
                            f"{list(input.shape)} apart from dimension {axis} and to be no larger "
                            f"size than src {list(sshape)}")
-    idx = np.asarray(index).reshape(jshape)
+    # The index's own memory on the CPU (not a copy through ``np.asarray(tensor)``, which a
+    # capture refuses): a compiled step computes the offsets and the range check from it in
+    # the step, on each call's index (compile/memory.py).
+    idx = index._backend().to_host(index._data).reshape(jshape)
     offsets, bad = scatter_offsets(idx, axis, ishape)
     if bad >= 0:
         raise RuntimeError(f"index {idx.reshape(-1)[bad]} is out of bounds for dimension {axis} "

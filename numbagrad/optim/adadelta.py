@@ -72,10 +72,8 @@ class Adadelta(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        rho = _scalar(group["rho"])
-        scalars = (-_scalar(group["lr"]), _scalar(group["weight_decay"]), rho, 1 - rho,
-                   _scalar(group["eps"]))
-        flags = (bool(group["maximize"]),)
+        values = self._group_values(group)
+        scalars, flags = self._scalars(values, None, None, None)
         jobs = []
         for p in params:
             state = self.state[p]
@@ -86,3 +84,16 @@ class Adadelta(Optimizer):
             self._advance(state["step"])
             jobs.append((p, [state["square_avg"], state["acc_delta"]], scalars, flags))
         self._update_all("adadelta_step", jobs)
+
+    _fast_step_group = _step_group
+
+    def _group_values(self, group: dict) -> tuple:
+        rho = _scalar(group["rho"])
+        return ((-_scalar(group["lr"]), _scalar(group["weight_decay"]), rho, 1 - rho,
+                 _scalar(group["eps"])), (bool(group["maximize"]),))
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("square_avg", "acc_delta")
+
+    def _scalars(self, values: tuple, before, after, np_type) -> tuple:
+        return values

@@ -96,13 +96,25 @@ class Adagrad(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        lr, lr_decay = _scalar(group["lr"]), _scalar(group["lr_decay"])
-        flags = (bool(group["maximize"]),)
+        values = self._group_values(group)
         jobs = []
         for p in params:
             state = self._init_state(p)
             step = self._advance(state["step"])
-            clr = lr / (1 + (step - 1) * lr_decay)
-            jobs.append((p, [state["sum"]], (-clr, _scalar(group["weight_decay"]), group["eps"]),
-                         flags))
+            scalars, flags = self._scalars(values, None, (step,), None)
+            jobs.append((p, [state["sum"]], scalars, flags))
         self._update_all("adagrad_step", jobs)
+
+    _fast_step_group = _step_group
+
+    def _group_values(self, group: dict) -> tuple:
+        return (_scalar(group["lr"]), _scalar(group["lr_decay"]), (bool(group["maximize"]),),
+                _scalar(group["weight_decay"]), group["eps"])
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("sum",)
+
+    def _scalars(self, values: tuple, before, after: tuple, np_type) -> tuple:
+        lr, lr_decay, flags, wd, eps = values
+        clr = lr / (1 + (after[0] - 1) * lr_decay)
+        return (-clr, wd, eps), flags

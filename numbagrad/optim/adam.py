@@ -90,10 +90,9 @@ class Adam(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        beta1, beta2 = (_scalar(b) for b in group["betas"])
-        lr, wd = _scalar(group["lr"]), _scalar(group["weight_decay"])
-        amsgrad = bool(group["amsgrad"])
-        flags = (amsgrad, bool(group["maximize"]), bool(group["decoupled_weight_decay"]))
+        values = self._group_values(group)
+        keys = self._buffer_keys(values)
+        amsgrad = keys[2] is not None
         jobs = []
         for p in params:
             state = self.state[p]
@@ -104,18 +103,31 @@ class Adam(Optimizer):
                 if amsgrad:
                     state["max_exp_avg_sq"] = _new_buffer(p)
             step = self._advance(state["step"])
-            # Computed in Python floats (float64), as torch's single-tensor path does.
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-            weight = p._data.dtype.type(1 - beta1)
-            jobs.append((
-                p, [state["exp_avg"], state["exp_avg_sq"],
-                    state["max_exp_avg_sq"] if amsgrad else None],
-                (1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2,
-                 bias_correction2_sqrt, group["eps"], -(lr / bias_correction1)),
-                flags,
-            ))
+            scalars, flags = self._scalars(values, None, (step,), p._data.dtype)
+            jobs.append((p, [state[k] if k else None for k in keys], scalars, flags))
         self._update_all("adam_step", jobs)
+
+    _fast_step_group = _step_group
+
+    def _group_values(self, group: dict) -> tuple:
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        flags = (bool(group["amsgrad"]), bool(group["maximize"]),
+                 bool(group["decoupled_weight_decay"]))
+        return beta1, beta2, _scalar(group["lr"]), _scalar(group["weight_decay"]), \
+            group["eps"], flags
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq" if values[5][0] else None)
+
+    def _scalars(self, values: tuple, before, after: tuple, np_type) -> tuple:
+        beta1, beta2, lr, wd, eps, flags = values
+        step = after[0]
+        # Computed in Python floats (float64), as torch's single-tensor path does.
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        weight = np_type.type(1 - beta1)
+        return ((1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2, bias_correction2_sqrt,
+                 eps, -(lr / bias_correction1)), flags)
 
 
 class AdamW(Adam):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from numbagrad.optim.optimizer import (check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
+from numbagrad.optim.optimizer import (
+    check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
 
 
 class Adamax(Optimizer):
@@ -67,9 +68,7 @@ class Adamax(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        beta1, beta2 = (_scalar(b) for b in group["betas"])
-        lr, wd, eps = _scalar(group["lr"]), _scalar(group["weight_decay"]), group["eps"]
-        flags = (bool(group["maximize"]),)
+        values = self._group_values(group)
         jobs = []
         for p in params:
             state = self.state[p]
@@ -78,8 +77,22 @@ class Adamax(Optimizer):
                 state["exp_avg"] = _new_buffer(p)
                 state["exp_inf"] = _new_buffer(p)
             step = self._advance(state["step"])
-            weight = p._data.dtype.type(1 - beta1)
-            clr = lr / (1 - beta1 ** step)
-            jobs.append((p, [state["exp_avg"], state["exp_inf"]],
-                         (wd, weight, 1 - weight, beta2, eps, -clr), flags))
+            scalars, flags = self._scalars(values, None, (step,), p._data.dtype)
+            jobs.append((p, [state["exp_avg"], state["exp_inf"]], scalars, flags))
         self._update_all("adamax_step", jobs)
+
+    _fast_step_group = _step_group
+
+    def _group_values(self, group: dict) -> tuple:
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        return (beta1, beta2, _scalar(group["lr"]), _scalar(group["weight_decay"]), group["eps"],
+                (bool(group["maximize"]),))
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("exp_avg", "exp_inf")
+
+    def _scalars(self, values: tuple, before, after: tuple, np_type) -> tuple:
+        beta1, beta2, lr, wd, eps, flags = values
+        weight = np_type.type(1 - beta1)
+        clr = lr / (1 - beta1 ** after[0])
+        return (wd, weight, 1 - weight, beta2, eps, -clr), flags

@@ -15,12 +15,6 @@ def _scalar_tensor(value: float) -> Tensor:
     return Tensor._make(np.array(value, dtypes.get_default_dtype().np_type))
 
 
-def _set(t: Tensor, value: float) -> None:
-    """``t.copy_(torch.as_tensor(value))`` for a 0-d state tensor: ``value`` rounded to the
-    default dtype first, as ``as_tensor`` rounds it, then to ``t``'s."""
-    t.fill_(float(dtypes.get_default_dtype().np_type.type(value)))
-
-
 class ASGD(Optimizer):
     r"""Averaged stochastic gradient descent.
 
@@ -84,22 +78,51 @@ class ASGD(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        lr, lambd, alpha, t0 = (_scalar(group[k]) for k in ("lr", "lambd", "alpha", "t0"))
-        wd = _scalar(group["weight_decay"])
-        maximize = bool(group["maximize"])
+        values = self._group_values(group)
         jobs = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = self._new_step()
-                state["eta"] = _scalar_tensor(lr)
+                state["eta"] = _scalar_tensor(values[0])
                 state["mu"] = _scalar_tensor(1.0)
                 state["ax"] = _new_buffer(p)
             step = self._advance(state["step"])
-            eta = state["eta"].item()
-            mu = state["mu"].item()
-            jobs.append((p, [state["ax"]], (wd, 1 - lambd * eta, -eta, mu),
-                         (maximize, mu != 1)))
-            _set(state["eta"], lr / ((1 + lambd * lr * step) ** alpha))
-            _set(state["mu"], 1 / max(1, step - t0))
+            # Read and written in NumPy (not ``.item()``/``fill_``): the counters are the
+            # Python part's own values, so a compiled step can recompute them at each call.
+            eta_t, mu_t = state["eta"], state["mu"]
+            before = (None, eta_t._data.item(), mu_t._data.item())
+            scalars, flags = self._scalars(values, before, None, None)
+            jobs.append((p, [state["ax"]], scalars, flags))
+            eta, mu = self._eta_mu(values, step)
+            self._put(eta_t, eta)
+            self._put(mu_t, mu)
         self._update_all("asgd_step", jobs)
+
+    _fast_step_group = _step_group
+    _COUNTERS = ("step", "eta", "mu")
+
+    def _group_values(self, group: dict) -> tuple:
+        lr, lambd, alpha, t0 = (_scalar(group[k]) for k in ("lr", "lambd", "alpha", "t0"))
+        return lr, lambd, alpha, t0, _scalar(group["weight_decay"]), bool(group["maximize"])
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("ax",)
+
+    @staticmethod
+    def _eta_mu(values: tuple, step: float) -> tuple:
+        """The next ``eta`` and ``mu`` as ``t.copy_(torch.as_tensor(value))`` hands them to
+        the state: rounded to the default dtype first."""
+        lr, lambd, alpha, t0 = values[:4]
+        rounded = dtypes.get_default_dtype().np_type.type
+        return (float(rounded(lr / ((1 + lambd * lr * step) ** alpha))),
+                float(rounded(1 / max(1, step - t0))))
+
+    def _counters_next(self, values: tuple, before: list, types: list) -> tuple:
+        step = float(types[0](before[0] + 1))
+        eta, mu = self._eta_mu(values, step)
+        return step, float(types[1](eta)), float(types[2](mu))
+
+    def _scalars(self, values: tuple, before, after, np_type) -> tuple:
+        eta, mu = before[1], before[2]
+        return (values[4], 1 - values[1] * eta, -eta, mu), (values[5], mu != 1)

@@ -6,7 +6,8 @@ from typing import Iterable
 import numpy as np
 
 from numbagrad import dtypes
-from numbagrad.optim.optimizer import (check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
+from numbagrad.optim.optimizer import (
+    check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
 from numbagrad.tensor import Tensor
 
 
@@ -80,10 +81,7 @@ class NAdam(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        beta1, beta2 = (_scalar(b) for b in group["betas"])
-        lr, wd = _scalar(group["lr"]), _scalar(group["weight_decay"])
-        momentum_decay = group["momentum_decay"]
-        flags = (bool(group["maximize"]), bool(group["decoupled_weight_decay"]))
+        values = self._group_values(group)
         jobs = []
         for p in params:
             state = self.state[p]
@@ -94,19 +92,47 @@ class NAdam(Optimizer):
                 state["exp_avg"] = _new_buffer(p)
                 state["exp_avg_sq"] = _new_buffer(p)
             step = self._advance(state["step"])
-            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-            # mu_product *= mu, rounded to the counter's dtype as torch's in-place product is.
+            # Read and written in NumPy (not ``.item()``/``fill_``): the counters are the
+            # Python part's own values, so a compiled step can recompute them at each call.
             product_t = state["mu_product"]
-            rounded = product_t._data.dtype.type
-            product_t.fill_(float(rounded(rounded(product_t.item()) * rounded(mu))))
-            product = product_t.item()
-            weight = p._data.dtype.type(1 - beta1)
-            jobs.append((
-                p, [state["exp_avg"], state["exp_avg_sq"]],
-                (1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2, 1 - beta2 ** step,
-                 group["eps"], -lr * (1.0 - mu) / (1.0 - product),
-                 (-lr * mu_next) / (1.0 - product * mu_next)),
-                flags,
-            ))
+            product = self._next_product(values, step, product_t._data.item(),
+                                         product_t._data.dtype.type)
+            self._put(product_t, product)
+            scalars, flags = self._scalars(values, None, (step, product), p._data.dtype)
+            jobs.append((p, [state["exp_avg"], state["exp_avg_sq"]], scalars, flags))
         self._update_all("nadam_step", jobs)
+
+    _fast_step_group = _step_group
+    _COUNTERS = ("step", "mu_product")
+
+    def _group_values(self, group: dict) -> tuple:
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        flags = (bool(group["maximize"]), bool(group["decoupled_weight_decay"]))
+        return (beta1, beta2, _scalar(group["lr"]), _scalar(group["weight_decay"]),
+                group["momentum_decay"], flags, group["eps"])
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("exp_avg", "exp_avg_sq")
+
+    @staticmethod
+    def _mu(values: tuple, step: float) -> float:
+        return values[0] * (1.0 - 0.5 * (0.96 ** (step * values[4])))
+
+    def _next_product(self, values: tuple, step: float, product: float, rounded) -> float:
+        """``mu_product *= mu``, rounded to the counter's dtype as torch's in-place product
+        is (``rounded``: its NumPy scalar type)."""
+        return float(rounded(rounded(product) * rounded(self._mu(values, step))))
+
+    def _counters_next(self, values: tuple, before: list, types: list) -> tuple:
+        step = float(types[0](before[0] + 1))
+        return step, self._next_product(values, step, before[1], types[1])
+
+    def _scalars(self, values: tuple, before, after: tuple, np_type) -> tuple:
+        beta1, beta2, lr, wd, _, flags, eps = values
+        step, product = after
+        mu = self._mu(values, step)
+        mu_next = self._mu(values, step + 1)
+        weight = np_type.type(1 - beta1)
+        return ((1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2, 1 - beta2 ** step, eps,
+                 -lr * (1.0 - mu) / (1.0 - product),
+                 (-lr * mu_next) / (1.0 - product * mu_next)), flags)

@@ -386,6 +386,43 @@ class Optimizer:
         step_t._version.value += 1
         return float(step_t._data)
 
+    @staticmethod
+    def _put(t: Tensor, value: float) -> None:
+        """``t.fill_(value)`` for a 0-d state tensor the Python part keeps (NAdam's
+        ``mu_product``, ASGD's ``eta`` and ``mu``): written in NumPy, so that a compiled step's
+        capture does not record it as a kernel, and undone as ``_advance`` is when a compiled
+        call's collection is abandoned."""
+        t._data.fill(value)
+        t._version.value += 1
+
+    # ----------------------------------------------------------------- scalar-only step
+    # What a compiled step needs of ``step`` at each call is the scalars its update kernels
+    # receive: an optimizer that defines the four methods below (and marks its ``_step_group``
+    # as ``_fast_step_group``) lets :mod:`numbagrad.compile.collect` compute them per group,
+    # without walking the parameters through ``_update_all``. Its ``_step_group`` computes its
+    # scalars with the same methods, so the two cannot differ.
+    _COUNTERS: tuple = ("step",)  # the 0-d state tensors the Python part reads and writes
+    _fast_step_group = None  # the ``_step_group`` the methods below describe
+
+    def _group_values(self, group: dict) -> tuple:
+        """The group's hyper-parameters as ``_scalars`` and ``_buffer_keys`` read them."""
+        raise NotImplementedError
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        """The state keys of the buffers handed to the kernel, in order (None: an empty one)."""
+        raise NotImplementedError
+
+    def _counters_next(self, values: tuple, before: list, types: list) -> tuple:
+        """The values the ``_COUNTERS`` hold after a step, from those they held before
+        (``types``: their NumPy scalar types, which round what is stored). By default a step
+        count advanced as :meth:`_advance` does (nothing without counters)."""
+        return (float(types[0](before[0] + 1)),) if types else ()
+
+    def _scalars(self, values: tuple, before, after: tuple, np_type) -> tuple:
+        """``(scalars, flags)`` handed to the update kernel of a parameter of dtype
+        ``np_type``, from the group's ``values`` and the counters before and after the step."""
+        raise NotImplementedError
+
     def _update_all(self, kernel_name: str, jobs: list) -> None:
         """Run the update ``kernel_name`` for every ``(p, buffers, scalars, flags)`` of ``jobs``.
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from numbagrad.optim.optimizer import (check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
+from numbagrad.optim.optimizer import (
+    check_betas_eps_wd, check_lr, Optimizer, _new_buffer, _scalar)
 
 
 class RAdam(Optimizer):
@@ -72,10 +73,7 @@ class RAdam(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        beta1, beta2 = (_scalar(b) for b in group["betas"])
-        lr, wd = _scalar(group["lr"]), _scalar(group["weight_decay"])
-        maximize, decoupled = bool(group["maximize"]), bool(group["decoupled_weight_decay"])
-        rho_inf = 2 / (1 - beta2) - 1
+        values = self._group_values(group)
         jobs = []
         for p in params:
             state = self.state[p]
@@ -84,17 +82,31 @@ class RAdam(Optimizer):
                 state["exp_avg"] = _new_buffer(p)
                 state["exp_avg_sq"] = _new_buffer(p)
             step = self._advance(state["step"])
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2 = 1 - beta2 ** step
-            rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-            rectified = rho_t > 5.0
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5 if rectified else 0.0
-            weight = p._data.dtype.type(1 - beta1)
-            jobs.append((
-                p, [state["exp_avg"], state["exp_avg_sq"]],
-                (1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2, bias_correction1, lr,
-                 bias_correction2 ** 0.5, group["eps"], rect),
-                (maximize, decoupled, rectified),
-            ))
+            scalars, flags = self._scalars(values, None, (step,), p._data.dtype)
+            jobs.append((p, [state["exp_avg"], state["exp_avg_sq"]], scalars, flags))
         self._update_all("radam_step", jobs)
+
+    _fast_step_group = _step_group
+
+    def _group_values(self, group: dict) -> tuple:
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        lr, wd = _scalar(group["lr"]), _scalar(group["weight_decay"])
+        maximize, decoupled = bool(group["maximize"]), bool(group["decoupled_weight_decay"])
+        rho_inf = 2 / (1 - beta2) - 1
+        return beta1, beta2, lr, wd, maximize, decoupled, rho_inf, group["eps"]
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("exp_avg", "exp_avg_sq")
+
+    def _scalars(self, values: tuple, before, after: tuple, np_type) -> tuple:
+        beta1, beta2, lr, wd, maximize, decoupled, rho_inf, eps = values
+        step = after[0]
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        rectified = rho_t > 5.0
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5 if rectified else 0.0
+        weight = np_type.type(1 - beta1)
+        return ((1 - lr * wd, wd, weight, 1 - weight, beta2, 1 - beta2, bias_correction1, lr,
+                 bias_correction2 ** 0.5, eps, rect), (maximize, decoupled, rectified))

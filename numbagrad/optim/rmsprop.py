@@ -82,26 +82,37 @@ class RMSprop(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        momentum, alpha = _scalar(group["momentum"]), _scalar(group["alpha"])
-        centered = bool(group["centered"])
-        flags = (centered, bool(group["maximize"]), momentum > 0)
+        values = self._group_values(group)
+        keys = self._buffer_keys(values)
         jobs = []
         for p in params:
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = self._new_step()
                 state["square_avg"] = _new_buffer(p)
-                if momentum > 0:
+                if keys[2] is not None:
                     state["momentum_buffer"] = _new_buffer(p)
-                if centered:
+                if keys[1] is not None:
                     state["grad_avg"] = _new_buffer(p)
             self._advance(state["step"])
-            weight = p._data.dtype.type(1 - alpha)
-            jobs.append((
-                p, [state["square_avg"], state["grad_avg"] if centered else None,
-                    state["momentum_buffer"] if momentum > 0 else None],
-                (-_scalar(group["lr"]), _scalar(group["weight_decay"]), alpha, weight,
-                 1 - weight, group["eps"], momentum),
-                flags,
-            ))
+            scalars, flags = self._scalars(values, None, None, p._data.dtype)
+            jobs.append((p, [state[k] if k else None for k in keys], scalars, flags))
         self._update_all("rmsprop_step", jobs)
+
+    _fast_step_group = _step_group
+
+    def _group_values(self, group: dict) -> tuple:
+        momentum, alpha = _scalar(group["momentum"]), _scalar(group["alpha"])
+        centered = bool(group["centered"])
+        flags = (centered, bool(group["maximize"]), momentum > 0)
+        return (momentum, alpha, flags, _scalar(group["lr"]), _scalar(group["weight_decay"]),
+                group["eps"])
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("square_avg", "grad_avg" if values[2][0] else None,
+                "momentum_buffer" if values[0] > 0 else None)
+
+    def _scalars(self, values: tuple, before, after, np_type) -> tuple:
+        momentum, alpha, flags, lr, wd, eps = values
+        weight = np_type.type(1 - alpha)
+        return (-lr, wd, alpha, weight, 1 - weight, eps, momentum), flags

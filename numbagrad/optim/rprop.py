@@ -64,10 +64,8 @@ class Rprop(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
-        etaminus, etaplus = group["etas"]
-        step_size_min, step_size_max = group["step_sizes"]
-        scalars = (etaminus, etaplus, step_size_min, step_size_max)
-        flags = (bool(group["maximize"]),)
+        values = self._group_values(group)
+        scalars, flags = self._scalars(values, None, None, None)
         jobs = []
         for p in params:
             state = self.state[p]
@@ -78,3 +76,16 @@ class Rprop(Optimizer):
             self._advance(state["step"])
             jobs.append((p, [state["prev"], state["step_size"]], scalars, flags))
         self._update_all("rprop_step", jobs)
+
+    _fast_step_group = _step_group
+
+    def _group_values(self, group: dict) -> tuple:
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        return (etaminus, etaplus, step_size_min, step_size_max), (bool(group["maximize"]),)
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("prev", "step_size")
+
+    def _scalars(self, values: tuple, before, after, np_type) -> tuple:
+        return values

@@ -80,21 +80,36 @@ class SGD(Optimizer):
 
     def _step_group(self, group: dict, params: list) -> None:
         """Update ``params`` (the group's parameters that have a gradient)."""
+        values = self._group_values(group)
+        scalars, flags = self._scalars(values, None, (), None)
+        if values[3] == 0:
+            self._update_all("sgd_step", [(p, [None], scalars, flags) for p in params])
+            return
+        nesterov, maximize = values[1], values[2]
+        jobs = []
+        for p in params:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                # torch starts the buffer as a copy of the first gradient.
+                buf = state["momentum_buffer"] = _new_buffer(p, None)
+                jobs.append((p, [buf], scalars, (nesterov, maximize, True, True)))
+                continue
+            jobs.append((p, [buf], scalars, flags))
+        self._update_all("sgd_step", jobs)
+
+    _fast_step_group = _step_group
+    _COUNTERS = ()
+
+    def _group_values(self, group: dict) -> tuple:
         momentum = _scalar(group["momentum"])
         scalars = (-_scalar(group["lr"]), _scalar(group["weight_decay"]), momentum,
                    1 - _scalar(group["dampening"]))
-        nesterov, maximize = bool(group["nesterov"]), bool(group["maximize"])
-        plain = (nesterov, maximize, False, False)
-        jobs = []
-        for p in params:
-            if momentum == 0:
-                jobs.append((p, [None], scalars, plain))
-                continue
-            state = self.state[p]
-            buf = state.get("momentum_buffer")
-            first = buf is None
-            if first:
-                # torch starts the buffer as a copy of the first gradient.
-                buf = state["momentum_buffer"] = _new_buffer(p, None)
-            jobs.append((p, [buf], scalars, (nesterov, maximize, True, first)))
-        self._update_all("sgd_step", jobs)
+        return scalars, bool(group["nesterov"]), bool(group["maximize"]), momentum
+
+    def _buffer_keys(self, values: tuple) -> tuple:
+        return ("momentum_buffer",) if values[3] != 0 else (None,)
+
+    def _scalars(self, values: tuple, before, after: tuple, np_type) -> tuple:
+        # The flags of a parameter whose momentum buffer exists (or that has none).
+        return values[0], (values[1], values[2], bool(values[3] != 0), False)

@@ -1,4 +1,4 @@
-"""Two LLVM operations that plain Numba arithmetic cannot express, for the kernels that repeat
+"""LLVM operations that plain Numba arithmetic cannot express, for the kernels that repeat
 torch's floating-point steps exactly.
 
 * :func:`fma`: ``a * b + c`` with one rounding (``llvm.fma``). torch's CPU kernels are compiled
@@ -8,6 +8,8 @@ torch's floating-point steps exactly.
 * :func:`float_bits` / :func:`bits_float`: a float32 reinterpreted as its int32 bit pattern and
   back (``_mm256_castps_si256``), so the vector math of ``avx_mathfun.h`` can be written without
   branches, which lets LLVM vectorise it as torch's AVX2 code is.
+* :func:`mul_rounded`: a product that is never fused with the addition after it, for torch
+  kernels compiled without contraction.
 """
 from __future__ import annotations
 
@@ -57,3 +59,22 @@ def bits_float(typingctx, i):
         return builder.bitcast(low, ir.FloatType())
 
     return types.float32(i), codegen
+
+
+@intrinsic
+def mul_rounded(typingctx, a, b):
+    """``a * b`` as an LLVM multiplication without fast-math flags, so that it is rounded on
+    its own and never contracted with an addition that follows into a fused multiply-add
+    (the kernels compile with contraction allowed); both arguments of one float type."""
+    if not (a == b and isinstance(a, types.Float)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        product = builder.fmul(args[0], args[1])
+        # The fence keeps the backend from fusing across it (a flag-free fmul is not enough).
+        ty = product.type
+        fence = builder.module.declare_intrinsic("llvm.arithmetic.fence", [ty],
+                                                 ir.FunctionType(ty, [ty]))
+        return builder.call(fence, [product])
+
+    return a(a, b), codegen

@@ -88,7 +88,10 @@ def normal(gen: Generator, shape, np_dtype, mean: float = 0.0, std: float = 1.0,
         out = np.empty(n, dtype=np.float64)
         _normal_kernels.normal_fill_float64(gen._engine, out, float(mean), float(std))
     else:
-        out = np.empty(n, dtype=np.float64)
+        # Doubles stored into float32 round as from_double's cast does: the kernel writes the
+        # dtype itself (a compiled step replays it); float16 goes through float32 after.
+        wide = np_dtype if np_dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        out = np.empty(n, dtype=wide)
         _normal_kernels.normal_serial(gen._engine, gen._normal_double, out, float(mean),
                                       float(std))
     return from_double(out, np_dtype).reshape(shape)
@@ -116,6 +119,13 @@ def random_range(gen: Generator, shape, np_dtype, low: int, high: int) -> np.nda
     if np_dtype in _DIGITS:
         low, high = _float_bounds(np_dtype, low, high)
     span = high - low
+    if np_dtype.kind in "iuf" and np_dtype != np.float16:
+        # One kernel draws, offsets and converts (a compiled step replays it): a store of an
+        # int64 converts as NumPy's astype does (wrapping, or rounding to nearest).
+        out = np.empty(_count(shape), dtype=np_dtype)
+        kernels.random_range_into(gen._engine, out, np.uint64(span), span >= 2 ** 28,
+                                  np.uint64(low % 2 ** 64))
+        return out.reshape(shape)
     out = np.empty(_count(shape), dtype=np.uint64)
     kernels.random_mod(gen._engine, out, np.uint64(span), span >= 2 ** 28)
     # (v + low) wraps modulo 2**64 as torch's int64 arithmetic does.
@@ -152,6 +162,9 @@ def randperm(gen: Generator, n: int, np_dtype) -> np.ndarray:
 def bernoulli_scalar(gen: Generator, shape, np_dtype, p: float) -> np.ndarray:
     """0/1 values, 1 with probability ``p``, as ``Tensor.bernoulli_(p)``: torch 2.13 draws one
     53-bit uniform per value and keeps ``u < p`` (its MKL path is not taken by this build)."""
+    if np.dtype(np_dtype) != np.float16:
+        # One kernel draws and writes the 0/1 values (a compiled step replays it).
+        return bernoulli_select(gen, shape, np_dtype, p, (0, 1))
     keep = uniform(gen, shape, np.float64) < float(p)
     return keep.astype(np_dtype)
 
@@ -160,6 +173,13 @@ def bernoulli_tensor(gen: Generator, p_array: np.ndarray, np_dtype) -> np.ndarra
     """0/1 values of ``p_array``'s shape, as ``torch.bernoulli(p)``: for float64
     probabilities a 53-bit uniform per value compared in double, for other floats a 24-bit
     uniform compared in float32."""
+    if (p_array.dtype in (np.float32, np.float64) and np.dtype(np_dtype) != np.float16):
+        # One kernel reads the probabilities and draws (a compiled step replays it).
+        out = np.empty(p_array.shape, dtype=np_dtype)
+        kernel = (kernels.bernoulli_probs64 if p_array.dtype == np.float64
+                  else kernels.bernoulli_probs32)
+        kernel(gen._engine, p_array, out)
+        return out
     p_array = np.ascontiguousarray(p_array)
     if p_array.dtype == np.float64:
         u = uniform(gen, p_array.shape, np.float64)
@@ -173,7 +193,11 @@ def bernoulli_tensor(gen: Generator, p_array: np.ndarray, np_dtype) -> np.ndarra
 def exponential(gen: Generator, shape, np_dtype, lambd: float = 1.0) -> np.ndarray:
     """Exp(lambd) as ``Tensor.exponential_``: computed in double from one 64-bit draw per
     value, then rounded to the dtype."""
-    out = np.empty(_count(shape), dtype=np.float64)
+    # The kernel stores its doubles in float32 as from_double's cast would (a compiled step
+    # replays it); float16 goes through float32 after.
+    np_dtype = np.dtype(np_dtype)
+    wide = np_dtype if np_dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    out = np.empty(_count(shape), dtype=wide)
     kernels.exponential_float64(gen._engine, out, float(lambd))
     return from_double(out, np_dtype).reshape(shape)
 
@@ -202,4 +226,48 @@ def multinomial(gen: Generator, probs_2d: np.ndarray, num_samples: int,
         probs = probs.astype(np.float32)  # torch sums float16 weights in float32
     out = np.empty((rows, int(num_samples)), dtype=np.int64)
     kernels.multinomial_replacement(gen._engine, probs, int(num_samples), out)
+    return out
+
+
+def bernoulli_select(gen: Generator, shape, np_dtype, p: float, values) -> np.ndarray:
+    """``values[k]`` for each ``k`` of :func:`bernoulli_scalar` (``p``, ``shape``), drawn and
+    mapped by one kernel: ``values`` = (the value for 0, the value for 1) in ``np_dtype``, the
+    results of an elementwise map of the 0/1 values (dropout's scaling), so the result equals
+    the map applied to :func:`bernoulli_scalar`'s. Not for float16 (no Numba type)."""
+    out = np.empty(_count(shape), dtype=np_dtype)
+    kind = np.dtype(np_dtype).type
+    kernels.bernoulli_select(gen._engine, out, float(p), kind(values[0]), kind(values[1]))
+    return out.reshape(shape)
+
+
+def bernoulli_select_ordered(gen: Generator, shape, order, np_dtype, p: float,
+                             values) -> np.ndarray:
+    """:func:`bernoulli_select` drawn in the memory order of a dense permuted tensor (``order``:
+    its dimensions from the outermost in memory to the innermost, as torch's ``empty_like``
+    lays out the noise it fills in memory order), returned C-contiguous in ``shape``. The copy
+    goes through the CPU backend's ``contiguous``, which a compiled step records."""
+    from numbagrad import backends
+
+    stored = bernoulli_select(gen, tuple(shape[d] for d in order), np_dtype, p, values)
+    return backends.get("cpu").contiguous(stored.transpose(np.argsort(order)))
+
+
+def bernoulli_select2(gen: Generator, shape, np_dtype, p: float, values,
+                      values2) -> tuple:
+    """:func:`bernoulli_select` with two maps of the same draws; both arrays."""
+    out = np.empty(_count(shape), dtype=np_dtype)
+    out2 = np.empty(_count(shape), dtype=np_dtype)
+    kind = np.dtype(np_dtype).type
+    kernels.bernoulli_select2(gen._engine, out, float(p), kind(values[0]), kind(values[1]),
+                              out2, kind(values2[0]), kind(values2[1]))
+    return out.reshape(shape), out2.reshape(shape)
+
+
+def rrelu_slopes(gen: Generator, values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """rrelu's training slopes for ``values`` (a host array of any layout, float32 or
+    float64), a new C-contiguous array of its shape and dtype: see
+    :func:`~numbagrad.random.kernels.rrelu_slopes`; ``low`` and ``high`` are already rounded
+    to the opmath type."""
+    out = np.empty(values.shape, dtype=values.dtype)
+    kernels.rrelu_slopes(gen._engine, values, out, float(low), float(high))
     return out

@@ -40,10 +40,21 @@ class Generator:
 
     def _restart(self, seed: int) -> None:
         self._initial_seed = seed
-        self._engine = mt19937.seeded_state(seed)
-        # [is_valid, value] of torch's next_double_normal_sample; kernels update it in place.
-        self._normal_double = np.zeros(2, dtype=np.float64)
-        self._normal_float: float | None = None
+        self._load(mt19937.seeded_state(seed), np.zeros(2, dtype=np.float64), None)
+
+    def _load(self, engine: np.ndarray, normal_double: np.ndarray, normal_float) -> None:
+        """Take a new state. The arrays are written in place, never replaced: a compiled step
+        holds their addresses and replays its draws on them, so a ``manual_seed`` or
+        ``set_state`` between its calls restarts its stream too, as in eager mode."""
+        if not hasattr(self, "_engine"):
+            self._engine = np.empty(mt19937.STATE_WORDS, dtype=np.uint32)
+            # [is_valid, value] of torch's next_double_normal_sample; kernels update it in place.
+            self._normal_double = np.zeros(2, dtype=np.float64)
+        self._engine[...] = engine
+        self._normal_double[...] = normal_double
+        # torch's next_float_normal_sample: no kernel here draws with it (it is only carried in
+        # the state bytes), so it may stay a Python value.
+        self._normal_float: float | None = normal_float
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed`` (torch keeps its low 64 bits; the engine uses the

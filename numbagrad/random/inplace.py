@@ -23,14 +23,24 @@ def _memory_order(self) -> tuple:
 
 def _fill(self, make) -> object:
     """Write ``make(shape, contiguous)`` into ``self``, the values laid out in memory order."""
-    from numbagrad._tensor_methods import _fill_random
-
     shape = tuple(self.shape)
     if self.is_contiguous():
-        return _fill_random(self, make(shape, True))
+        return _write(self, make(shape, True))
     order = _memory_order(self)
     values = make(tuple(shape[d] for d in order), False)
-    return _fill_random(self, np.transpose(values, np.argsort(order)))
+    return _write(self, np.transpose(values, np.argsort(order)))
+
+
+def _write(self, values: np.ndarray) -> object:
+    """``values`` (new host values) written into ``self``. On the CPU, values already of
+    ``self``'s dtype are written as they are, without a NumPy copy first: the draw's kernel
+    and the in-place write are then all a compiled step records."""
+    from numbagrad._tensor_methods import _fill_random, _overwrite
+    from numbagrad.tensor import Tensor
+
+    if self._device.type == "cpu" and values.dtype == self._data.dtype:
+        return _overwrite(self, Tensor._make(values, self._device))
+    return _fill_random(self, values)
 
 
 def _check_floating(self, op: str) -> None:

@@ -8,12 +8,13 @@ import math
 import numpy as np
 
 from numbagrad.backends.cpu._jit import jit
-from numbagrad.random._llvm import fma
+from numbagrad.random._llvm import fma, mul_rounded
 from numbagrad.random.mt19937 import fill_words, random32, random64
 
 # Draws are taken from the engine in blocks of this many 32-bit words (fast bulk generation, see
 # mt19937.fill_words) and transformed from the block, which stays in the L1 cache.
 BLOCK = 2048
+MASK53 = np.uint64(0x1FFFFFFFFFFFFF)  # the 53 bits of a 64-bit draw a double uniform keeps
 
 
 @jit
@@ -160,3 +161,110 @@ def geometric(state, out, p):
         u = uniform_double(state)
         out[i] = math.ceil(math.log(u) / math.log1p(-p))
 
+
+@jit
+def bernoulli_select(state, out, threshold, if_drop, if_keep):
+    """``out[i]`` = ``if_keep`` where a 53-bit uniform double ``u`` (one 64-bit draw) is below
+    ``threshold``, else ``if_drop``: torch's ``bernoulli_(p)`` on a contiguous tensor (``u <
+    p``, as :func:`uniform_float64` on [0, 1) draws ``u``) followed by any elementwise map of its
+    0/1 values, the map's two results given. One kernel draws and maps, so a compiled step
+    replays both. ``out`` is C-contiguous."""
+    flat = out.reshape(-1)
+    words = np.empty(BLOCK, dtype=np.uint32)
+    half = BLOCK // 2
+    for start in range(0, out.size, half):
+        m = min(half, out.size - start)
+        fill_words(state, words[:2 * m])
+        for j in range(m):
+            u = np.float64(join64(words, j) & MASK53) * 1.1102230246251565e-16
+            flat[start + j] = if_keep if u < threshold else if_drop
+
+
+@jit
+def bernoulli_select2(state, out, threshold, if_drop, if_keep, out2, if_drop2, if_keep2):
+    """:func:`bernoulli_select` writing two maps of the same draws (alpha dropout's scale and
+    shift)."""
+    flat, flat2 = out.reshape(-1), out2.reshape(-1)
+    words = np.empty(BLOCK, dtype=np.uint32)
+    half = BLOCK // 2
+    for start in range(0, out.size, half):
+        m = min(half, out.size - start)
+        fill_words(state, words[:2 * m])
+        for j in range(m):
+            u = np.float64(join64(words, j) & MASK53) * 1.1102230246251565e-16
+            if u < threshold:
+                flat[start + j] = if_keep
+                flat2[start + j] = if_keep2
+            else:
+                flat[start + j] = if_drop
+                flat2[start + j] = if_drop2
+
+
+@jit
+def rrelu_slopes(state, values, out, low, high):
+    """rrelu's training slopes, as torch's ``_rrelu_with_noise_train``: in ``values``' C order,
+    for each element ``x <= 0`` one 64-bit draw gives ``u`` (53 bits) and the slope ``u *
+    (high - low) + low`` in double, rounded twice (that kernel has no fused multiply-add), then
+    to ``out``'s dtype; 1 elsewhere (NaN included). ``out`` is C-contiguous, ``values`` any
+    layout."""
+    flat = out.reshape(-1)
+    span = high - low
+    i = 0
+    for x in values.flat:
+        if x <= 0:
+            u = np.float64(random64(state) & MASK53) * 1.1102230246251565e-16
+            flat[i] = mul_rounded(u, span) + low
+        else:
+            flat[i] = 1
+        i += 1
+
+
+@jit
+def _check_probs(probs):
+    """torch's check of ``bernoulli(p)``, before any draw: the Python front end makes it in
+    eager mode, this one raises in a compiled step, which skips that front end."""
+    for p in probs.flat:
+        if not (p >= 0 and p <= 1):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+
+
+@jit
+def bernoulli_probs64(state, probs, out):
+    """``out[i]`` = 1 where a 53-bit uniform double (one 64-bit draw) is below ``probs[i]``
+    (float64, C order of any layout), else 0: ``torch.bernoulli(p)`` for double ``p``."""
+    _check_probs(probs)
+    flat = out.reshape(-1)
+    i = 0
+    for p in probs.flat:
+        flat[i] = 1 if uniform_double(state) < p else 0
+        i += 1
+
+
+@jit
+def bernoulli_probs32(state, probs, out):
+    """As :func:`bernoulli_probs64` for float32 ``p``: a 24-bit float32 uniform (one 32-bit
+    draw) compared in float32."""
+    _check_probs(probs)
+    flat = out.reshape(-1)
+    scale = np.float32(1.0 / (1 << 24))
+    i = 0
+    for p in probs.flat:
+        u = np.float32(random32(state) & np.uint32(0xFFFFFF)) * scale
+        flat[i] = 1 if u < p else 0
+        i += 1
+
+
+@jit
+def random_range_into(state, out, modulus, wide, low):
+    """:func:`random_mod` plus ``low`` (uint64, wrapping modulo 2**64 as torch's int64
+    arithmetic does), read as int64 and stored in ``out``'s dtype (C-contiguous): ``randint``
+    in one kernel, which a compiled step replays."""
+    flat = out.reshape(-1)
+    words = np.empty(BLOCK, dtype=np.uint32)
+    per = BLOCK // 2 if wide else BLOCK
+    for start in range(0, out.size, per):
+        m = min(per, out.size - start)
+        fill_words(state, words[:2 * m if wide else m])
+        for j in range(m):
+            v = join64(words, j) if wide else np.uint64(words[j])
+            flat[start + j] = np.int64(v % modulus + low)

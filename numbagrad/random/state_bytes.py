@@ -80,8 +80,6 @@ def decode(gen, new_state) -> None:
     engine[mt19937.LEFT] = left
     engine[mt19937.NEXT] = nxt
     gen._initial_seed = int(record["seed"])
-    gen._engine = engine
-    gen._normal_double = np.array(
-        [1.0 if record["normal_is_valid"] else 0.0,
-         float(record["normal_y"]) if record["normal_is_valid"] else 0.0])
-    gen._normal_float = float(record["float_sample"]) if record["float_valid"] else None
+    gen._load(engine, np.array([1.0 if record["normal_is_valid"] else 0.0,
+                                float(record["normal_y"]) if record["normal_is_valid"] else 0.0]),
+              float(record["float_sample"]) if record["float_valid"] else None)

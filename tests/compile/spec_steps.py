@@ -1,10 +1,11 @@
 """Running an op spec through a compiled step and through eager mode, side by side.
 
 The step is ``zero_grad(); out = spec.fn(*params); out.sum().backward()``, over parameters made
-from the spec's drawn inputs. Between calls the parameters' values change in place (each call
-sees its inputs' values rolled by one more position, so they stay in the spec's range): a
-compiled step that replayed a value computed in Python from an earlier call's data would give
-other numbers than eager mode, and the comparison fails.
+from the spec's drawn inputs. Between calls the parameters' values change in place (each later
+call sees values drawn afresh in the spec's range, kept off its kinks): a compiled step that
+replayed a value computed in Python from an earlier call's data (a sum, a maximum) would give
+other numbers than eager mode, and the comparison fails. Examples whose inputs all have fewer
+than two elements are skipped, so that there is something to change.
 
 Used by the ``test_specs_<family>.py`` files, one per op family, which together run every
 differentiable spec of ``tests/ops`` through a compiled step.
@@ -15,11 +16,12 @@ import warnings
 
 import numpy as np
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import numbagrad as ng
 from numbagrad import nn
 from numbagrad.compile.covered import COVERED
-from tests.ops.strategies import op_inputs
+from tests.ops.strategies import _away_from_kinks, op_inputs
 
 CALLS = 5  # eager warm-up, capture, then three compiled calls on changed values
 
@@ -40,17 +42,25 @@ def _step(spec):
     return step
 
 
-def _values(arrays, call: int) -> list:
-    """The inputs of call ``call``: each array's values rolled by ``call`` positions."""
-    return [np.roll(a.reshape(-1), call).reshape(a.shape) for a in arrays]
+def _values(spec, arrays, call: int) -> list:
+    """The inputs of call ``call``: the drawn ``arrays`` first, then new values of their shapes
+    in the spec's range (off its kinks, through its ``fix``)."""
+    if call == 0:
+        return arrays
+    rng = np.random.default_rng(call)
+    new = [_away_from_kinks(rng.uniform(spec.low, spec.high, a.shape), spec.kinks, spec.kink_gap)
+           for a in arrays]
+    if spec.fix is not None:
+        new = spec.fix(new)
+    return [n.astype(a.dtype) for n, a in zip(new, arrays)]
 
 
-def _run(step, arrays) -> tuple:
+def _run(spec, step, arrays) -> tuple:
     m = _Inputs(arrays)
     outs, grads = [], []
     for call in range(CALLS):
         with ng.no_grad():
-            for p, v in zip(m.p, _values(arrays, call)):
+            for p, v in zip(m.p, _values(spec, arrays, call)):
                 p.data.numpy()[...] = v
         outs.append(step(m).numpy().copy())
         grads.append([None if p.grad is None else p.grad.numpy().copy() for p in m.p])
@@ -75,11 +85,11 @@ def covered(spec) -> bool:
 def compiled_equals_eager(spec, arrays) -> tuple:
     """Run ``spec`` on ``arrays`` eagerly and compiled; assert equal bits. Returns
     ``(compiled, warning texts)``: a compiled step warned nothing; a fallback exactly once."""
-    eager = _run(_step(spec), arrays)
+    eager = _run(spec, _step(spec), arrays)
     compiled_step = ng.compile(_step(spec))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        compiled = _run(compiled_step, arrays)
+        compiled = _run(spec, compiled_step, arrays)
     _same(eager, compiled)
     texts = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
     if compiled_step.sources:
@@ -100,8 +110,14 @@ def check_spec(spec, examples: int = 1, eager_reason: str | None = None) -> None
     results = []
 
     @settings(max_examples=examples)
-    @given(op_inputs(spec, np.float32))
-    def check(arrays):
+    @given(st.data())
+    def check(data):
+        # Hypothesis tries its simplest example first (0-d or one-element inputs, where a
+        # change of values between calls shows nothing): draw again, a few times, for bigger.
+        for _ in range(8):
+            arrays = data.draw(op_inputs(spec, np.float32))
+            if any(a.size >= 2 for a in arrays):
+                break
         compiled, texts = compiled_equals_eager(spec, arrays)
         results.append(compiled)
         if not compiled:

@@ -118,7 +118,11 @@ def _uncovered(m, x, y):
     return torch.cumsum(x * m.w, 0).sum()
 
 
-def test_uncovered_op_falls_back_with_one_warning_naming_it():
+def test_uncovered_op_falls_back_with_one_warning_naming_it(monkeypatch):
+    from numbagrad.compile import capture
+
+    # Every op of the registry may come to have a compiled form: take one away for the test.
+    monkeypatch.setattr(capture, "COVERED", capture.COVERED - {"cumsum"})
     CASES["cumsum"] = (dict(w=(4, 3)), _uncovered, (4, 3), None)
     try:
         eager = _run(_step, "cumsum", steps=5)

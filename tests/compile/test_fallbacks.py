@@ -77,9 +77,14 @@ def test_fullgraph_raises():
         compiled(*setup, *_batch(1))
 
 
-def test_op_without_compiled_form_is_named():
+def test_op_without_compiled_form_is_named(monkeypatch):
+    from numbagrad.compile import capture
+
+    # Every op of the registry may come to have a compiled form: take one away for the test.
+    monkeypatch.setattr(capture, "COVERED", capture.COVERED - {"cumsum"})
+
     def f(a):
-        return a.cumsum(0)  # an op without a compiled form yet
+        return a.cumsum(0)
 
     compiled = torch.compile(f)
     a = torch.ones(3)

@@ -198,3 +198,95 @@ def test_optimizer_state_edits_rerun_eagerly_without_double_counting():
         assert "optimizer" in _log(compiled)
     finally:
         _setup = saved
+
+
+class _Scaled(nn.Module):
+    """A model whose forward reads plain attributes: a scale and BatchNorm's ``training``."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 3)
+        self.norm = nn.BatchNorm1d(3)
+        self.scale = 1.0
+
+    def forward(self, x):
+        return self.norm(self.lin(x)) * self.scale
+
+
+def _scaled_twins(edit):
+    """Six steps of a ``_Scaled`` model eagerly and compiled, ``edit(model, k)`` before step
+    ``k``; the losses of both, and the compiled function."""
+    runs = []
+    compiled = None
+    for wrap in (lambda f: f, torch.compile):
+        torch.manual_seed(0)
+        model = _Scaled()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        criterion = nn.MSELoss()
+        fn = wrap(step)
+        compiled = fn if wrap is torch.compile else compiled
+        losses = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for k in range(6):
+                edit(model, k)
+                x, y = _batch(5, k)
+                losses.append(fn(model, criterion, opt, x, y).item())
+        runs.append((losses, model.norm.running_mean.numpy().copy()))
+    return runs, compiled
+
+
+def test_module_attribute_change_retraces():
+    def edit(model, k):
+        if k == 4:
+            model.scale = 3.0
+
+    (eager, compiled_run), compiled = _scaled_twins(edit)
+    assert eager[0] == compiled_run[0]
+    assert any("scale: 1.0 -> 3.0" in n for n in compiled.cache.log), compiled.cache.log
+
+
+def test_eval_mode_retraces():
+    def edit(model, k):
+        if k == 4:
+            model.eval()  # BatchNorm uses its running statistics from now on
+
+    (eager, compiled_run), compiled = _scaled_twins(edit)
+    assert eager[0] == compiled_run[0]
+    np.testing.assert_array_equal(eager[1], compiled_run[1])
+    assert any("training: True -> False" in n for n in compiled.cache.log)
+
+
+SCALE = 1.0
+
+
+def test_global_number_change_retraces():
+    global SCALE
+
+    def f(x):
+        return (x * SCALE).sum()
+
+    compiled = torch.compile(f)
+    x = torch.ones(3)
+    try:
+        got = []
+        for k in range(5):
+            SCALE = 1.0 if k < 3 else 5.0
+            got.append(compiled(x).item())
+    finally:
+        SCALE = 1.0
+    assert got == [3.0, 3.0, 3.0, 15.0, 15.0]
+    assert any("SCALE changed from 1.0 to 5.0" in n for n in compiled.cache.log)
+
+
+def test_zero_d_argument_keeps_its_shape():
+    def f(w, s):
+        return (w * s).sum() + s  # 0-d: a 0-d argument copied as shape (1,) would make it 1-d
+
+    compiled = torch.compile(f)
+    w, s = torch.ones(3, 2), torch.tensor(2.0)
+    for _ in range(4):
+        got = compiled(w, s)
+        assert got.shape == f(w, s).shape == ()
+        assert got.item() == 14.0
+    assert len(compiled.sources) == 1

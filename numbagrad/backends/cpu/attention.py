@@ -167,6 +167,24 @@ def _score_grad_kernel(ds, p, drop):
         score_grad_row(ds, p, drop, r // L, r % L)
 
 
+def _scale_kernel(a, s):
+    """``a *= s`` in ``a``'s dtype (``s`` is one of that dtype, as NumPy's weak scalar)."""
+    for n in range(a.shape[0]):
+        for i in range(a.shape[1]):
+            for e in range(a.shape[2]):
+                a[n, i, e] = a[n, i, e] * s
+
+
+def _scale(a: np.ndarray, scale: float) -> None:
+    """``np.multiply(a, scale, out=a)``, in a kernel where Numba computes ``a``'s dtype as
+    NumPy does (a compiled step replays kernels, not NumPy)."""
+    if a.dtype in (np.float32, np.float64):
+        _scale_serial(a, a.dtype.type(scale))
+    else:
+        np.multiply(a, scale, out=a)
+
+
+_scale_serial = jit(_scale_kernel)
 _softmax_serial = jit(_softmax_kernel)
 _softmax_parallel = jit(_softmax_kernel, parallel=True)
 _score_grad_serial = jit(_score_grad_kernel)
@@ -227,7 +245,7 @@ def scaled_dot_product_attention_vjp(g: np.ndarray, q: np.ndarray, k: np.ndarray
     _run(_score_grad_serial, _score_grad_parallel, N * L * S, ds, p, np.ascontiguousarray(drop))
     dq = matmul(ds, k)
     dk = matmul(ds, q, transpose_a=True)
-    np.multiply(dq, scale, out=dq)
-    np.multiply(dk, scale, out=dk)
+    _scale(dq, scale)
+    _scale(dk, scale)
     dv = matmul(p * drop if drop.shape[0] else p, g, transpose_a=True)
     return dq, dk, dv, ds

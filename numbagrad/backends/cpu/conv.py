@@ -26,6 +26,9 @@ from numba import prange
 from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import jit, run_parallel
+# By module attribute: a compiled step's recording swaps it for a version that records the
+# conversion.
+from numbagrad.backends.cpu.memory import astype as astype_
 
 # Convolutions of at least this many multiply-adds split the batch over threads, unless each
 # sample's GEMM exceeds PARALLEL_MAX_GEMM multiply-adds: there SciPy's BLAS already runs on
@@ -364,7 +367,7 @@ def conv2d_backward_bias(g: np.ndarray) -> np.ndarray:
     # The length is spelled out: reshape cannot infer -1 for an empty batch.
     _kernel("bias_grad", False)(np.ascontiguousarray(g).reshape(n, o, g.shape[2] * g.shape[3]),
                                 gb)
-    return gb.astype(g.dtype)
+    return astype_(gb, g.dtype)
 
 
 # ----------------------------------------------------------------------------- pooling

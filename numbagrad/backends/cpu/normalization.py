@@ -23,6 +23,9 @@ import numpy as np
 from numba import prange
 
 from numbagrad.backends.cpu._jit import jit, run_parallel
+# By module attribute: a compiled step's recording swaps it for a version that records the
+# conversion.
+from numbagrad.backends.cpu.memory import astype as astype_
 
 # Inputs at least this large split their statistics groups over threads.
 PARALLEL_MIN_SIZE = 65536
@@ -213,5 +216,5 @@ def normalization_vjp(g: np.ndarray, x: np.ndarray, weight: np.ndarray, mean: np
     db = np.empty(G * K, np.float64)
     _sum_rows(dwp.reshape(rows, G * K), dw)
     _sum_rows(dbp.reshape(rows, G * K), db)
-    return (dx if need_dx else None, dw.reshape(G, K).astype(x.dtype),
-            db.reshape(G, K).astype(x.dtype))
+    return (dx if need_dx else None, astype_(dw.reshape(G, K), x.dtype),
+            astype_(db.reshape(G, K), x.dtype))

@@ -24,6 +24,9 @@ import numpy as np
 from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import jit
+# By module attribute: a compiled step's recording swaps it for a version that records the
+# conversion.
+from numbagrad.backends.cpu.memory import astype as astype_
 
 
 def max_window(x, p, i, j, k, first, count, step, lowest):
@@ -220,7 +223,7 @@ def pool_max_backward(g: np.ndarray, idx: np.ndarray, shape: tuple) -> np.ndarra
     if g.size:
         _kernel("pool_max_backward")(np.ascontiguousarray(g).reshape(planes, -1),
                                      np.ascontiguousarray(idx).reshape(planes, -1), gx)
-    return gx.astype(g.dtype).reshape(shape)
+    return astype_(gx, g.dtype).reshape(shape)
 
 
 def pool_avg(x: np.ndarray, shape: tuple, windows: tuple, override: int) -> np.ndarray:
@@ -243,7 +246,7 @@ def pool_avg_backward(g: np.ndarray, shape: tuple, windows: tuple, override: int
         first, count, _, divisor = tables(windows)
         _kernel("pool_avg_backward")(np.ascontiguousarray(g), first, count, divisor,
                                      int(override), gx)
-    return gx.astype(g.dtype)
+    return astype_(gx, g.dtype)
 
 
 def _scale(ft, n_in: int, n_out: int, align_corners: bool, scale) -> object:
@@ -330,4 +333,4 @@ def interp_backward(g: np.ndarray, shape: tuple, mode: str, align_corners: bool,
     gx = np.zeros(shape, np.float64)
     if g.size and gx.size:
         _kernel("interp_backward")(np.ascontiguousarray(g), src, weight, gx)
-    return gx.astype(g.dtype)
+    return astype_(gx, g.dtype)

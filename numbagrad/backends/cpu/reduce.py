@@ -433,11 +433,19 @@ _extreme_serial = jit(_extreme_kernel)
 _extreme_parallel = jit(_extreme_kernel, parallel=True)
 
 
+def index_buffer(shape: tuple) -> np.ndarray:
+    """An int64 array for a kernel to write indices into, filled with -1 rather than left
+    uninitialised: a compiled step's capture tells the arrays a kernel writes from those it
+    only reads by their bytes changing, and index 0 written over memory that held zeros would
+    look unwritten (the capture would then refuse the step)."""
+    return np.full(shape, -1, np.int64)
+
+
 def _extreme_rows(x3: np.ndarray, largest: bool) -> tuple:
     """``(vals, idx)`` of shape ``(outer, inner)`` for ``x3`` with ``n >= 1``."""
     outer, n, inner = x3.shape
     vals = np.empty((outer, inner), x3.dtype)
-    idx = np.empty((outer, inner), np.int64)
+    idx = index_buffer((outer, inner))
     if vals.size == 0:
         return vals, idx
     if x3.size < PARALLEL_MIN_SIZE or (outer == 1 and n < 16 * CHUNKS):

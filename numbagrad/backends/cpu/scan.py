@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from numbagrad.backends.cpu._jit import jit
-from numbagrad.backends.cpu.reduce import as_3d, from_3d
+from numbagrad.backends.cpu.reduce import as_3d, from_3d, index_buffer
 
 
 def _acc_start(dtype, value: int):
@@ -165,7 +165,7 @@ def cummax(x: np.ndarray, axis: int, largest: bool = True) -> tuple:
     axes = (axis,)
     x3 = as_3d(x, axes)
     vals = np.empty(x3.shape, x.dtype)
-    idx = np.empty(x3.shape, np.int64)
+    idx = index_buffer(x3.shape)
     if vals.size:
         _cumextreme_kernel(x3, largest, vals, idx)
     return from_3d(vals, x.shape, axes), from_3d(idx, x.shape, axes)

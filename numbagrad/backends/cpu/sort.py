@@ -16,6 +16,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from numbagrad.backends.cpu._jit import jit, run_parallel
+from numbagrad.backends.cpu.reduce import index_buffer
 
 PARALLEL_MIN_SIZE = 1 << 15
 # Runs of this length are insertion-sorted before merging: fewer passes over short rows.
@@ -135,7 +136,7 @@ def sort(x: np.ndarray, descending: bool) -> tuple:
     """``(values, indices)`` of each row ``x[o, :, i]`` of a C-contiguous ``(outer, n, inner)``
     array sorted (stable; nan largest); indices are int64, both in ``x``'s layout."""
     values = np.empty(x.shape, x.dtype)
-    indices = np.empty(x.shape, np.int64)
+    indices = index_buffer(x.shape)
     rows = x.shape[0] * x.shape[2]
     if x.size < PARALLEL_MIN_SIZE or rows < 2:
         if x.size:
@@ -154,7 +155,7 @@ def topk(x: np.ndarray, k: int, descending: bool) -> tuple:
         values, indices = sort(x, descending)
         return (np.ascontiguousarray(values[:, :k]), np.ascontiguousarray(indices[:, :k]))
     values = np.empty((outer, k, inner), x.dtype)
-    indices = np.empty((outer, k, inner), np.int64)
+    indices = index_buffer((outer, k, inner))
     if k and x.size:
         if x.size < PARALLEL_MIN_SIZE or outer * inner < 2:
             _select(x, int(k), bool(descending), values, indices)

@@ -1,0 +1,240 @@
+"""A compiled Python loop of training steps runs as one loop in the generated function
+(numbagrad/compile/rolling.py), with eager mode's numbers bit for bit; a loop whose iterations
+are not exactly alike stays unrolled, with the same numbers."""
+import warnings
+
+import numpy as np
+import pytest
+
+import numbagrad as ng
+
+
+def _entry_steps(compiled):
+    """The ``k`` (iterations run by one generated loop) of each compiled step."""
+    return [e.step.k for e in compiled.cache.entries.values() if e.step is not None]
+
+
+def _regression():
+    ng.manual_seed(0)
+    model = ng.nn.Linear(1, 1)
+    opt = ng.optim.SGD(model.parameters(), lr=0.01)
+    return model, opt
+
+
+def _mlp():
+    ng.manual_seed(1)
+    model = ng.nn.Sequential(ng.nn.Linear(4, 16), ng.nn.Tanh(), ng.nn.Linear(16, 1))
+    opt = ng.optim.Adam(model.parameters(), lr=0.01)
+    return model, opt
+
+
+def _train_fn(model, opt, loss_fn):
+    def train(x, y, n):
+        for _ in range(n):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+        return loss
+
+    return train
+
+
+def _same_params(a, b):
+    return all(np.array_equal(p.detach().numpy(), q.detach().numpy())
+               for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.mark.parametrize("make", [_regression, _mlp], ids=["regression_sgd", "mlp_adam"])
+def test_loop_of_steps_rolls_and_matches_eager(make):
+    ng.manual_seed(2)
+    x = ng.randn(100, 1) if make is _regression else ng.randn(32, 4)
+    y = 3 * x + 1 if make is _regression else ng.randn(32, 1)
+    m_eager, o_eager = make()
+    m_comp, o_comp = make()
+    eager = _train_fn(m_eager, o_eager, ng.nn.MSELoss())
+    compiled = ng.compile(_train_fn(m_comp, o_comp, ng.nn.MSELoss()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in range(5):
+            if call == 4:  # a hyper-parameter changed between calls reaches every iteration
+                for o in (o_eager, o_comp):
+                    o.param_groups[0]["lr"] = 0.003
+            want, got = eager(x, y, 100), compiled(x, y, 100)
+            assert got.item() == want.item(), call
+            assert _same_params(m_eager, m_comp), call
+    assert _entry_steps(compiled) == [100]
+    assert "for it in range(len(S)):" in compiled.sources[0]
+    if make is _mlp:
+        for p, q in zip(m_eager.parameters(), m_comp.parameters()):
+            for key in ("exp_avg", "exp_avg_sq", "step"):
+                assert np.array_equal(o_eager.state[p][key].numpy(), o_comp.state[q][key].numpy())
+
+
+def _run_both(build, calls=4, args=()):
+    """Run ``build()``'s function eagerly and compiled side by side (on ``args``); the compiled
+    function."""
+    eager_fn, eager_out = build()
+    comp_fn, comp_out = build()
+    compiled = ng.compile(comp_fn)
+    for call in range(calls):
+        want, got = eager_fn(*args), compiled(*args)
+        for w, g in zip(want if isinstance(want, list) else [want],
+                        got if isinstance(got, list) else [got]):
+            assert np.array_equal(w.detach().numpy(), g.detach().numpy()), call
+        assert all(np.array_equal(a.detach().numpy(), b.detach().numpy())
+                   for a, b in zip(eager_out(), comp_out())), call
+    return compiled
+
+
+def test_branch_on_the_iteration_number_is_not_rolled():
+    ng.manual_seed(3)
+    x, y = ng.randn(20, 1), ng.randn(20, 1)
+
+    def build():
+        model, opt = _regression()
+
+        def train():
+            for i in range(6):
+                opt.zero_grad()
+                out = model(x)
+                if i == 2:  # one iteration with other ops
+                    out = out * 2
+                loss = ng.nn.functional.mse_loss(out, y)
+                loss.backward()
+                opt.step()
+            return loss
+
+        return train, model.parameters
+
+    compiled = _run_both(build)
+    assert _entry_steps(compiled) == [1]
+
+
+def test_alternating_iterations_roll_by_pairs():
+    ng.manual_seed(4)
+    x, y = ng.randn(20, 1), ng.randn(20, 1)
+
+    def build():
+        model, opt = _regression()
+
+        def train():
+            for i in range(6):
+                opt.zero_grad()
+                out = model(x)
+                loss = (ng.nn.functional.mse_loss(out, y) if i % 2 else
+                        ng.nn.functional.l1_loss(out, y))
+                loss.backward()
+                opt.step()
+            return loss
+
+        return train, model.parameters
+
+    compiled = _run_both(build)
+    assert _entry_steps(compiled) == [3]
+
+
+def test_value_carried_in_new_tensors_is_not_rolled():
+    ng.manual_seed(5)
+    x0 = ng.randn(8)
+
+    def build():
+        ng.manual_seed(8)
+        w = ng.randn(8)
+
+        def loop():
+            x = x0
+            for _ in range(5):
+                x = x * w + 1  # iteration i reads what iteration i - 1 wrote
+            return x
+
+        return loop, lambda: [w]
+
+    compiled = _run_both(build)
+    assert _entry_steps(compiled) == [1]
+
+
+def test_outputs_of_earlier_iterations_are_not_rolled():
+    ng.manual_seed(6)
+    x, y = ng.randn(20, 1), ng.randn(20, 1)
+
+    def build():
+        model, opt = _regression()
+
+        def train():
+            losses = []
+            for _ in range(4):
+                opt.zero_grad()
+                loss = ng.nn.functional.mse_loss(model(x), y)
+                loss.backward()
+                opt.step()
+                losses.append(loss)
+            return losses
+
+        return train, model.parameters
+
+    compiled = _run_both(build)
+    assert _entry_steps(compiled) == [1]
+
+
+def test_inputs_that_differ_per_iteration_are_not_rolled():
+    ng.manual_seed(7)
+    xs = [ng.randn(20, 1) for _ in range(4)]
+    y = ng.randn(20, 1)
+
+    def build():
+        model, opt = _regression()
+
+        def train(xs):
+            for x in xs:
+                opt.zero_grad()
+                loss = ng.nn.functional.mse_loss(model(x), y)
+                loss.backward()
+                opt.step()
+            return loss
+
+        return train, model.parameters
+
+    compiled = _run_both(build, args=(xs,))
+    assert _entry_steps(compiled) == [1]
+
+
+def test_tensors_filled_in_the_loop_are_not_rolled():
+    ng.manual_seed(9)
+    x = ng.randn(6)
+
+    def build():
+        ng.manual_seed(10)
+        w = ng.randn(6)
+        outs = [ng.zeros(6) for _ in range(3)]
+
+        def loop():
+            for out in outs:  # memory of each iteration's own, seen after the step
+                out.copy_(x * w)
+                w.mul_(0.5)
+            return w
+
+        return loop, lambda: [w] + outs
+
+    compiled = _run_both(build)
+    assert _entry_steps(compiled) == [1]
+
+
+def test_loop_of_in_place_updates_without_optimizer_rolls():
+    ng.manual_seed(11)
+    x = ng.randn(4)
+
+    def build():
+        ng.manual_seed(12)
+        w = ng.randn(4)
+
+        def loop():
+            for _ in range(5):  # no optimizer: every iteration's scalars tuple is empty
+                w.mul_(0.5)
+                w.add_(x)
+            return w
+
+        return loop, lambda: [w]
+
+    compiled = _run_both(build)
+    assert _entry_steps(compiled) == [5]
