@@ -71,9 +71,9 @@ class Step:
         # iteration's, and the optimizers' Python parts run once per iteration.
         self.k = 1
 
-    def run(self, args: tuple, kwargs: dict):
-        if self.k > 1:
-            return self._run_rolled(args, kwargs)
+    def _take_inputs(self, args: tuple, kwargs: dict) -> None:
+        """Copy the call's tensor arguments into the step's buffers and give the parameters
+        their gradient tensors (over the step's buffers)."""
         for where, key, inner, buffer in self.inputs:
             value = args[key] if where == "a" else kwargs[key]
             if inner is not None:
@@ -81,7 +81,29 @@ class Step:
             np.copyto(buffer, value._data)
         for t, g in self.new_grads:
             t._grad = _wrap(g, t._device)
+
+    def _call(self, scalars: tuple, undo: list) -> None:
+        """Run the generated function with the optimizers' ``scalars``; on an error, undo what
+        the optimizers' Python parts changed (``undo``) first."""
         program = self.program
+        try:
+            program.fn(program.arrays, scalars, program.constants)
+        except NumbaError as err:  # Numba could not compile the step: nothing ran
+            for u in reversed(undo):
+                u()
+            raise _NotCompiled(f"Numba could not compile the generated step: {err}") from None
+        except Exception:
+            # A check inside the step raised (an index out of range, as eager mode raises):
+            # the optimizers' counters go back to where eager mode, raising before step(),
+            # leaves them.
+            for u in reversed(undo):
+                u()
+            raise
+
+    def run(self, args: tuple, kwargs: dict):
+        if self.k > 1:
+            return self._run_rolled(args, kwargs)
+        self._take_inputs(args, kwargs)
         scalars: list = []
         undo = []
         commits = []
@@ -109,38 +131,18 @@ class Step:
                 return _STALE
             if plan is not None and prepared is not None:
                 fast[i] = plan if same_scalars(prepared[0], scalars[start:]) else False
-        try:
-            program.fn(program.arrays, tuple(scalars), program.constants)
-        except NumbaError as err:  # Numba could not compile the step: nothing ran
-            for u in reversed(undo):
-                u()
-            raise _NotCompiled(f"Numba could not compile the generated step: {err}") from None
-        except Exception:
-            # A check inside the step raised (an index out of range, as eager mode raises):
-            # the optimizers' counters go back to where eager mode, raising before step(),
-            # leaves them.
-            for u in reversed(undo):
-                u()
-            raise
+        self._call(tuple(scalars), undo)
         for commit in commits:
             commit()
         for t in self.dropped:
             t._grad = None
         return _build(self.outputs)
 
-
     def _run_rolled(self, args: tuple, kwargs: dict):
         """``run`` of a rolled loop: each optimizer's Python part runs once per iteration, in
         order (its counters advanced before the next iteration's scalars are read), and the
         generated function gets one tuple of scalars per iteration."""
-        for where, key, inner, buffer in self.inputs:
-            value = args[key] if where == "a" else kwargs[key]
-            if inner is not None:
-                value = value[inner]
-            np.copyto(buffer, value._data)
-        for t, g in self.new_grads:
-            t._grad = _wrap(g, t._device)
-        program = self.program
+        self._take_inputs(args, kwargs)
         per_iteration: list = []
         undo: list = []
         fast = self.fast
@@ -187,19 +189,7 @@ class Step:
                 if plan is not None and prepared is not None:
                     fast[i] = plan if same_scalars(prepared[0], scalars[start:]) else False
             per_iteration.append(tuple(scalars))
-        try:
-            program.fn(program.arrays, tuple(per_iteration), program.constants)
-        except NumbaError as err:  # Numba could not compile the step: nothing ran
-            for u in reversed(undo):
-                u()
-            raise _NotCompiled(f"Numba could not compile the generated step: {err}") from None
-        except Exception:
-            # A check inside the step raised (an index out of range, as eager mode raises):
-            # the optimizers' counters go back to where eager mode, raising before step(),
-            # leaves them.
-            for u in reversed(undo):
-                u()
-            raise
+        self._call(tuple(per_iteration), undo)
         for t in self.dropped:
             t._grad = None
         return _build(self.outputs)

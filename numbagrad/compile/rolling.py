@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numbagrad.compile.codegen import _leaves
+
 
 def _root(a):
     while getattr(a, "base", None) is not None:
@@ -44,14 +46,6 @@ def _structure(value):
     if isinstance(value, np.ndarray):
         return "A"
     return type(value)
-
-
-def _leaves(value, out: list) -> None:
-    for v in value:
-        if type(v) is tuple:
-            _leaves(v, out)
-        else:
-            out.append(v)
 
 
 def _same_scalar(x, y) -> bool:

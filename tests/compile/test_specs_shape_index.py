@@ -158,7 +158,10 @@ def test_one_element_index_argument_is_not_replayed_as_a_constant(step, shape):
     calls = [(ng.from_numpy(np.array(k % 4).reshape(shape)),) for k in range(5)]
     compiled, texts = _compare(step, _Params(w=(4,), v=(1,)), calls)
     assert not compiled.sources
-    assert len(texts) == 1 and _HOST in texts[0], texts
+    # A 0-d index selects as a Python int (read from the tensor), a 1-d one through offsets
+    # made on the host: either way the position is a value the capture refuses.
+    reason = _HOST if shape else "read into Python as an int"
+    assert len(texts) == 1 and reason in texts[0], texts
 
 
 def _views(m, x):
