@@ -25,9 +25,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 # Tests that take minutes each (each CUDA test file under the simulator in its own process, the
-# bounds-checked kernel build, the node-name sweep over every spec). Run first: pytest-xdist
-# hands tests out in collection order, so collected last they kept one worker busy for minutes
-# after the other had finished.
+# bounds-checked kernel build, the node-name sweep over every spec). Run first: collected last
+# they kept one worker busy for minutes after the other had finished. With ``--dist worksteal``
+# (the command CI runs) the worker that gets them sheds its short tests to the other.
 _LONG = ("tests/test_cuda.py", "tests/test_boundscheck.py",
          "tests/autograd/test_node_names.py::test_every_spec")
 

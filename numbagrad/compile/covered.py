@@ -59,9 +59,13 @@ NN = frozenset({
     "adaptive_max_pool3d", "interpolate", "pad", "im2col", "col2im", "normalization",
     "scaled_dot_product_attention", "rnn_tanh_layer", "rnn_relu_layer", "gru_layer",
     "binary_cross_entropy_with_logits", "lstm_layer",
-    # Not yet: embedding (and embedding_bag) and ctc_loss read their indices, lengths and
-    # targets into Python (offsets made in NumPy); binary_cross_entropy checks its input's range
-    # with .item().
+    # The lookup's kernels read the index (its range check, the rows, padding_idx and the
+    # frequencies of scale_grad_by_freq) in the step.
+    "embedding",
+    # Its [0, 1] range check of input and target is a kernel in the op's forward.
+    "binary_cross_entropy",
+    # Not yet: embedding_bag and ctc_loss read their offsets, lengths and targets into Python
+    # (offsets made in NumPy).
 })
 
 COVERED = ELEMENTWISE | REDUCTIONS | SHAPE_INDEX | NN

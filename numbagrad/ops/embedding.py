@@ -1,11 +1,12 @@
 """Embedding lookups: ``embedding`` (a row gather whose vjp is a scatter-add), ``embedding_bag``
 (bags of rows summed, averaged or maxed) and ``one_hot``.
 
-The lookup is one primitive over the existing index kernels: ``take`` reads the rows at flat
-element offsets, and its vjp adds each gradient row back with ``put_add`` (repeats add up),
-leaving out the rows of ``padding_idx`` and dividing by the frequencies for
-``scale_grad_by_freq``. Bags are composites of the lookup, so they get both devices and their
-gradients free.
+The lookup is one primitive whose index is an input: the backend's ``embedding_rows`` reads
+the rows (and raises torch's error for an index out of range), and its vjp ``embedding_grad``
+adds each gradient row back in index order (repeats add up), leaving out the positions of
+``padding_idx``; for ``scale_grad_by_freq`` a kernel counts the frequencies. All of it reads
+the index in kernels, so a compiled step replays it on each call's indices. Bags are composites of
+the lookup, so they get both devices and their gradients free.
 """
 from __future__ import annotations
 
@@ -21,43 +22,40 @@ from numbagrad.tensor import Tensor
 _MODES = ("sum", "mean", "max")
 
 
-def _row_offsets(rows: np.ndarray, width: int) -> np.ndarray:
-    """Element offsets ``rows[i] * width + j`` of a C-contiguous ``(n, width)`` table."""
-    return (rows[:, None] * width + np.arange(width, dtype=np.int64)).astype(np.int64)
-
-
-def _embedding_forward(be, weight, rows, shape, padding_idx, scale_grad_by_freq):
+def _embedding_forward(be, weight, index, shape, padding_idx, scale_grad_by_freq):
+    """The rows of ``weight`` at ``index``'s values, in ``shape + (width,)``. The backend's
+    ``embedding_rows`` reads the index and raises torch's range error itself, so nothing here
+    reads index values in Python (a compiled step replays it on each call's index). The vjp
+    keeps a flat int64 copy of the index: later writes to ``index`` cannot reach it."""
     width = weight.shape[1]
-    table = be.contiguous(weight)
-    out = be.take(table, be.from_host(_row_offsets(rows, width)))
-    return be.reshape(out, shape + (width,))
+    rows = be.reshape(be.astype(index, np.int64), (-1,))
+    out = be.embedding_rows(be.contiguous(weight), rows)
+    return be.reshape(out, shape + (width,)), rows
 
 
 def _embedding_vjp(be, g, node):
-    """Each looked-up row's gradient is added back at its row (``put_add``); positions holding
-    ``padding_idx`` send nothing, and with ``scale_grad_by_freq`` each position's gradient is
-    divided by how often its row occurs in the input."""
-    rows = node.attrs["rows"]
+    """Each looked-up row's gradient is added back at its row, in index order (repeats add
+    up); positions holding ``padding_idx`` send nothing, and with ``scale_grad_by_freq`` each
+    position's gradient is divided by how often its row occurs in the input (counted from the
+    index by the backend's ``embedding_freq_scale``)."""
     padding_idx = node.attrs["padding_idx"]
     num, width = node.in_shapes[0]
+    n = int(np.prod(node.in_shapes[1], dtype=np.int64))
     dtype = node.in_dtypes[0]
-    g2 = be.reshape(be.contiguous(g), (rows.size, width))
-    keep = np.arange(rows.size) if padding_idx is None else np.flatnonzero(rows != padding_idx)
-    if keep.size != rows.size:
-        g2 = be.reshape(be.take(g2, be.from_host(_row_offsets(keep, width))), (keep.size, width))
-    kept = rows[keep]
-    if node.attrs["scale_grad_by_freq"] and kept.size:
-        counts = np.bincount(rows, minlength=num)
-        scale = (1.0 / counts[kept]).astype(dtype).reshape(-1, 1)
-        g2 = be.map(F.mul, [g2, be.from_host(scale)], dtype)
+    index = node.extra
+    g2 = be.reshape(be.contiguous(g), (n, width))
+    if node.attrs["scale_grad_by_freq"]:
+        # The factors come from the index in a kernel; the product is a map of its own (not
+        # fused into the accumulation), so each scaled value is rounded before it is added.
+        g2 = be.map(F.mul, [g2, be.embedding_freq_scale(index, num, dtype)], dtype)
     grad = be.zeros((num, width), dtype)
-    be.put_add(grad, be.from_host(_row_offsets(kept, width)), g2)
-    return (grad,)
+    be.embedding_grad(grad, index, g2, -1 if padding_idx is None else padding_idx)
+    return (grad, None)
 
 
-EMBEDDING = register(OpDef("embedding", _embedding_forward, _embedding_vjp,
-                           kernels=("take", "put_add", "zeros", "map", "contiguous", "reshape",
-                                    "from_host")))
+EMBEDDING = register(OpDef("embedding", _embedding_forward, _embedding_vjp, nondiff=(1,),
+                           kernels=("embedding_rows", "embedding_grad", "embedding_freq_scale",
+                                    "map", "zeros", "contiguous", "reshape", "astype")))
 
 
 def _check_indices(op: str, input) -> None:
@@ -85,8 +83,10 @@ def _padding(padding_idx, num: int):
 
 
 def _host_rows(op: str, input, num: int) -> np.ndarray:
-    """``input`` as host int64 rows, every one checked against ``[0, num)`` before a kernel."""
-    rows = np.asarray(input).astype(np.int64).reshape(-1)
+    """``input`` as host int64 rows, every one checked against ``[0, num)`` (for ``max_norm``,
+    which renormalizes the rows named before the lookup). Read through the backend rather than
+    ``np.asarray(tensor)``, which a compiled step's capture refuses."""
+    rows = input._backend().to_host(input._data).astype(np.int64).reshape(-1)
     if rows.size and (rows.min() < 0 or rows.max() >= num):
         raise IndexError("index out of range in self")
     return rows
@@ -163,10 +163,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
                                   "use sparse=False")
     num = weight.shape[0]
     pad = _padding(padding_idx, num)
-    rows = _host_rows("embedding", input, num)
     if max_norm is not None:
-        embedding_renorm_(weight, rows, float(max_norm), float(norm_type))
-    return apply(EMBEDDING, (weight,), rows=rows, shape=tuple(input.shape), padding_idx=pad,
+        embedding_renorm_(weight, _host_rows("embedding", input, num), float(max_norm),
+                          float(norm_type))
+    # The lookup's kernel reads the indices and raises torch's error for one out of range.
+    return apply(EMBEDDING, (weight, input), shape=tuple(input.shape), padding_idx=pad,
                  scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
@@ -296,7 +297,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
     def device_long(a: np.ndarray):
         return Tensor._make(be.from_host(np.ascontiguousarray(a, np.int64)), weight._device)
 
-    looked = apply(EMBEDDING, (weight,), rows=rows, shape=(rows.size,), padding_idx=None,
+    looked = apply(EMBEDDING, (weight, device_long(rows)), shape=(rows.size,), padding_idx=None,
                    scale_grad_by_freq=bool(scale_grad_by_freq))
     zeros = creation.zeros((n_bags, width), dtype=weight.dtype, device=weight.device)
     if mode == "max":

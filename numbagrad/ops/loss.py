@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
+
+import numpy as np
 
 from numbagrad import dtypes
 from numbagrad.ops import elementwise as ew
@@ -326,7 +329,20 @@ def bce_with_logits_vjp(x, y, out, g):
     return g * (s - y), -g * x
 
 
-BINARY_CROSS_ENTROPY = _binary("binary_cross_entropy", bce, bce_vjp)
+def _bce_forward(be, x, y):
+    """``bce`` over the pair, then the range check of both in a kernel: eager mode checked on
+    the host first (with the values found), and a compiled step repeats the kernel on each
+    call's values. The map runs first so that it, not the raising check, is the first kernel a
+    capture sees reading an array made outside the step."""
+    loss = be.map(bce, [x, y], x.dtype)
+    be.unit_range_check(x, 0)
+    be.unit_range_check(y, 1)
+    return loss
+
+
+BINARY_CROSS_ENTROPY = register(OpDef("binary_cross_entropy", _bce_forward,
+                                      partial(ew._binary_vjp, bce_vjp),
+                                      kernels=("map", "unit_range_check"), saves_inputs=True))
 BINARY_CROSS_ENTROPY_WITH_LOGITS = _binary("binary_cross_entropy_with_logits", bce_with_logits,
                                            bce_with_logits_vjp)
 
@@ -356,12 +372,12 @@ def _weighted(op: str, loss, target, weight):
 
 
 def _check_range(op: str, name: str, t) -> None:
-    from numbagrad.autograd.grad_mode import no_grad
-
+    # Read through the backend (a capture refuses ``.item()`` and ``np.asarray(tensor)``); the
+    # op's forward repeats the check in a kernel, which is what a compiled step runs.
     if t.numel() == 0:
         return
-    with no_grad():
-        low, high = red.amin(t).item(), red.amax(t).item()
+    values = t._backend().to_host(t._data)
+    low, high = float(np.min(values)), float(np.max(values))
     if not (low >= 0.0 and high <= 1.0):  # written so that nan fails too
         raise RuntimeError(f"all elements of {name} should be between 0 and 1 ({op}: found "
                            f"values in [{low}, {high}])")

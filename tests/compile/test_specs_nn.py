@@ -41,6 +41,7 @@ EAGER = {
     "cross_entropy_smoothing_mean": _HOST_TARGET, "cross_entropy_smoothing_sum": _HOST_TARGET,
     "cross_entropy_smoothing_none": _HOST_TARGET, "cross_entropy_none": _HOST_TARGET,
     **{f"binary_cross_entropy_with_logits_weights_{r}": _NUMPY for r in ("mean", "sum", "none")},
+    **{f"binary_cross_entropy_weighted_{r}": _NUMPY for r in ("mean", "sum", "none")},
     "scaled_dot_product_attention_bool_mask": _NUMPY,
     # An all-zero example: conv2d's weight gradient (max_pool2d's forward) leaves an
     # accumulator zeroed in NumPy unchanged, which the capture cannot tell from NumPy data.
@@ -50,6 +51,11 @@ EAGER = {
     "gaussian_nll_loss": "reads a tensor's value into Python",
     "pdist": "host data",  # its pair indices
     "local_response_norm": _OUTSIDE, "normalize": _UNCOVERED, "normalize_p1_dim0": _UNCOVERED,
+    # The specs build their indices (and bags' offsets) with ng.tensor inside the step; the
+    # embedding tests below pass the index as an argument.
+    "embedding": _OUTSIDE,
+    **{f"embedding_bag_{m}": "a tensor made from host data inside the step"
+       for m in ("sum", "mean", "max", "weighted")},
 }
 
 
@@ -229,8 +235,14 @@ def _attention_bool_mask(m, x, y, w, pw, mask):
     return (out * out).sum()
 
 
+def _bce_weights(m, x, y, w, pw, mask):
+    # Probabilities from a sigmoid, targets and class weights arguments of the step.
+    return F.binary_cross_entropy(torch.sigmoid(m(x)), y, weight=w, reduction="mean")
+
+
 ARG_CASES = {"bce-logits-weight": _bce_logits_weights,
-             "attention-bool-mask": _attention_bool_mask}
+             "attention-bool-mask": _attention_bool_mask,
+             "bce-weight": _bce_weights}
 
 
 def _args_run(step, calls=5):
@@ -305,3 +317,113 @@ def test_conv2d_bias_gradient_alone():
     assert len(compiled_step.sources) == 1
     assert eager[0] == compiled[0]
     np.testing.assert_array_equal(eager[1], compiled[1])
+
+
+class _EmbeddingNet(nn.Module):
+    """An embedding table (its options as given) read by a linear layer."""
+
+    def __init__(self, **options):
+        super().__init__()
+        self.emb = nn.Embedding(7, 4, **options)
+        self.out = nn.Linear(4, 3)
+
+    def forward(self, index):
+        return self.out(self.emb(index))
+
+
+def _embedding_step(m, opt, index, y):
+    loss = F.mse_loss(m(index), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def _embedding_run(step, options, dtype=np.int64, steps=10):
+    torch.manual_seed(0)
+    m = _EmbeddingNet(**options)
+    opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(5)
+    losses = []
+    for k in range(steps):
+        index = rng.integers(0, 7, (5, 3)).astype(dtype)
+        index[k % 5, 0] = index[0, 1]  # a repeat in every batch
+        y = rng.standard_normal((5, 3, 3)).astype(np.float32)
+        losses.append(step(m, opt, torch.from_numpy(index), torch.from_numpy(y)).item())
+    return losses, [p.detach().numpy().copy() for p in m.parameters()]
+
+
+EMBEDDING_CASES = {
+    "plain": ({}, np.int64),
+    "padding_idx": ({"padding_idx": 2}, np.int64),
+    "scale_grad_by_freq": ({"scale_grad_by_freq": True}, np.int32),
+    "both": ({"padding_idx": -1, "scale_grad_by_freq": True}, np.int64),
+}
+
+
+@pytest.mark.parametrize("name", list(EMBEDDING_CASES))
+def test_embedding_with_the_index_as_an_argument(name):
+    """Embedding + Linear trained 10 compiled steps, the index an argument of the step that
+    changes every call (repeats, padding rows), gives eager mode's losses and weights."""
+    options, dtype = EMBEDDING_CASES[name]
+    eager = _embedding_run(_embedding_step, options, dtype)
+    compiled_step = torch.compile(_embedding_step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        compiled = _embedding_run(compiled_step, options, dtype)
+    assert len(compiled_step.sources) == 1
+    assert eager[0] == compiled[0]
+    for p, q in zip(eager[1], compiled[1]):
+        np.testing.assert_array_equal(p, q)
+    if "padding_idx" in options:  # the padding row never moved
+        torch.manual_seed(0)
+        start = _EmbeddingNet(**options).emb.weight.detach().numpy()
+        np.testing.assert_array_equal(compiled[1][0][options["padding_idx"]],
+                                      start[options["padding_idx"]])
+
+
+def test_embedding_out_of_range_index_raises_in_a_compiled_step():
+    torch.manual_seed(0)
+    m = _EmbeddingNet()
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    compiled_step = torch.compile(_embedding_step)
+    y = torch.zeros(2, 3, 3)
+    for k in range(3):
+        compiled_step(m, opt, torch.from_numpy(np.array([[k, 6, 0], [1, 2, 3]])), y)
+    assert len(compiled_step.sources) == 1
+    with pytest.raises(IndexError, match="index out of range in self"):
+        compiled_step(m, opt, torch.from_numpy(np.array([[0, 7, 0], [1, 2, 3]])), y)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        compiled_step(m, opt, torch.from_numpy(np.array([[0, 1, 0], [-1, 2, 3]])), y)
+
+
+def test_binary_cross_entropy_range_check_runs_in_a_compiled_step():
+    """binary_cross_entropy's [0, 1] check of input and target is a kernel of the step: a
+    compiled step raises torch's error for each call's values, as eager mode does."""
+    def step(m, opt, x, y):
+        loss = F.binary_cross_entropy(m(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 2), nn.Sigmoid())
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    compiled_step = torch.compile(step)
+    rng = np.random.default_rng(6)
+    x = torch.from_numpy(rng.standard_normal((4, 3)).astype(np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for _ in range(3):
+            compiled_step(m, opt, x, torch.from_numpy(rng.random((4, 2)).astype(np.float32)))
+    assert len(compiled_step.sources) == 1
+    bad = rng.random((4, 2)).astype(np.float32)
+    bad[2, 1] = 1.5
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"
+                       ) as err:
+        compiled_step(m, opt, x, torch.from_numpy(bad))
+    assert "found values" not in str(err.value)  # the step's kernel, not eager mode's check
+    bad[2, 1] = np.nan
+    with pytest.raises(RuntimeError, match="all elements of target should be between 0 and 1"):
+        compiled_step(m, opt, x, torch.from_numpy(bad))

@@ -13,7 +13,7 @@ from numbagrad.backends.cpu.conv import (avg_pool2d, avg_pool2d_backward, conv2d
                                          conv2d_backward_weight, max_pool2d,
                                          max_pool2d_backward)
 from numbagrad.backends.cpu.linalg import linear_backward, matmul
-from numbagrad.backends.cpu.loss import cross_entropy, cross_entropy_vjp
+from numbagrad.backends.cpu.loss import cross_entropy, cross_entropy_vjp, unit_range_check
 from numbagrad.backends.cpu.memory import (assign, astype, contiguous, copy, empty, from_host,
                                            full, to_host, zeros)
 from numbagrad.backends.cpu.nn import log_softmax, log_softmax_vjp, softmax, softmax_vjp
@@ -23,7 +23,8 @@ from numbagrad.backends.cpu.reduce import (max, map_sum, max_vjp, min, prod,  # 
                                             prod_vjp, sum)
 from numbagrad.backends.cpu.scan import (cummax, cummax_vjp, cumprod, cumprod_vjp, cumsum,
                                          logcumsumexp, logcumsumexp_vjp)
-from numbagrad.backends.cpu.index import (gather, put, put_add, scatter_add, scatter_reduce,
+from numbagrad.backends.cpu.index import (embedding_freq_scale, embedding_grad, embedding_rows,
+                                          gather, put, put_add, scatter_add, scatter_reduce,
                                           take)
 from numbagrad.backends.cpu.sort import sort, topk
 from numbagrad.backends.cpu.svd import svd
@@ -47,12 +48,13 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "interp", "interp_backward", "pool_avg", "pool_avg_backward", "pool_max",
            "pool_max_backward",
            "bincount", "histc", "searchsorted", "unique_rows",
-           "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
+           "basic_index", "cat", "embedding_freq_scale", "embedding_grad", "embedding_rows",
+           "expand", "gather", "permute", "put", "put_add",
            "reshape", "scatter_add", "scatter_reduce", "take", "sort", "topk", "svd",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
            "softmax", "softmax_vjp",
-           "sum", "to_host", "zeros",
+           "sum", "to_host", "unit_range_check", "zeros",
            "map_sum", "max", "max_vjp", "min", "prod", "prod_vjp",
            "avg_pool2d", "avg_pool2d_backward", "conv2d", "conv2d_backward_bias",
            "conv2d_backward_input", "conv2d_backward_weight", "max_pool2d",

@@ -182,3 +182,70 @@ def scatter_reduce(x: np.ndarray, offsets: np.ndarray, values: np.ndarray, reduc
         values = np.ascontiguousarray(values)
         _scatter_reduce_kernel(x.reshape(-1), offsets.reshape(-1), values.reshape(-1),
                                SCATTER_REDUCE_MODES[reduce])
+
+
+@jit
+def _embedding_rows_kernel(table, index, out):
+    """out[i, :] = table[index[i], :]; an index outside ``[0, rows)`` raises torch's error
+    before anything is read (the kernel runs inside a compiled step too, on each call's index)."""
+    num, width = table.shape
+    for i in range(index.shape[0]):
+        r = index[i]
+        if r < 0 or r >= num:
+            raise IndexError("index out of range in self")
+        for j in range(width):
+            out[i, j] = table[r, j]
+
+
+@jit
+def _embedding_grad_kernel(grad, index, g, padding_idx):
+    """grad[index[i], :] += g[i, :] for every position i in order (repeats add up), skipping
+    positions holding ``padding_idx`` (-1: none). Additions only: nothing to fuse."""
+    width = grad.shape[1]
+    for i in range(index.shape[0]):
+        r = index[i]
+        if r == padding_idx:
+            continue
+        for j in range(width):
+            grad[r, j] += g[i, j]
+
+
+@jit
+def _embedding_freq_scale_kernel(index, num, out):
+    """out[i, 0] = 1 / (how often index[i] occurs in ``index``), computed in float64 and
+    rounded to ``out``'s dtype (as ``np.bincount`` and a cast). The counts live in the kernel:
+    a replay of it starts from zero again."""
+    counts = np.zeros(num, np.int64)
+    for i in range(index.shape[0]):
+        counts[index[i]] += 1
+    for i in range(index.shape[0]):
+        out[i, 0] = 1.0 / counts[index[i]]
+
+
+def embedding_rows(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The rows of 2-D ``table`` at the integers of 1-D ``index``: ``(index.size, width)``.
+
+    Raises ``IndexError`` (torch's message) for an index outside ``[0, table.shape[0])``.
+    """
+    out = np.empty((index.shape[0], table.shape[1]), table.dtype)
+    if index.shape[0]:
+        _embedding_rows_kernel(np.ascontiguousarray(table), index, out)
+    return out
+
+
+def embedding_grad(grad: np.ndarray, index: np.ndarray, g: np.ndarray,
+                   padding_idx: int) -> None:
+    """Add each row of ``g`` (``(index.size, width)``) into C-contiguous ``grad`` at its row of
+    ``index``, in index order, leaving out positions holding ``padding_idx`` (-1: none): the
+    vjp of :func:`embedding_rows`."""
+    if index.shape[0]:
+        _embedding_grad_kernel(grad, index, np.ascontiguousarray(g), int(padding_idx))
+
+
+def embedding_freq_scale(index: np.ndarray, num: int, dtype) -> np.ndarray:
+    """``(index.size, 1)`` of ``dtype``: for each position, one over the count of its value in
+    ``index`` (values in ``[0, num)``), the factor of ``scale_grad_by_freq``."""
+    out = np.empty((index.shape[0], 1), dtype)
+    if index.shape[0]:
+        _embedding_freq_scale_kernel(index, int(num), out)
+    return out

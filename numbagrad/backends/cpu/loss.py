@@ -284,3 +284,22 @@ def cross_entropy_vjp(g: np.ndarray, x: np.ndarray, target: np.ndarray, weight, 
         t = np.ascontiguousarray(target).reshape(rows)
         _class_rows_vjp(x2, t, w, ignore_index, normalize, lse, g1, g_step, c_nll, c_smooth, gx)
     return _unrows(gx, x.shape), None
+
+
+@jit
+def _unit_range_kernel(x, which):
+    """Raise torch's error where a value of ``x`` lies outside ``[0, 1]`` (nan included);
+    ``which`` names the argument: 0 the input, 1 the target."""
+    for v in x.flat:
+        if not (v >= 0.0 and v <= 1.0):  # written so that nan fails too
+            if which == 0:
+                raise RuntimeError("all elements of input should be between 0 and 1")
+            raise RuntimeError("all elements of target should be between 0 and 1")
+
+
+def unit_range_check(x: np.ndarray, which: int) -> None:
+    """Raise ``RuntimeError`` (torch's message) for a value of ``x`` outside ``[0, 1]`` or nan;
+    ``which``: 0 for ``binary_cross_entropy``'s input, 1 for its target. A kernel, so that a
+    compiled step checks each call's values (eager mode checks first, with the values found)."""
+    if x.size:
+        _unit_range_kernel(x, int(which))

@@ -15,10 +15,11 @@ from numbagrad.backends.cuda.conv import (
                                           max_pool2d_backward,
 )
 from numbagrad.backends.cuda.elementwise import broadcast_shape, map  # noqa: A004
-from numbagrad.backends.cuda.index import (gather, put, put_add, scatter_add, scatter_reduce,
+from numbagrad.backends.cuda.index import (embedding_freq_scale, embedding_grad, embedding_rows,
+                                           gather, put, put_add, scatter_add, scatter_reduce,
                                            take)
 from numbagrad.backends.cuda.linalg import linear_backward, matmul
-from numbagrad.backends.cuda.loss import cross_entropy, cross_entropy_vjp
+from numbagrad.backends.cuda.loss import cross_entropy, cross_entropy_vjp, unit_range_check
 from numbagrad.backends.cuda.memory import (
                                           assign,
                                           astype,
@@ -70,12 +71,13 @@ __all__ = ["cross_entropy", "cross_entropy_vjp",
            "interp", "interp_backward", "pool_avg", "pool_avg_backward", "pool_max",
            "pool_max_backward",
            "bincount", "histc", "searchsorted", "unique_rows",
-           "basic_index", "cat", "expand", "gather", "permute", "put", "put_add",
+           "basic_index", "cat", "embedding_freq_scale", "embedding_grad", "embedding_rows",
+           "expand", "gather", "permute", "put", "put_add",
            "reshape", "scatter_add", "scatter_reduce", "take", "sort", "topk", "svd",
            "assign", "astype", "broadcast_shape", "contiguous", "copy", "empty", "from_host",
            "full", "linear_backward", "log_softmax", "log_softmax_vjp", "map", "matmul",
            "softmax", "softmax_vjp",
-           "sum", "to_host", "zeros",
+           "sum", "to_host", "unit_range_check", "zeros",
            "map_sum", "max", "max_vjp", "min", "prod", "prod_vjp",
            "avg_pool2d", "avg_pool2d_backward", "conv2d", "conv2d_backward_bias",
            "conv2d_backward_input", "conv2d_backward_weight", "max_pool2d",

@@ -227,3 +227,43 @@ def scatter_reduce(x, offsets, values, reduce: str) -> None:
     starts = np.concatenate(([0], bounds, [host.size])).astype(np.int64)
     launch(_scatter_reduce_kernel, starts.size - 1, _flat(x), _flat(offsets), _flat(values),
            from_host(order.astype(np.int64)), from_host(starts), SCATTER_REDUCE_MODES[reduce])
+
+
+def _row_offsets(rows: np.ndarray, width: int) -> np.ndarray:
+    """Element offsets ``rows[i] * width + j`` of a C-contiguous ``(n, width)`` table."""
+    return (rows[:, None] * width + np.arange(width, dtype=np.int64)).astype(np.int64)
+
+
+def embedding_rows(table, index):
+    """The rows of 2-D ``table`` at the integers of 1-D ``index``: ``(index.size, width)``.
+
+    Raises ``IndexError`` (torch's message) for an index outside ``[0, table.shape[0])``; the
+    index is read on the host for that check and for the offsets of :func:`take`.
+    """
+    rows = to_host(index).astype(np.int64).reshape(-1)
+    if rows.size and (rows.min() < 0 or rows.max() >= table.shape[0]):
+        raise IndexError("index out of range in self")
+    width = table.shape[1]
+    # ``take`` answers in the offsets' shape, ``(rows.size, width)``.
+    return take(contiguous(table), from_host(_row_offsets(rows, width)))
+
+
+def embedding_grad(grad, index, g, padding_idx: int) -> None:
+    """Add each row of ``g`` (``(index.size, width)``) into C-contiguous ``grad`` at its row of
+    ``index``, leaving out positions holding ``padding_idx`` (-1: none). Repeats add with
+    atomics (:func:`put_add`), so float sums may differ from the CPU's in the last bits."""
+    rows = to_host(index).astype(np.int64).reshape(-1)
+    keep = np.flatnonzero(rows != padding_idx)
+    if not keep.size:
+        return
+    width = grad.shape[1]
+    values = g if keep.size == rows.size else take(g, from_host(_row_offsets(keep, width)))
+    put_add(grad, from_host(_row_offsets(rows[keep], width)), values)
+
+
+def embedding_freq_scale(index, num: int, dtype):
+    """``(index.size, 1)`` of ``dtype``: for each position, one over the count of its value in
+    ``index`` (values in ``[0, num)``), the factor of ``scale_grad_by_freq``."""
+    rows = to_host(index).astype(np.int64).reshape(-1)
+    counts = np.bincount(rows, minlength=num)
+    return from_host((1.0 / counts[rows]).astype(dtype).reshape(-1, 1))

@@ -486,3 +486,15 @@ def cross_entropy_vjp(g, x, target, weight, extra: tuple, reduction: str, ignore
             1.0 - label_smoothing, label_smoothing / classes, denominator, reduction == "mean",
             gx3, threads=_jit.THREADS, per_block=False)
     return gx, None
+
+
+def unit_range_check(x, which: int) -> None:
+    """Raise ``RuntimeError`` (torch's message) for a value of ``x`` outside ``[0, 1]`` or nan;
+    ``which``: 0 for ``binary_cross_entropy``'s input, 1 for its target. Read on the host."""
+    from numbagrad.backends.cuda.memory import to_host
+
+    if x.size:
+        v = to_host(x)
+        if not ((v >= 0.0) & (v <= 1.0)).all():
+            raise RuntimeError(f"all elements of {('input', 'target')[which]} should be between "
+                               "0 and 1")
