@@ -82,6 +82,29 @@ class Step:
         for t, g in self.new_grads:
             t._grad = _wrap(g, t._device)
 
+    def _collect(self, i: int, scalars: list, undo: list, plan_anew: bool) -> bool:
+        """Optimizer step ``i``'s scalars the full way (its ``step()`` run with its kernels held
+        back, :func:`collect`), appended to ``scalars``, its undo to ``undo``. With
+        ``plan_anew`` a scalar-only plan is also built and trusted from now on if its scalars
+        are the collection's. False (everything in ``undo`` undone) when the collected calls
+        no longer match the capture."""
+        optimizer, recorded = self.steps[i]
+        prepared = None
+        if plan_anew:
+            plan = FastScalars.build(optimizer, self.leaves)
+            prepared = plan.prepare() if plan is not None else None
+            self.fast[i] = False if prepared is None else None
+        start = len(scalars)
+        calls, undo_one = collect(optimizer)
+        undo.append(undo_one)
+        if not codegen.scalars_if_same(recorded, calls, scalars):
+            for u in reversed(undo):
+                u()
+            return False
+        if prepared is not None:
+            self.fast[i] = plan if same_scalars(prepared[0], scalars[start:]) else False
+        return True
+
     def _call(self, scalars: tuple, undo: list) -> None:
         """Run the generated function with the optimizers' ``scalars``; on an error, undo what
         the optimizers' Python parts changed (``undo``) first."""
@@ -108,29 +131,17 @@ class Step:
         undo = []
         commits = []
         fast = self.fast
-        for i, (optimizer, recorded) in enumerate(self.steps):
-            plan, prepared = fast[i], None
+        for i in range(len(self.steps)):
+            plan = fast[i]
             if plan:
                 prepared = plan.prepare()
                 if prepared is not None:
                     scalars += prepared[0]
                     commits.append(prepared[1])
                     continue
-                plan = fast[i] = None  # something changed: collect, and plan again next call
-            elif plan is None:
-                # A plan is trusted once its scalars are those of a collection.
-                plan = FastScalars.build(optimizer, self.leaves)
-                prepared = plan.prepare() if plan is not None else None
-                fast[i] = False if prepared is None else None
-            start = len(scalars)
-            calls, undo_one = collect(optimizer)
-            undo.append(undo_one)
-            if not codegen.scalars_if_same(recorded, calls, scalars):
-                for u in reversed(undo):
-                    u()
+                fast[i] = None  # something changed: collect, and plan again next call
+            if not self._collect(i, scalars, undo, plan is None):
                 return _STALE
-            if plan is not None and prepared is not None:
-                fast[i] = plan if same_scalars(prepared[0], scalars[start:]) else False
         self._call(tuple(scalars), undo)
         for commit in commits:
             commit()
@@ -154,11 +165,11 @@ class Step:
                 per_iteration += [per_iteration[0]] * (k - 1)
                 break
             scalars: list = []
-            for i, (optimizer, recorded) in enumerate(self.steps):
+            for i in range(len(self.steps)):
                 if i in repeated:
                     scalars += repeated[i]
                     continue
-                plan, prepared = fast[i], None
+                plan = fast[i]
                 if plan:
                     if i not in snapshots:
                         snapshots[i] = _fast_snapshot(plan)
@@ -174,20 +185,9 @@ class Step:
                             for v in plan.versions:
                                 v.value += k - 1
                         continue
-                    plan = fast[i] = None
-                elif plan is None:
-                    plan = FastScalars.build(optimizer, self.leaves)
-                    prepared = plan.prepare() if plan is not None else None
-                    fast[i] = False if prepared is None else None
-                start = len(scalars)
-                calls, undo_one = collect(optimizer)
-                undo.append(undo_one)
-                if not codegen.scalars_if_same(recorded, calls, scalars):
-                    for u in reversed(undo):
-                        u()
+                    fast[i] = None
+                if not self._collect(i, scalars, undo, plan is None):
                     return _STALE
-                if plan is not None and prepared is not None:
-                    fast[i] = plan if same_scalars(prepared[0], scalars[start:]) else False
             per_iteration.append(tuple(scalars))
         self._call(tuple(per_iteration), undo)
         for t in self.dropped:
