@@ -31,7 +31,7 @@ import weakref
 import numpy as np
 from numba.core.errors import NumbaError
 
-from numbagrad.compile import capture, codegen, rolling
+from numbagrad.compile import capture, codegen, liveness, rolling
 from numbagrad.compile.collect import FastScalars, collect, same_scalars
 from numbagrad.compile.cache import Entry, StepCache
 from numbagrad.compile.guards import WorldGuard, call_key, named_objects
@@ -351,6 +351,14 @@ def build_step(fn, args, kwargs, modules=()):
             rec_steps = rec.steps[:len(rec.steps) // k]
             outputs, new_grads = rolled_outputs, rolled_grads
             modules_seen = list({id(m): m for m in rec.modules}.values())
+    # The copies the recorder's own references forced (a gradient that eager mode hands to
+    # ``.grad`` uncopied) and any other copy out of a dead buffer become writes in place.
+    after = known_arrays(list(new_args) + list(new_kwargs.values()) + list(modules)
+                         + list(modules_seen) + leaves + [o for _, _, o in named])
+    pinned = set(rec.known) | {id(liveness.owner(a)) for a in
+                               after + _spec_arrays(outputs) + [g for _, g in new_grads]}
+    calls, moved = liveness.forward_copies(calls, pinned, [(s, e) for _, s, e in rec_steps])
+    rec_steps = [(opt, moved[s], moved[e]) for opt, s, e in rec_steps]
     try:
         program = codegen.generate(calls, [(s, e) for _, s, e in rec_steps], rolled=k > 1)
     except TypeError as err:
@@ -361,6 +369,15 @@ def build_step(fn, args, kwargs, modules=()):
     step.dropped = dropped
     step.k = k
     return result, step, [], program.source
+
+
+def _spec_arrays(spec) -> list:
+    """The arrays an output structure (:func:`_output_spec`) hands back."""
+    if spec[0] == "out":
+        return [spec[1]]
+    if spec[0] == "seq":
+        return [a for item in spec[2] for a in _spec_arrays(item)]
+    return []
 
 
 def _tensors(value) -> list:
