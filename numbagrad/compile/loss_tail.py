@@ -38,15 +38,22 @@ def _block(a, lo, n):
         for i in range(n):
             res += a[lo + i]
         return res
-    r = np.empty(8, np.float64)
-    for j in range(8):
-        r[j] = a[lo + j]
+    # Eight scalars, not an array: no allocation to compile or run.
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - (n % 8):
-        for j in range(8):
-            r[j] += a[lo + i + j]
+        k = lo + i
+        r0 += a[k]
+        r1 += a[k + 1]
+        r2 += a[k + 2]
+        r3 += a[k + 3]
+        r4 += a[k + 4]
+        r5 += a[k + 5]
+        r6 += a[k + 6]
+        r7 += a[k + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[lo + i]
         i += 1
@@ -59,33 +66,35 @@ def pairwise_sum(a, lo, n):
     (:func:`_block`), larger ranges cut in two (the first half a multiple of 8) and the halves'
     sums added. NumPy recurses; this walks the same tree with a stack (a recursive ``njit``
     function does not load from Numba's cache)."""
-    seg = np.empty((130, 3), np.int64)  # (lo, n, halves done) per open range
-    vals = np.empty(130, np.float64)
-    sp = 0
-    vp = 0
-    seg[0, 0], seg[0, 1], seg[0, 2] = lo, n, 0
+    # Open ranges (start, length, halves done), at most one per level of the tree.
+    s_lo = np.empty(64, np.int64)
+    s_n = np.empty(64, np.int64)
+    s_st = np.empty(64, np.int64)
+    vals = np.empty(65, np.float64)
+    s_lo[0], s_n[0], s_st[0] = lo, n, 0
     sp = 1
+    vp = 0
     while sp > 0:
-        s_lo, s_n, st = seg[sp - 1, 0], seg[sp - 1, 1], seg[sp - 1, 2]
-        if s_n <= 128:
-            vals[vp] = _block(a, s_lo, s_n)
+        top = sp - 1
+        m = s_n[top]
+        if m <= 128:
+            vals[vp] = _block(a, s_lo[top], m)
             vp += 1
             sp -= 1
             continue
-        n2 = s_n // 2
-        n2 -= n2 % 8
-        if st == 0:
-            seg[sp - 1, 2] = 1
-            seg[sp, 0], seg[sp, 1], seg[sp, 2] = s_lo, n2, 0
-            sp += 1
-        elif st == 1:
-            seg[sp - 1, 2] = 2
-            seg[sp, 0], seg[sp, 1], seg[sp, 2] = s_lo + n2, s_n - n2, 0
-            sp += 1
-        else:
+        st = s_st[top]
+        if st == 2:  # both halves summed: add them
             vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
             vp -= 1
             sp -= 1
+            continue
+        n2 = m // 2
+        n2 -= n2 % 8
+        s_st[top] = st + 1
+        s_lo[sp] = s_lo[top] + (0 if st == 0 else n2)
+        s_n[sp] = n2 if st == 0 else m - n2
+        s_st[sp] = 0
+        sp += 1
     return vals[0]
 
 
@@ -93,8 +102,11 @@ def pairwise_sum(a, lo, n):
 def _forward_tail(x, target, weight, ignore_index, normalize, lse, nll, smooth, den, mean, out):
     """``be.cross_entropy`` for the captured case: the row kernel, the denominator into
     ``den[0]``, NumPy's sum of the row losses, the mean's division, one rounding into ``out``."""
-    wsum = cpu_loss._class_rows(x, target, weight, ignore_index, normalize, False, lse, nll,
-                                smooth)
+    # np.bool_/np.int64 rather than literals: a literal argument types as ``Literal[...]``,
+    # for which Numba would compile the row kernel a second time (0.2 s each) beside the
+    # version eager mode compiled and cached.
+    wsum = cpu_loss._class_rows(x, target, weight, ignore_index, normalize, np.bool_(False),
+                                lse, nll, smooth)
     den[0] = wsum
     total = pairwise_sum(nll, 0, nll.size)
     if mean:
@@ -112,8 +124,8 @@ def _vjp_tail(g, x, target, weight, ignore_index, normalize, lse, den, mean, gx)
     if mean:
         c_nll = _ieee_div(1.0, den[0])
         c_smooth = _ieee_div(0.0, den[0])
-    cpu_loss._class_rows_vjp(x, target, weight, ignore_index, normalize, lse, g1, 0, c_nll,
-                             c_smooth, gx)
+    cpu_loss._class_rows_vjp(x, target, weight, ignore_index, normalize, lse, g1, np.int64(0),
+                             c_nll, c_smooth, gx)
 
 
 @cached_njit
