@@ -11,7 +11,11 @@ Two levels, as torch's guards:
   gradients it added into in place, the tensors, modules and optimizers named by the
   function's globals and closure variables, the numbers, strings, booleans and None they name
   (by value), and the same kinds of attributes of every module called (``training``, a
-  ``self.scale``: by value). Any change sends the call back to a new capture.
+  ``self.scale``: by value). Plain configuration objects (an ``argparse.Namespace``, a
+  ``SimpleNamespace``, an instance of the user's own class, a dict) named by the function or
+  held by a module's public attribute have their such values guarded too, one level deep
+  (``cfg.scale``, ``config["dropout"]``, ``self.cfg.scale``; not ``cfg.train.lr``). Any change
+  sends the call back to a new capture.
 
 The optimizers' hyper-parameters are not guarded: they are read at every call (see
 :mod:`numbagrad.compile.codegen`), so a scheduler or an edited ``lr`` takes effect at once.
@@ -19,6 +23,7 @@ The optimizers' hyper-parameters are not guarded: they are read at every call (s
 from __future__ import annotations
 
 import operator
+import types
 
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.tensor import Tensor
@@ -64,10 +69,37 @@ def call_key(args: tuple, kwargs: dict) -> tuple:
     return key + (_enabled.get(),)
 
 
+_CONFIG_MAX = 64  # a configuration object with more entries than this is not guarded
+
+
+def _plain(value) -> bool:
+    """A number, string, boolean or None, or a short tuple of them: what a capture may replay
+    as a constant, so what is guarded by value."""
+    kind = _KINDS.get(type(value)) or _kind(type(value))
+    if kind == "V":
+        return True
+    return type(value) is tuple and len(value) <= 8 and all(
+        _kind(type(v)) == "V" for v in value)
+
+
+def _config_dict(obj):
+    """The dict holding a configuration object's values (its ``__dict__``, or the dict
+    itself), or None for anything else: numbagrad's own objects, functions, classes, modules
+    of Python, callables (a loss function, a model: guarded otherwise)."""
+    if type(obj) is dict:
+        return obj
+    d = getattr(obj, "__dict__", None)
+    if (type(d) is not dict or isinstance(obj, (type, types.ModuleType)) or callable(obj)
+            or type(obj).__module__.split(".")[0] == "numbagrad"):
+        return None
+    return d
+
+
 def named_objects(fn) -> list:
-    """``(namespace, name, object)`` for the tensors, modules, optimizers, generators and plain
-    values (numbers, strings, booleans, None) ``fn`` names in its globals or closure: what it
-    reads without being passed it."""
+    """``(namespace, name, object)`` for the tensors, modules, optimizers, generators, plain
+    values (numbers, strings, booleans, None) and configuration objects (see
+    :func:`_config_dict`) ``fn`` names in its globals or closure: what it reads without being
+    passed it."""
     from numbagrad.nn.module import Module
     from numbagrad.optim.optimizer import Optimizer
     from numbagrad.random.generator import Generator
@@ -80,14 +112,14 @@ def named_objects(fn) -> list:
     names = set(code.co_names)
     for name in names & set(getattr(fn, "__globals__", {})):
         value = fn.__globals__[name]
-        if isinstance(value, kinds):
+        if isinstance(value, kinds) or _config_dict(value) is not None:
             found.append((fn.__globals__, name, value))
     for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if isinstance(value, kinds):
+        if isinstance(value, kinds) or _config_dict(value) is not None:
             found.append((cell, None, value))
     return found
 
@@ -108,14 +140,24 @@ class _Getter:
         return (d[self.keys[0]],) if self.keys else ()
 
 
-def _plain_attributes(module) -> tuple:
-    """``(module.__dict__, getter, values)`` for the module's attributes that hold numbers,
-    strings, booleans or None (``training``, sizes, a ``self.scale``): what its forward may
-    read as a constant."""
-    d = module.__dict__
-    keys = tuple(k for k, v in d.items() if _kind(type(v)) == "V")
+def _plain_values(d: dict, what: str) -> tuple:
+    """``(d, getter, values, what)`` for the entries of ``d`` that hold plain values
+    (:func:`_plain`): what code reading them may have replayed as constants."""
+    keys = tuple(k for k, v in d.items() if _plain(v))
     getter = _Getter(keys)
-    return d, getter, getter(d)
+    return d, getter, getter(d), what
+
+
+def _guarded_dicts(module) -> list:
+    """The module's attributes (``training``, sizes, a ``self.scale``) and those of the
+    configuration objects its public attributes hold (``self.cfg``), as :func:`_plain_values`."""
+    out = [_plain_values(module.__dict__, "a module attribute")]
+    for k, v in module.__dict__.items():
+        if not k.startswith("_"):
+            d = _config_dict(v)
+            if d is not None and len(d) <= _CONFIG_MAX:
+                out.append(_plain_values(d, f"an attribute of the module's {k!r}"))
+    return out
 
 
 class WorldGuard:
@@ -130,6 +172,13 @@ class WorldGuard:
         self.named_values = [(ns, name, obj) for ns, name, obj in named
                              if _kind(type(obj)) == "V"]
         self.named = [item for item in self.named if _kind(type(item[2])) != "V"]
+        # per guarded dict (a module's, a configuration object's): (dict, getter, values, what)
+        self.attributes = []
+        for _, name, obj in self.named:
+            d = _config_dict(obj)
+            if d is not None and len(d) <= _CONFIG_MAX:
+                what = f"a value of {name or 'a closure variable'}"
+                self.attributes.append(_plain_values(d, what))
         tensors = {}
         params = []
         for _, _, obj in named:
@@ -138,13 +187,12 @@ class WorldGuard:
             elif isinstance(obj, Module):
                 modules = list(modules) + [obj]
         seen = set()
-        self.attributes = []  # per module: (its __dict__, getter of its plain values, values)
         for m in modules:
             for sub in m.modules():
                 if id(sub) in seen:
                     continue
                 seen.add(id(sub))
-                self.attributes.append(_plain_attributes(sub))
+                self.attributes += _guarded_dicts(sub)
                 for name, p in sub._parameters.items():
                     params.append((sub._parameters, name, p))
                     if p is not None:
@@ -165,13 +213,13 @@ class WorldGuard:
             now = ns.cell_contents if name is None else ns.get(name, _MISSING)
             if now is not value and (type(now) is not type(value) or now != value):
                 return f"{name or 'a closure variable'} changed from {value!r} to {now!r}"
-        for d, getter, values in self.attributes:
+        for d, getter, values, what in self.attributes:
             try:
                 now = getter(d)
             except KeyError:
-                return "a module attribute was deleted"
+                return f"{what} was deleted"
             if now != values:
-                return "a module attribute changed (" + ", ".join(
+                return f"{what} changed (" + ", ".join(
                     f"{k}: {a!r} -> {b!r}" for k, a, b in zip(getter.keys, values, now)
                     if a != b) + ")"
         for d, name, p in self.params:

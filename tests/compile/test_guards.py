@@ -290,3 +290,70 @@ def test_zero_d_argument_keeps_its_shape():
         assert got.shape == f(w, s).shape == ()
         assert got.item() == 14.0
     assert len(compiled.sources) == 1
+
+
+class _Config:
+    """A user's configuration object (not numbagrad's, not callable)."""
+
+    def __init__(self):
+        self.scale = 1.0
+        self.offset = (0.0, 1.0)
+
+
+CFG = _Config()
+SETTINGS = {"scale": 1.0, "name": "run"}
+
+
+@pytest.mark.parametrize("where", ["global_object", "global_dict", "closure_object",
+                                   "module_attribute"])
+def test_configuration_value_change_retraces(where):
+    """A value read from a configuration object is replayed as a constant by the capture: a
+    change must retrace, never run the stale constant."""
+    cfg = _Config()
+    model = nn.Linear(3, 1)
+    model.cfg = cfg
+    if where == "global_object":
+        def f(x):
+            return (x * CFG.scale).sum()
+        target = CFG
+    elif where == "global_dict":
+        def f(x):
+            return (x * SETTINGS["scale"]).sum()
+        target = SETTINGS
+    elif where == "closure_object":
+        def f(x):
+            return (x * cfg.scale).sum()
+        target = cfg
+    else:
+        def f(x):
+            loss = (model(x) * model.cfg.scale).sum()
+            loss.backward()
+            return loss
+        target = cfg
+
+    def set_scale(v):
+        if isinstance(target, dict):
+            target["scale"] = v
+        else:
+            target.scale = v
+
+    compiled = torch.compile(f)
+    x = torch.ones(2, 3)
+    try:
+        for k in range(6):
+            set_scale(1.0 if k < 3 else 4.0)
+            want = f(x).item()
+            assert compiled(x).item() == want, (k, want)
+    finally:
+        set_scale(1.0)
+    assert len(compiled.sources) == 2, _log(compiled)
+    assert any("scale" in n and "1.0 -> 4.0" in n for n in compiled.cache.log), _log(compiled)
+
+
+def test_configuration_guard_leaves_numbagrad_objects_and_callables_alone():
+    from numbagrad.compile.guards import _config_dict
+
+    assert _config_dict(CFG) is CFG.__dict__ and _config_dict(SETTINGS) is SETTINGS
+    for obj in (nn.MSELoss(), torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1), np,
+                _Config, len, lambda: 0, [1.0], torch.ones(1)):
+        assert _config_dict(obj) is None, obj
