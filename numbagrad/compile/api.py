@@ -315,7 +315,7 @@ def build_step(fn, args, kwargs, modules=()):
     """Capture one call of ``fn``; returns ``(result, Step or None, reasons, source)``."""
     reasons: list = []
     new_args, new_kwargs, inputs = _private_inputs(args, kwargs, reasons)
-    named = named_objects(fn)
+    named = named_objects(fn, list(args) + list(kwargs.values()) + list(modules))
     known = known_arrays(list(new_args) + list(new_kwargs.values()) + list(modules)
                          + [o for _, _, o in named])
     result, rec = capture.record(fn, new_args, new_kwargs, known)

@@ -95,33 +95,66 @@ def _config_dict(obj):
     return d
 
 
-def named_objects(fn) -> list:
+def named_objects(fn, roots=()) -> list:
     """``(namespace, name, object)`` for the tensors, modules, optimizers, generators, plain
     values (numbers, strings, booleans, None) and configuration objects (see
-    :func:`_config_dict`) ``fn`` names in its globals or closure: what it reads without being
-    passed it."""
+    :func:`_config_dict`) that ``fn`` names in its globals or closure: what it reads without
+    being passed it. The same is gathered from the user's functions it names (a helper called
+    from the step) and from the ``forward`` of the user's module classes among those objects
+    and ``roots`` (the modules passed as arguments), a few calls deep: numbagrad's own code
+    is not searched."""
+    found, seen = [], set()
+    _gather(fn, found, seen, 3)
+    for root in roots:
+        _forwards(root, found, seen, 3)
+    return found
+
+
+def _gather(fn, found: list, seen: set, depth: int) -> None:
     from numbagrad.nn.module import Module
     from numbagrad.optim.optimizer import Optimizer
     from numbagrad.random.generator import Generator
 
-    kinds = (Tensor, Module, Optimizer, Generator, bool, int, float, str, type(None))
-    found = []
     code = getattr(fn, "__code__", None)
-    if code is None:
-        return found
-    names = set(code.co_names)
-    for name in names & set(getattr(fn, "__globals__", {})):
-        value = fn.__globals__[name]
-        if isinstance(value, kinds) or _config_dict(value) is not None:
-            found.append((fn.__globals__, name, value))
-    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+    if code is None or id(code) in seen or depth <= 0:
+        return
+    seen.add(id(code))
+    kinds = (Tensor, Module, Optimizer, Generator, bool, int, float, str, type(None))
+    values = []
+    globals_ = getattr(fn, "__globals__", {})
+    for name in sorted(set(code.co_names) & set(globals_)):
+        values.append((globals_, name, globals_[name]))
+    for cell in getattr(fn, "__closure__", None) or ():
         try:
-            value = cell.cell_contents
+            values.append((cell, None, cell.cell_contents))
         except ValueError:  # an empty cell
             continue
+    for ns, name, value in values:
         if isinstance(value, kinds) or _config_dict(value) is not None:
-            found.append((cell, None, value))
-    return found
+            key = (id(ns), name)
+            if key not in seen:
+                seen.add(key)
+                found.append((ns, name, value))
+            _forwards(value, found, seen, depth)
+        elif isinstance(value, types.FunctionType) and _users(value):
+            _gather(value, found, seen, depth - 1)
+
+
+def _users(obj) -> bool:
+    """Whether ``obj`` (a function or a class) is the user's, not numbagrad's or Python's."""
+    module = getattr(obj, "__module__", None) or ""
+    return module.split(".")[0] not in ("numbagrad", "builtins", "numpy")
+
+
+def _forwards(obj, found: list, seen: set, depth: int) -> None:
+    """:func:`_gather` over the ``forward`` of each of the user's module classes in ``obj``."""
+    from numbagrad.nn.module import Module
+
+    if isinstance(obj, Module):
+        for sub in obj.modules():
+            forward = getattr(type(sub), "forward", None)
+            if isinstance(forward, types.FunctionType) and _users(forward):
+                _gather(forward, found, seen, depth - 1)
 
 
 _MISSING = object()

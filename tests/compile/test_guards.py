@@ -357,3 +357,52 @@ def test_configuration_guard_leaves_numbagrad_objects_and_callables_alone():
     for obj in (nn.MSELoss(), torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1), np,
                 _Config, len, lambda: 0, [1.0], torch.ones(1)):
         assert _config_dict(obj) is None, obj
+
+
+FORWARD_SCALE = 1.0
+
+
+def _helper_scaled(y):
+    return y * SETTINGS["scale"]
+
+
+class _ScaledNet(nn.Module):
+    """A user's module whose forward reads a global number and a helper reading a dict."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return _helper_scaled(self.fc(x)) * FORWARD_SCALE
+
+
+@pytest.mark.parametrize("change", ["forward_global", "helper_global"])
+def test_values_read_by_forward_and_helpers_are_guarded(change):
+    global FORWARD_SCALE
+    torch.manual_seed(0)
+    model = _ScaledNet()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def train(m, x):
+        opt.zero_grad()
+        loss = m(x).pow(2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = torch.compile(train)
+    x = torch.ones(4, 3)
+    try:
+        for k in range(6):
+            if k == 3:
+                if change == "forward_global":
+                    FORWARD_SCALE = 0.5
+                else:
+                    SETTINGS["scale"] = 0.5
+            want = model(x).pow(2).mean().item()  # the loss this call computes, eagerly
+            assert compiled(model, x).item() == want, k
+    finally:
+        FORWARD_SCALE = 1.0
+        SETTINGS["scale"] = 1.0
+    assert len(compiled.sources) == 2, _log(compiled)
