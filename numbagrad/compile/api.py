@@ -235,14 +235,19 @@ def _build(spec):
 
 def _private_inputs(args, kwargs, rec_reason):
     """The arguments with each tensor replaced by a tensor over a private copy of its data (the
-    capture's input buffer), and ``(path, buffer)`` for each."""
+    capture's input buffer), and ``(path, buffer)`` for each. A leaf that requires grad (a
+    parameter passed as an argument) stays itself, as the parameters a step names do: the call
+    key holds its identity (:func:`~numbagrad.compile.guards.call_key`)."""
     inputs = []
 
     def swap(value, path):
         if not isinstance(value, Tensor):
             return value
         if value._requires_grad:
-            rec_reason.append("an argument tensor requires grad")
+            if value.grad_fn is None:
+                return value
+            rec_reason.append("an argument tensor is the result of an op that requires grad "
+                              "(a backward through it would leave the compiled function)")
         if value._device.type != "cpu":
             rec_reason.append(f"a tensor on {value._device}: the compiled step is CPU only")
         buffer = np.array(value._data, order="C", copy=True)  # 0-d stays 0-d
@@ -315,6 +320,8 @@ def build_step(fn, args, kwargs, modules=()):
     """Capture one call of ``fn``; returns ``(result, Step or None, reasons, source)``."""
     reasons: list = []
     new_args, new_kwargs, inputs = _private_inputs(args, kwargs, reasons)
+    if reasons:  # not recorded: the call runs eagerly, on the caller's tensors
+        return fn(*args, **kwargs), None, reasons, ""
     named = named_objects(fn, list(args) + list(kwargs.values()) + list(modules))
     known = known_arrays(list(new_args) + list(new_kwargs.values()) + list(modules)
                          + [o for _, _, o in named])
@@ -364,7 +371,11 @@ def build_step(fn, args, kwargs, modules=()):
     except TypeError as err:
         return result, None, [str(err)], ""
     steps = [(opt, codegen.pattern(codegen.flatten(calls[s:e]))) for opt, s, e in rec_steps]
-    guard = WorldGuard(named, list(modules) + modules_seen, leaves, in_place)
+    # Leaves passed as arguments are held (and checked) as the step's leaves are: the call key
+    # names them by identity, which must not be reused by another tensor.
+    arg_leaves = [t for t in _tensors(list(args) + list(kwargs.values()))
+                  if t._requires_grad and t.grad_fn is None]
+    guard = WorldGuard(named, list(modules) + modules_seen, leaves + arg_leaves, in_place)
     step = Step(program, inputs, outputs, new_grads, steps, guard)
     step.dropped = dropped
     step.k = k

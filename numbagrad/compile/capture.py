@@ -74,6 +74,7 @@ class Recorder:
         self.shape_index: set = set()  # ids of offsets computed from shapes only (flip, roll)
         self.shape_only = 0  # inside a function whose index positions come from shapes only
         self.device_index: set = set()  # ids of offsets recorded kernels computed (scatters)
+        self.tensor_index: set = set()  # ids of index tensors' int64 arrays (``x[idx]``)
 
     def _root(self, a):
         root = a
@@ -390,6 +391,24 @@ def _patched(rec: Recorder):
         return out
 
     swap(index_mod, "_offsets", r_offsets)
+    # x[idx] with integer index tensors: offsets recomputed in the step from the indices.
+    from numbagrad.compile.memory import index_wrappers
+
+    for name, fn in index_wrappers(rec, index_mod, host_offsets, _context).items():
+        swap(index_mod, name, fn)
+    # arange, linspace and logspace are made on the host from Python numbers, which the call
+    # key (shapes) and the guards (globals, attributes) cover: constants of the step.
+    ranges_mod = sys.modules["numbagrad.ranges"]
+    range_tensor = ranges_mod._range_tensor
+
+    def r_range_tensor(op, values, d, device, requires_grad, out):
+        t = range_tensor(op, values, d, device, requires_grad, out)
+        if rec.thread == threading.get_ident() and out is None and t._device.type == "cpu":
+            rec.known.add(id(rec._root(t._data)))
+            rec.keep.append(t._data)
+        return t
+
+    swap(ranges_mod, "_range_tensor", r_range_tensor)
     index_array = index_mod._index_array
 
     def r_index_array(a, keep_0d=False):

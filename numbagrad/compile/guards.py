@@ -3,8 +3,8 @@
 Two levels, as torch's guards:
 
 * :func:`call_key` describes the arguments (each tensor's shape, dtype, device and
-  ``requires_grad``; each number, string or None by value; any other object by identity) and
-  grad mode. A compiled step is looked up by this key.
+  ``requires_grad``, and a leaf that requires grad by identity too; each number, string or
+  None by value; any other object by identity) and grad mode. A compiled step is looked up by this key.
 * :class:`WorldGuard` holds what the capture read outside the arguments: the parameters of the
   modules it called (the module still holds the same parameter object), the arrays of the
   leaves it accumulated into (``p.data`` not replaced, ``requires_grad`` unchanged), the
@@ -53,6 +53,10 @@ def _describe(value):
     kind = _KINDS.get(type(value)) or _kind(type(value))
     if kind == "T":
         a = value._data
+        if value._requires_grad and value.grad_fn is None:
+            # A leaf that requires grad (a parameter passed as an argument) is one of the
+            # step's own tensors: by identity (the step holds it, so its id is not reused).
+            return ("T", a.shape, a.dtype, value._device, True, id(value))
         return ("T", a.shape, a.dtype, value._device, value._requires_grad)
     if kind == "V":
         return ("V", type(value), value)

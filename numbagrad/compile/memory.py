@@ -403,3 +403,106 @@ def reduction_wrappers(be, rec) -> list:
     return [(be, "prod", r_prod), (be, "topk", r_topk), (linalg, "_batch_index", r_batch_index),
             (linalg, "_stack", r_stack), (linalg, "_blas_ready", r_blas_ready),
             (scan, "as_3d", as_3d_wrapper(rec, scan.as_3d))]
+
+
+@cached_njit
+def _index_offsets(prev, pos, index, n, stride, ordinal, out):
+    """One index tensor's part of ``x[idx]``'s element offsets, in a compiled step: ``out[r] =
+    prev[r] + i * stride`` with ``i = index[pos[r]]`` (``pos``: which index element result
+    element ``r`` reads, its broadcasting), a negative ``i`` counted from the end, and torch's
+    IndexError for an ``i`` outside ``[-n, n)`` (eager mode checks on the host, in
+    ``ops/index.py``'s plan, before any kernel). All arrays flat, int64; ``out`` may be
+    ``prev``."""
+    for r in range(out.size):
+        i = index[pos[r]]
+        if i < -n or i >= n:
+            raise IndexError("index " + str(i) + " is out of bounds for dimension "
+                             + str(ordinal) + " with size " + str(n))
+        if i < 0:
+            i += n
+        out[r] = prev[r] + i * stride
+
+
+def index_wrappers(rec, index_mod, host_offsets, context) -> dict:
+    """Recording versions of ``ops/index.py``'s ``_normalize`` and ``_advanced_offsets``, so that
+    ``x[idx]`` with integer index tensors is captured: eager mode computes the selected
+    elements' offsets in NumPy from the indices' values, which a replay cannot reuse. Here each
+    index tensor stays an array of the step (its int64 C-contiguous conversion, if needed, a
+    recorded copy), the offsets' part that depends on shapes only becomes a constant, and each
+    index's part is added by a recorded kernel (:func:`_index_offsets`) that reads the index's
+    current values and raises torch's IndexError for one out of range. The result is checked
+    against eager mode's offsets at the capture; masks, lists and other host indices keep eager
+    mode's path (a reason not to compile)."""
+    from numbagrad.tensor import Tensor
+
+    normalize, advanced_offsets = index_mod._normalize, index_mod._advanced_offsets
+
+    def r_normalize(key, keep_0d=False):
+        if rec.thread != get_ident():
+            return normalize(key, keep_0d)
+        items = []
+        for k in index_mod._as_tuple(key):
+            a = k._data if isinstance(k, Tensor) else None
+            # An index of the step: an argument, persistent, or computed by a recorded call
+            # (one made from host data inside the step keeps eager mode's path: a reason).
+            if (a is not None and type(a) is np.ndarray and a.ndim and a.dtype.kind in "iu"
+                    and a.dtype != np.uint8
+                    and (id(rec._root(a)) in rec.known or id(rec._root(a)) in rec.seen)):
+                if a.dtype != np.int64 or not a.flags.c_contiguous:
+                    b = np.empty(a.shape, np.int64)
+                    with context(rec, ("index", "offsets")):
+                        rec.add("astype" if a.dtype != np.int64 else "copy", None, (a, b))
+                    b[...] = a
+                    a = b
+                rec.tensor_index.add(id(a))
+                rec.keep.append(a)
+                k = a
+            items.append(k)
+        return normalize(tuple(items), keep_0d)
+
+    def r_advanced_offsets(shape, p, strides):
+        arrays = [(v, a) for v, a in enumerate(p.advanced) if isinstance(a, np.ndarray)]
+        if (rec.thread != get_ident() or not arrays
+                or any(id(a) not in rec.tensor_index for _, a in arrays)):
+            return advanced_offsets(shape, p, strides)  # host offsets: a reason, later
+        expected = advanced_offsets(shape, p, strides)
+        if not expected.size:
+            return expected
+        # Which dimension of the input each dimension of the basic view is (None: added).
+        dims, d = [], 0
+        for k in p.basic:
+            if k is None:
+                dims.append(None)
+                continue
+            if not isinstance(k, int):
+                dims.append(d)
+            d += 1
+        dims += range(d, len(shape))
+        zeros = type(p)(p.basic, tuple(np.zeros(a.shape, np.int64) if isinstance(a, np.ndarray)
+                                       else a for a in p.advanced))
+        const = host_offsets(index_mod._coordinates(shape, zeros), strides)
+        # NumPy puts the indices' broadcast shape where adjacent indices stand, else first.
+        where = [v for v, _ in arrays]
+        common = np.broadcast_shapes(*(a.shape for _, a in arrays))
+        start = where[0] if where == list(range(where[0], where[0] + len(where))) else 0
+        out = np.empty(const.shape, np.int64)
+        prev = const
+        for ordinal, (v, a) in enumerate(arrays):
+            pos = np.broadcast_to(np.arange(a.size, dtype=np.int64).reshape(a.shape), common)
+            pos = np.ascontiguousarray(np.broadcast_to(pos.reshape(
+                (1,) * start + common + (1,) * (const.ndim - start - len(common))), const.shape))
+            for table in (const, pos):
+                rec.known.add(id(rec._root(table)))
+                rec.keep.append(table)
+            with context(rec, ("index", "offsets")):
+                _index_offsets(prev.reshape(-1), pos.reshape(-1), a.reshape(-1),
+                               shape[dims[v]], strides[dims[v]], ordinal, out.reshape(-1))
+            prev = out
+        if not np.array_equal(out, expected):  # not expected: leave it to eager mode's path
+            rec.reason("x[index] offsets differ from eager mode's (please report)")
+            return expected
+        rec.device_index.add(id(out))
+        rec.keep.append(out)
+        return out
+
+    return {"_normalize": r_normalize, "_advanced_offsets": r_advanced_offsets}

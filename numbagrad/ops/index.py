@@ -261,6 +261,13 @@ def _offsets(coords: list, strides: tuple) -> np.ndarray:
     return total
 
 
+def _advanced_offsets(shape: tuple, p: Plan, strides: tuple) -> np.ndarray:
+    """The element offsets (int64, in the result's shape) of what plan ``p`` selects from an
+    array of ``shape`` and ``strides`` (one function, so that a compiled step can compute it
+    from its index tensors' values in a kernel: see ``numbagrad/compile/memory.py``)."""
+    return _offsets(_coordinates(shape, p), strides)
+
+
 def _c_strides(shape: tuple) -> tuple:
     strides, acc = [], 1
     for n in reversed(shape):
@@ -316,9 +323,9 @@ def getitem(input, index):
         return as_view(apply(SLICE, (input,), key=p.basic), input)
     be = input._backend()
     shape = tuple(input.shape)
-    coords = _coordinates(shape, p)
-    offsets = _offsets(coords, input.stride())
-    grad_offsets = offsets if input.is_contiguous() else _offsets(coords, _c_strides(shape))
+    offsets = _advanced_offsets(shape, p, input.stride())
+    grad_offsets = (offsets if input.is_contiguous()
+                    else _advanced_offsets(shape, p, _c_strides(shape)))
     return apply(INDEX, (input,), offsets=be.from_host(offsets),
                  grad_offsets=be.from_host(grad_offsets))
 

@@ -19,6 +19,8 @@ def _reference_describe(value):
     """The call key's description of one value, written with ``isinstance`` tests in order."""
     if isinstance(value, Tensor):
         a = value._data
+        if value._requires_grad and value.grad_fn is None:  # a leaf: also by identity
+            return ("T", a.shape, a.dtype, value._device, True, id(value))
         return ("T", a.shape, a.dtype, value._device, value._requires_grad)
     if value is None or isinstance(value, (bool, int, float, str)):
         return ("V", type(value), value)
