@@ -60,6 +60,13 @@ class Step:
         self.new_grads = new_grads  # (leaf, gradient array), set as .grad before each run
         self.dropped: list = []  # leaves whose .grad the step ends with None (a zero_grad)
         self.steps = steps  # (optimizer, recorded calls)
+        # Per optimizer step: the gradients to give its parameters before collecting its
+        # scalars, where they are not the ones the step ends with (an optimizer stepped twice
+        # in one call reads the first backward's first); else None.
+        self.step_grads: list = [None] * len(steps)
+        # An optimizer stepped more than once per call: each step's scalars follow the
+        # previous step's counters, so its plan commits at once (undone on an error).
+        self.repeats = len({id(o) for o, _ in steps}) < len(steps)
         self.guard = guard
         # Per optimizer step: its FastScalars plan once it matched a collection, None while
         # none is tried yet, False where the optimizer has none.
@@ -131,16 +138,31 @@ class Step:
         undo = []
         commits = []
         fast = self.fast
+        rebound = False
         for i in range(len(self.steps)):
             plan = fast[i]
             if plan:
+                if self.repeats:
+                    undo.append(_fast_snapshot(plan))
                 prepared = plan.prepare()
                 if prepared is not None:
                     scalars += prepared[0]
-                    commits.append(prepared[1])
+                    if self.repeats:
+                        prepared[1]()
+                    else:
+                        commits.append(prepared[1])
                     continue
                 fast[i] = None  # something changed: collect, and plan again next call
-            if not self._collect(i, scalars, undo, plan is None):
+            grads = self.step_grads[i]
+            if grads is not None:
+                rebound = True
+                for t, g in grads:
+                    t._grad = None if g is None else _wrap(g, t._device)
+            collected = self._collect(i, scalars, undo, plan is None)
+            if rebound:
+                for t, g in self.new_grads:
+                    t._grad = _wrap(g, t._device)
+            if not collected:
                 return _STALE
         self._call(tuple(scalars), undo)
         for commit in commits:
@@ -362,8 +384,10 @@ def build_step(fn, args, kwargs, modules=()):
     # ``.grad`` uncopied) and any other copy out of a dead buffer become writes in place.
     after = known_arrays(list(new_args) + list(new_kwargs.values()) + list(modules)
                          + list(modules_seen) + leaves + [o for _, _, o in named])
+    step_grads = rec.step_grads[:len(rec_steps)]
+    read = [g for grads in step_grads for _, g in grads if g is not None]
     pinned = set(rec.known) | {id(liveness.owner(a)) for a in
-                               after + _spec_arrays(outputs) + [g for _, g in new_grads]}
+                               after + _spec_arrays(outputs) + [g for _, g in new_grads] + read}
     calls, moved = liveness.forward_copies(calls, pinned, [(s, e) for _, s, e in rec_steps])
     rec_steps = [(opt, moved[s], moved[e]) for opt, s, e in rec_steps]
     try:
@@ -377,6 +401,12 @@ def build_step(fn, args, kwargs, modules=()):
                   if t._requires_grad and t.grad_fn is None]
     guard = WorldGuard(named, list(modules) + modules_seen, leaves + arg_leaves, in_place)
     step = Step(program, inputs, outputs, new_grads, steps, guard)
+    if k == 1:  # a rolled loop's steps read the gradients its one iteration ends with
+        ends = {id(t): g for t, g in new_grads}
+        for i, grads in enumerate(step_grads):
+            if any(g is not ends.get(id(t), t._grad._data if t._grad is not None else None)
+                   for t, g in grads):
+                step.step_grads[i] = grads
     step.dropped = dropped
     step.k = k
     return result, step, [], program.source

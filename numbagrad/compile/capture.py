@@ -63,6 +63,7 @@ class Recorder:
         self.reasons: list = []
         self.ctx = None
         self.steps: list = []  # (optimizer, first call, end call)
+        self.step_grads: list = []  # per step: (parameter, gradient array or None) it read
         self.leaves: dict = {}  # id -> (leaf tensor, grad array before accumulation or None)
         self.accumulated: dict = {}  # id -> the leaf's grad array after its last accumulation
         self.roots: set = set()  # nodes that backward started from
@@ -523,8 +524,13 @@ def _patched(rec: Recorder):
         if closure is not None:
             rec.reason("optimizer.step(closure) is not captured")
         start = len(rec.calls)
+        # The gradients this step reads: a function stepping an optimizer twice reads the
+        # first backward's gradients first (the compiled step's collection needs them).
+        grads = [(p, None if p._grad is None else p._grad._data)
+                 for group in self.param_groups for p in group["params"]]
         result = step(self, closure)
         rec.steps.append((self, start, len(rec.calls)))
+        rec.step_grads.append(grads)
         return result
 
     def r_update_all(self, *args):

@@ -197,6 +197,31 @@ def test_inputs_that_differ_per_iteration_are_not_rolled():
 
     compiled = _run_both(build, args=(xs,))
     assert _entry_steps(compiled) == [1]
+    # Each optimizer step reads its own backward's gradients: one capture serves every call.
+    assert compiled.cache.captures == 1, compiled.cache.log
+
+
+def test_adam_stepped_on_each_batch_of_a_list_captures_once():
+    ng.manual_seed(8)
+    batches = [(ng.randn(6, 4), ng.randn(6, 1)) for _ in range(3)]
+
+    def build():
+        model, opt = _mlp()
+
+        def epoch(batches):
+            losses = []
+            for x, y in batches:
+                opt.zero_grad()
+                loss = ng.nn.functional.mse_loss(model(x), y)
+                loss.backward()
+                opt.step()
+                losses.append(loss)
+            return losses
+
+        return epoch, model.parameters
+
+    compiled = _run_both(build, calls=6, args=(batches,))
+    assert compiled.cache.captures == 1, compiled.cache.log
 
 
 def test_tensors_filled_in_the_loop_are_not_rolled():
