@@ -84,6 +84,7 @@ from numbagrad.autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_
 from numbagrad.backends import cudnn as _cudnn, mps as _mps  # noqa: F401 - torch.backends.*
 from numbagrad.settings import (are_deterministic_algorithms_enabled, get_default_device,
                                 get_num_threads, is_deterministic_algorithms_warn_only_enabled,
-                                set_default_device, set_num_threads, use_deterministic_algorithms)
+                                set_default_device, set_flush_denormal, set_num_threads,
+                                use_deterministic_algorithms)
 
 __version__ = "0.1.0"
