@@ -31,7 +31,7 @@ import weakref
 import numpy as np
 from numba.core.errors import NumbaError
 
-from numbagrad.compile import capture, codegen, liveness, rolling
+from numbagrad.compile import capture, codegen, fusion, liveness, rolling
 from numbagrad.compile.collect import FastScalars, collect, same_scalars
 from numbagrad.compile.cache import Entry, StepCache
 from numbagrad.compile.guards import WorldGuard, call_key, named_objects
@@ -386,9 +386,12 @@ def build_step(fn, args, kwargs, modules=()):
                          + list(modules_seen) + leaves + [o for _, _, o in named])
     step_grads = rec.step_grads[:len(rec_steps)]
     read = [g for grads in step_grads for _, g in grads if g is not None]
-    pinned = set(rec.known) | {id(liveness.owner(a)) for a in
-                               after + _spec_arrays(outputs) + [g for _, g in new_grads] + read}
+    pinned = set(rec.known) | liveness.visible() | {
+        id(liveness.owner(a)) for a in after + _spec_arrays(outputs) + [g for _, g in new_grads]
+        + read}
     calls, moved = liveness.forward_copies(calls, pinned, [(s, e) for _, s, e in rec_steps])
+    rec_steps = [(opt, moved[s], moved[e]) for opt, s, e in rec_steps]
+    calls, moved = fusion.fuse(calls, pinned, [(s, e) for _, s, e in rec_steps])
     rec_steps = [(opt, moved[s], moved[e]) for opt, s, e in rec_steps]
     try:
         program = codegen.generate(calls, [(s, e) for _, s, e in rec_steps], rolled=k > 1)

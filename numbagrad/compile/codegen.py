@@ -242,6 +242,8 @@ class _Writer:
         self.callers: dict = {}  # (signature, star) -> its caller's name, ``c<i>``
         self.slots: dict = {}  # (kernel, signature) -> its address's position in ``A``
         self.compiled: list = []  # the compile results called, kept alive with their code
+        self.loops: list = []  # the source texts of fused loops (:mod:`.fusion`)
+        self.formulas: dict = {}  # a fused loop's formula -> its name in the source, ``F<i>``
 
     def flat(self, a) -> str:
         """The name of ``a`` viewed 1-D; ``a`` must be C-contiguous."""
@@ -317,6 +319,18 @@ class _Writer:
             # Part of the text the cache on disk is keyed by: what the slot's code is.
             self.unpack.append(f"    # A[{slot}]: {_name(fn)}{signature}{' *' if star else ''}")
         return f"{caller}(A, {slot}, {args})"
+
+    def fused(self, loop) -> str:
+        """The name of fused loop ``loop`` (:class:`~numbagrad.compile.fusion.FusedLoop`),
+        whose definition goes before the step's."""
+        names = []
+        for f in loop.formulas:
+            if f not in self.formulas:
+                self.formulas[f] = f"F{len(self.formulas)}"
+            names.append(self.formulas[f])
+        name = f"fused{len(self.loops)}"
+        self.loops.append(loop.source(name, names))
+        return name
 
     def kernel(self, fn) -> str:
         name = self.kernels.get(fn)
@@ -439,6 +453,10 @@ def generate(calls, dynamic_ranges, name: str = "step", rolled: bool = False) ->
             args = ", ".join(w.arg(a, dynamic[i]) for a in call.args)
             line = w.call(call.fn, call.args, args)
             label = f"{ctx}: {call.name()}"
+        elif call.kind == "fused":
+            names = ", ".join(w.array(a) for a in call.args)
+            line = f"{w.fused(call.fn)}({names})"
+            label = f"{ctx}: fused {call.fn.label()}"
         elif call.kind == "fill":
             out, value = call.args
             if out.flags.c_contiguous:
@@ -462,13 +480,24 @@ def generate(calls, dynamic_ranges, name: str = "step", rolled: bool = False) ->
     source = "\n".join([f"def {name}(A, S, K):"] + w.unpack + body + ["    return 0", ""])
     namespace = {"np": np, "_fill": _fill, "_copy": _copy, "_fill_flat": _fill_flat,
                  "_copy_flat": _copy_flat}
+    helpers = [_fill, _copy, _fill_flat, _copy_flat]
+    if w.loops:
+        from numba import prange
+
+        from numbagrad.backends.cpu import elementwise
+        from numbagrad.compile.fusion import fused_jit
+
+        source = "\n\n".join(w.loops + [source])
+        namespace.update(fused_jit=fused_jit, prange=prange, BLOCK=elementwise.BLOCK,
+                         _span=elementwise._span)
+        namespace.update({fname: f for f, fname in w.formulas.items()})
+        helpers += [fused_jit, elementwise._span] + list(w.formulas)
     for fn, kname in w.kernels.items():
         namespace[kname] = fn
     for key, vname in w.views.items():
         namespace[vname] = view_maker(*key)
     for key, cname in w.callers.items():
         namespace[cname] = caller_maker(*key)
-    helpers = [_fill, _copy, _fill_flat, _copy_flat]
     py, cached = load_source(source, name, list(w.kernels) + helpers, namespace)
     fn = njit(cache=cached)(py)
     addresses = np.array(w.table, dtype=np.intp)
