@@ -380,8 +380,7 @@ def build_step(fn, args, kwargs, modules=()):
             rec_steps = rec.steps[:len(rec.steps) // k]
             outputs, new_grads = rolled_outputs, rolled_grads
             modules_seen = list({id(m): m for m in rec.modules}.values())
-    # The copies the recorder's own references forced (a gradient that eager mode hands to
-    # ``.grad`` uncopied) and any other copy out of a dead buffer become writes in place.
+    # Memory that exists before the step or is read after it: never left unwritten.
     after = known_arrays(list(new_args) + list(new_kwargs.values()) + list(modules)
                          + list(modules_seen) + leaves + [o for _, _, o in named])
     step_grads = rec.step_grads[:len(rec_steps)]
@@ -389,10 +388,7 @@ def build_step(fn, args, kwargs, modules=()):
     pinned = set(rec.known) | liveness.visible() | {
         id(liveness.owner(a)) for a in after + _spec_arrays(outputs) + [g for _, g in new_grads]
         + read}
-    calls, moved = liveness.forward_copies(calls, pinned, [(s, e) for _, s, e in rec_steps])
-    rec_steps = [(opt, moved[s], moved[e]) for opt, s, e in rec_steps]
-    calls, moved = fusion.fuse(calls, pinned, [(s, e) for _, s, e in rec_steps])
-    rec_steps = [(opt, moved[s], moved[e]) for opt, s, e in rec_steps]
+    calls, rec_steps = _passes(calls, rec_steps, pinned)
     try:
         program = codegen.generate(calls, [(s, e) for _, s, e in rec_steps], rolled=k > 1)
     except TypeError as err:
@@ -413,6 +409,19 @@ def build_step(fn, args, kwargs, modules=()):
     step.dropped = dropped
     step.k = k
     return result, step, [], program.source
+
+
+def _passes(calls: list, rec_steps: list, pinned: set) -> tuple:
+    """``calls`` after the passes that change where values live and how many loops compute
+    them, each keeping eager mode's bits: a copy out of a dead buffer becomes its producer
+    writing in place (:func:`.liveness.forward_copies`: the copies the recorder's own
+    references forced, of gradients that eager mode hands to ``.grad`` uncopied), then chains
+    of elementwise kernels become one loop (:func:`.fusion.fuse`). The optimizers' call ranges
+    ``rec_steps`` follow."""
+    for run_pass in (liveness.forward_copies, fusion.fuse):
+        calls, moved = run_pass(calls, pinned, [(s, e) for _, s, e in rec_steps])
+        rec_steps = [(opt, moved[s], moved[e]) for opt, s, e in rec_steps]
+    return calls, rec_steps
 
 
 def _spec_arrays(spec) -> list:
@@ -555,7 +564,9 @@ def compile(model=None, *, fullgraph: bool = False, dynamic: bool | None = None,
         with torch's message.
     disable : bool
         Return a wrapper that runs eagerly (as does the environment variable
-        ``NUMBAGRAD_COMPILE=0``, read at each call).
+        ``NUMBAGRAD_COMPILE=0``, read at each call). ``NUMBAGRAD_FUSION=0``, read at each
+        capture, compiles steps without fusing elementwise chains
+        (:mod:`numbagrad.compile.fusion`), to measure what the fusion gains.
     recompile_limit : int, optional
         Captures allowed before the function runs eagerly for good (torch's default, 8).
 

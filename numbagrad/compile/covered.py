@@ -43,9 +43,11 @@ REDUCTIONS = frozenset({
 SHAPE_INDEX = frozenset({
     # Views run no kernel (their consumers read the buffer they share); copies, concatenation
     # and reshapes that copy are recorded copies. ``index``/``index_put`` compile where their
-    # offsets come from shapes (flip, roll, basic keys); offsets computed on the host from an
-    # index's values are refused by the capture. gather and the scatters compute theirs from
-    # the index in the step, with a range check there.
+    # offsets come from shapes (flip, roll, basic keys); ``x[idx]`` with integer index tensors
+    # computes its offsets in the step from the indices (memory.index_wrappers); other offsets
+    # computed on the host from an index's values (masks, lists, writes) are refused by the
+    # capture. gather and the scatters compute theirs from the index in the step, with a range
+    # check there.
     "clone", "reshape", "permute", "expand", "slice", "cat", "index", "index_put", "gather",
     "diagonal", "diag_embed", "tril", "triu", "unfold", "scatter_add", "scatter_reduce",
 })
