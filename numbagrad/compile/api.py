@@ -103,32 +103,40 @@ class Step:
             self.fast[i] = False if prepared is None else None
         start = len(scalars)
         calls, undo_one = collect(optimizer)
-        undo.append(undo_one)
+        undo.append((i, undo_one))
         if not codegen.scalars_if_same(recorded, calls, scalars):
-            for u in reversed(undo):
+            for _, u in reversed(undo):
                 u()
             return False
         if prepared is not None:
             self.fast[i] = plan if same_scalars(prepared[0], scalars[start:]) else False
         return True
 
-    def _call(self, scalars: tuple, undo: list) -> None:
-        """Run the generated function with the optimizers' ``scalars``; on an error, undo what
-        the optimizers' Python parts changed (``undo``) first."""
+    def _call(self, scalars: tuple, undo: list, commits: list = ()) -> None:
+        """Run the generated function with the optimizers' ``scalars``, then ``commits``; on
+        an error, what the optimizers' Python parts changed (``undo``: ``(step, function)``
+        pairs) is undone for the optimizer steps whose kernels had not run, and committed for
+        those whose kernels had (the step writes how far it got, :func:`codegen.generate`)."""
         program = self.program
         try:
             program.fn(program.arrays, scalars, program.constants)
         except NumbaError as err:  # Numba could not compile the step: nothing ran
-            for u in reversed(undo):
+            for _, u in reversed(undo):
                 u()
             raise _NotCompiled(f"Numba could not compile the generated step: {err}") from None
         except Exception:
             # A check inside the step raised (an index out of range, as eager mode raises):
-            # the optimizers' counters go back to where eager mode, raising before step(),
-            # leaves them.
-            for u in reversed(undo):
-                u()
+            # the optimizers' counters end where eager mode leaves them, raising at that point.
+            done = 0 if program.progress is None else int(program.arrays[program.progress])
+            for i, u in reversed(undo):
+                if i >= done:
+                    u()
+            for i, commit in commits:
+                if i < done:
+                    commit()
             raise
+        for _, commit in commits:
+            commit()
 
     def run(self, args: tuple, kwargs: dict):
         if self.k > 1:
@@ -143,14 +151,14 @@ class Step:
             plan = fast[i]
             if plan:
                 if self.repeats:
-                    undo.append(_fast_snapshot(plan))
+                    undo.append((i, _fast_snapshot(plan)))
                 prepared = plan.prepare()
                 if prepared is not None:
                     scalars += prepared[0]
                     if self.repeats:
                         prepared[1]()
                     else:
-                        commits.append(prepared[1])
+                        commits.append((i, prepared[1]))
                     continue
                 fast[i] = None  # something changed: collect, and plan again next call
             grads = self.step_grads[i]
@@ -164,9 +172,7 @@ class Step:
                     t._grad = _wrap(g, t._device)
             if not collected:
                 return _STALE
-        self._call(tuple(scalars), undo)
-        for commit in commits:
-            commit()
+        self._call(tuple(scalars), undo, commits)
         for t in self.dropped:
             t._grad = None
         return _build(self.outputs)
@@ -195,7 +201,7 @@ class Step:
                 if plan:
                     if i not in snapshots:
                         snapshots[i] = _fast_snapshot(plan)
-                        undo.append(snapshots[i])
+                        undo.append((i, snapshots[i]))
                     prepared = plan.prepare()
                     if prepared is not None:
                         scalars += prepared[0]

@@ -197,11 +197,15 @@ class Program:
     the dynamic scalars go (``dynamic``: for each optimizer step, its call range).
     ``buffers`` holds the arrays themselves, alive as long as the program."""
 
-    def __init__(self, source, fn, arrays, kernels, dynamic, constants=(), buffers=()):
+    def __init__(self, source, fn, arrays, kernels, dynamic, constants=(), buffers=(),
+                 progress=None):
         self.source, self.fn, self.arrays = source, fn, arrays
         self.kernels, self.dynamic = kernels, dynamic
         self.constants = constants  # the tuple ``K`` of the kernels' constant scalar arguments
         self.buffers = buffers
+        # Where in ``arrays`` the step writes how many optimizer steps it has begun (None in
+        # a rolled loop): after an error, the updates that ran are known.
+        self.progress = progress
 
 
 def _literal(value) -> str:
@@ -447,7 +451,15 @@ def generate(calls, dynamic_ranges, name: str = "step", rolled: bool = False) ->
         for i in range(start, end):
             dynamic[i] = True
     body = []
+    progress = None
+    starts = {start: r for r, (start, _) in enumerate(dynamic_ranges)}
+    if dynamic_ranges and not rolled:
+        progress = len(w.table)
+        w.table.append(0)
+        body.append(f"    A[{progress}] = 0  # optimizer steps begun (read after an error)")
     for i, call in enumerate(calls):
+        if progress is not None and i in starts:
+            body.append(f"    A[{progress}] = {starts[i] + 1}")
         ctx = " ".join(str(c) for c in call.ctx) if call.ctx else ""
         if call.kind in ("kernel", "tail"):
             args = ", ".join(w.arg(a, dynamic[i]) for a in call.args)
@@ -502,4 +514,5 @@ def generate(calls, dynamic_ranges, name: str = "step", rolled: bool = False) ->
     fn = njit(cache=cached)(py)
     addresses = np.array(w.table, dtype=np.intp)
     return Program(source, fn, addresses, w.kernels, dynamic_ranges, tuple(w.constants),
-                   buffers=tuple(w.arrays) + tuple(w.flats.values()) + tuple(w.compiled))
+                   buffers=tuple(w.arrays) + tuple(w.flats.values()) + tuple(w.compiled),
+                   progress=progress)

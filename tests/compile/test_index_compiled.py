@@ -126,3 +126,42 @@ def test_parameter_passed_as_an_argument():
     with pytest.warns(UserWarning, match="result of an op that requires grad"):
         for _ in range(3):
             compiled(w1 * 1.0, x)
+
+
+@pytest.mark.parametrize("where", ["after_step", "second_batch"])
+def test_error_inside_the_step_leaves_the_optimizer_as_eager_mode_does(where):
+    """An index out of range raises inside the compiled step; the optimizer updates that ran
+    before it stay counted (Adam's step), the others are undone, as eager mode leaves them;
+    training then goes on with eager mode's numbers."""
+    def setup():
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 2)
+        return model, torch.optim.Adam(model.parameters(), lr=0.1)
+
+    def make(model, opt):
+        def run(x, y, idx):
+            for b in range(2 if where == "second_batch" else 1):
+                xb, yb = (x, y) if b == 0 else (x[idx], y[idx])  # raises after a step
+                opt.zero_grad()
+                loss = torch.nn.functional.mse_loss(model(xb), yb)
+                loss.backward()
+                opt.step()
+            return loss, (x[idx] if where == "after_step" else x[:1]).sum()
+        return run
+
+    (m1, o1), (m2, o2) = setup(), setup()
+    eager, compiled = make(m1, o1), torch.compile(make(m2, o2))
+    x, y = torch.randn(4, 3), torch.randn(4, 2)
+    good, bad = torch.tensor([0, 2]), torch.tensor([1, 9])
+    for idx in (good, good, good, bad, good, bad, good, good):
+        outcomes = []
+        for f in (eager, compiled):
+            try:
+                outcomes.append(f(x, y, idx)[0].item())
+            except IndexError as err:
+                outcomes.append(str(err))
+        assert outcomes[0] == outcomes[1]
+        for p, q in zip(m1.parameters(), m2.parameters()):
+            np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+        for s1, s2 in zip(o1.state.values(), o2.state.values()):
+            assert s1["step"].item() == s2["step"].item()
