@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from . import compare_jax, compare_torch
+from . import compare_jax, compare_torch, fusion_gain
 
 WORKLOADS = dict(compare_torch.WORKLOADS, **compare_jax._extra_workloads(compare_torch))
 
@@ -107,6 +107,26 @@ class TimeTorchCompileStep:
             self.step(*self.setup_args)
 
     def time_step(self, workload):
+        self.step(*self.setup_args)
+
+
+class TimeFusedActivation:
+    """One step of a 784-512-10 MLP whose activation is written as elementwise ops (the tanh
+    GELU, Swish), compiled with fusion and without (``NUMBAGRAD_FUSION=0`` while captured):
+    what ``numbagrad/compile/fusion.py`` gains. ``fusion_gain.py`` prints the same side by
+    side."""
+
+    params = [["gelu64", "swish64"], ["on", "off"]]
+    param_names = ["workload", "fusion"]
+
+    def setup(self, workload, fusion):
+        import numbagrad
+
+        spec = fusion_gain._activation_workloads(compare_torch)[workload]
+        self.step, self.setup_args, _, _ = fusion_gain._compiled(numbagrad, compare_torch, spec,
+                                                                 fusion == "on")
+
+    def time_step(self, workload, fusion):
         self.step(*self.setup_args)
 
 
