@@ -25,10 +25,9 @@ import re
 import textwrap
 
 import numpy as np
-from numpy.lib.array_utils import byte_bounds
 
 from numbagrad.compile.capture import Call
-from numbagrad.compile.liveness import owner
+from numbagrad.compile.liveness import call_spans, owner, span, touches
 
 _SAFE_CALLS = {"abs", "min", "max", "float", "int", "bool"}
 _safety: dict = {}  # formula -> whether it may be fused (see :func:`_contract_free`)
@@ -103,14 +102,8 @@ class _Member:
         self.inputs, self.outputs = list(args[:n_in]), list(args[n_in:n_in + n_out])
 
 
-def _span(a) -> tuple:
-    lo, hi = byte_bounds(a)
-    return id(owner(a)), lo, hi
-
-
 def _overlap(a, b) -> bool:
-    (oa, la, ha), (ob, lb, hb) = _span(a), _span(b)
-    return oa == ob and la < hb and lb < ha
+    return touches(span(a), [span(b)])
 
 
 def _same(a, b) -> bool:
@@ -232,11 +225,7 @@ def fuse(calls: list, pinned: set, frozen: list) -> tuple:
         hoisted[group[0]] = lifted
     if not groups:
         return calls, index
-    spans = []
-    for c in calls:
-        leaves: list = []
-        _leaves(c.args, leaves)
-        spans.append([_span(a) for a in leaves if isinstance(a, np.ndarray) and a.size])
+    spans = call_spans(calls)
     new, replaced = [], {}
     for g in groups:
         chain = [members[i][0] for i in g]
@@ -245,8 +234,8 @@ def fuse(calls: list, pinned: set, frozen: list) -> tuple:
         live = []
         for j, m in enumerate(chain):
             earlier = [s for k in g[:j] for s in spans[k]]
-            live.append([id(owner(o)) in pinned or _touched(_span(o), outside)
-                         or _touched(_span(o), earlier) for o in m.outputs])
+            live.append([id(owner(o)) in pinned or touches(span(o), outside)
+                         or touches(span(o), earlier) for o in m.outputs])
         live[-1] = [True] * len(chain[-1].outputs) if not any(map(any, live)) else live[-1]
         loop = FusedLoop(chain, members[g[0]][1], live)
         fused = Call("fused", loop, tuple(loop.args), calls[g[0]].ctx)
@@ -258,19 +247,6 @@ def fuse(calls: list, pinned: set, frozen: list) -> tuple:
         new += replaced.get(i, [c])
     index[len(calls)] = len(new)
     return new, index
-
-
-def _leaves(value, out: list) -> None:
-    for v in value:
-        if type(v) is tuple:
-            _leaves(v, out)
-        else:
-            out.append(v)
-
-
-def _touched(span, spans) -> bool:
-    who, lo, hi = span
-    return any(o == who and a < hi and lo < b for o, a, b in spans)
 
 
 def _joins(members, group: list, i: int) -> bool:

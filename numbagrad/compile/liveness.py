@@ -54,15 +54,26 @@ def owner(a):
     return a
 
 
-def _span(a) -> tuple:
+def span(a) -> tuple:
     """``(id of the memory's owner, first byte, end byte)`` of array ``a``."""
     lo, hi = byte_bounds(a)
     return id(owner(a)), lo, hi
 
 
-def _touches(span, spans) -> bool:
-    who, lo, hi = span
+def touches(where, spans) -> bool:
+    """Whether the bytes ``where`` (a :func:`span`) overlap any of ``spans``."""
+    who, lo, hi = where
     return any(o == who and l < hi and lo < h for o, l, h in spans)
+
+
+def call_spans(calls) -> list:
+    """Per call, the :func:`span` of each non-empty array among its arguments."""
+    out = []
+    for call in calls:
+        leaves: list = []
+        _leaves(call.args, leaves)
+        out.append([span(a) for a in leaves if isinstance(a, np.ndarray) and a.size])
+    return out
 
 
 def _rename(value, src_id: int, src_lo: int, dst):
@@ -105,11 +116,7 @@ def forward_copies(calls: list, pinned: set, frozen: list) -> tuple:
     for start, end in frozen:
         for i in range(start, end):
             in_frozen[i] = True
-    spans = []
-    for call in calls:
-        leaves: list = []
-        _leaves(call.args, leaves)
-        spans.append([_span(a) for a in leaves if isinstance(a, np.ndarray) and a.size])
+    spans = call_spans(calls)
     removed = [False] * len(calls)
     for j, call in enumerate(calls):
         if call.kind != "copy" or in_frozen[j]:
@@ -121,13 +128,13 @@ def forward_copies(calls: list, pinned: set, frozen: list) -> tuple:
                 or not src.size or not (src.flags.c_contiguous and dst.flags.c_contiguous)
                 or not isinstance(root, np.ndarray) or byte_bounds(src) != byte_bounds(root)):
             continue
-        src_span, dst_span = _span(src), _span(dst)
-        if src_id == dst_span[0] or any(_touches(src_span, spans[k])
+        src_span, dst_span = span(src), span(dst)
+        if src_id == dst_span[0] or any(touches(src_span, spans[k])
                                        for k in range(j + 1, len(calls)) if not removed[k]):
             continue
-        users = [k for k in range(j) if not removed[k] and _touches(src_span, spans[k])]
+        users = [k for k in range(j) if not removed[k] and touches(src_span, spans[k])]
         if not users or any(in_frozen[k] for k in users) or any(
-                _touches(dst_span, spans[k]) for k in range(users[0], j) if not removed[k]):
+                touches(dst_span, spans[k]) for k in range(users[0], j) if not removed[k]):
             continue
         try:
             renamed = [_rename(calls[k].args, src_id, src_span[1], dst) for k in users]
@@ -136,9 +143,7 @@ def forward_copies(calls: list, pinned: set, frozen: list) -> tuple:
         for k, args in zip(users, renamed):
             old = calls[k]
             calls[k] = Call(old.kind, old.fn, args, old.ctx)
-            leaves: list = []
-            _leaves(calls[k].args, leaves)
-            spans[k] = [_span(a) for a in leaves if isinstance(a, np.ndarray) and a.size]
+            spans[k] = call_spans([calls[k]])[0]
         removed[j] = True
     index, new = [], []
     for call, gone in zip(calls, removed):

@@ -40,6 +40,18 @@ def _train_fn(model, opt, loss_fn):
     return train
 
 
+def _mse_steps(model, opt, batches):
+    """One MSE training step per ``(x, y)`` of ``batches``; every step's loss."""
+    losses = []
+    for x, y in batches:
+        opt.zero_grad()
+        loss = ng.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss)
+    return losses
+
+
 def _same_params(a, b):
     return all(np.array_equal(p.detach().numpy(), q.detach().numpy())
                for p, q in zip(a.parameters(), b.parameters()))
@@ -162,14 +174,7 @@ def test_outputs_of_earlier_iterations_are_not_rolled():
         model, opt = _regression()
 
         def train():
-            losses = []
-            for _ in range(4):
-                opt.zero_grad()
-                loss = ng.nn.functional.mse_loss(model(x), y)
-                loss.backward()
-                opt.step()
-                losses.append(loss)
-            return losses
+            return _mse_steps(model, opt, [(x, y)] * 4)
 
         return train, model.parameters
 
@@ -209,14 +214,7 @@ def test_adam_stepped_on_each_batch_of_a_list_captures_once():
         model, opt = _mlp()
 
         def epoch(batches):
-            losses = []
-            for x, y in batches:
-                opt.zero_grad()
-                loss = ng.nn.functional.mse_loss(model(x), y)
-                loss.backward()
-                opt.step()
-                losses.append(loss)
-            return losses
+            return _mse_steps(model, opt, batches)
 
         return epoch, model.parameters
 
