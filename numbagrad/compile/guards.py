@@ -4,7 +4,8 @@ Two levels, as torch's guards:
 
 * :func:`call_key` describes the arguments (each tensor's shape, dtype, device and
   ``requires_grad``, and a leaf that requires grad by identity too; each number, string or
-  None by value; any other object by identity) and grad mode. A compiled step is looked up by this key.
+  None by value; any other object by identity) and grad mode. A compiled step is looked up by
+  this key.
 * :class:`WorldGuard` holds what the capture read outside the arguments: the parameters of the
   modules it called (the module still holds the same parameter object), the arrays of the
   leaves it accumulated into (``p.data`` not replaced, ``requires_grad`` unchanged), the
