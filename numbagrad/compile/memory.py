@@ -460,13 +460,13 @@ def index_wrappers(rec, index_mod, host_offsets, context) -> dict:
             items.append(k)
         return normalize(tuple(items), keep_0d)
 
-    def r_advanced_offsets(shape, p, strides):
+    def r_advanced_offsets(shape, p, *strides_list):
         arrays = [(v, a) for v, a in enumerate(p.advanced) if isinstance(a, np.ndarray)]
         if (rec.thread != get_ident() or not arrays
                 or any(id(a) not in rec.tensor_index for _, a in arrays)):
-            return advanced_offsets(shape, p, strides)  # host offsets: a reason, later
-        expected = advanced_offsets(shape, p, strides)
-        if not expected.size:
+            return advanced_offsets(shape, p, *strides_list)  # host offsets: a reason, later
+        expected = advanced_offsets(shape, p, *strides_list)
+        if not expected[0].size:
             return expected
         # Which dimension of the input each dimension of the basic view is (None: added).
         dims, d = [], 0
@@ -480,29 +480,37 @@ def index_wrappers(rec, index_mod, host_offsets, context) -> dict:
         dims += range(d, len(shape))
         zeros = type(p)(p.basic, tuple(np.zeros(a.shape, np.int64) if isinstance(a, np.ndarray)
                                        else a for a in p.advanced))
-        const = host_offsets(index_mod._coordinates(shape, zeros), strides)
+        zero_coords = index_mod._coordinates(shape, zeros)
         # NumPy puts the indices' broadcast shape where adjacent indices stand, else first.
         where = [v for v, _ in arrays]
         common = np.broadcast_shapes(*(a.shape for _, a in arrays))
         start = where[0] if where == list(range(where[0], where[0] + len(where))) else 0
-        out = np.empty(const.shape, np.int64)
-        prev = const
-        for ordinal, (v, a) in enumerate(arrays):
+        shape_out = expected[0].shape
+        positions = []  # per index: which of its elements each result element reads
+        for _, a in arrays:
             pos = np.broadcast_to(np.arange(a.size, dtype=np.int64).reshape(a.shape), common)
-            pos = np.ascontiguousarray(np.broadcast_to(pos.reshape(
-                (1,) * start + common + (1,) * (const.ndim - start - len(common))), const.shape))
-            for table in (const, pos):
+            positions.append(np.ascontiguousarray(np.broadcast_to(pos.reshape(
+                (1,) * start + common + (1,) * (len(shape_out) - start - len(common))),
+                shape_out)))
+        outs = []
+        for strides, want in zip(strides_list, expected):
+            const = host_offsets(zero_coords, strides)
+            for table in [const] + positions:
                 rec.known.add(id(rec._root(table)))
                 rec.keep.append(table)
-            with context(rec, ("index", "offsets")):
-                _index_offsets(prev.reshape(-1), pos.reshape(-1), a.reshape(-1),
-                               shape[dims[v]], strides[dims[v]], ordinal, out.reshape(-1))
-            prev = out
-        if not np.array_equal(out, expected):  # not expected: leave it to eager mode's path
-            rec.reason("x[index] offsets differ from eager mode's (please report)")
-            return expected
-        rec.device_index.add(id(out))
-        rec.keep.append(out)
-        return out
+            out = np.empty(shape_out, np.int64)
+            prev = const
+            for ordinal, ((v, a), pos) in enumerate(zip(arrays, positions)):
+                with context(rec, ("index", "offsets")):
+                    _index_offsets(prev.reshape(-1), pos.reshape(-1), a.reshape(-1),
+                                   shape[dims[v]], strides[dims[v]], ordinal, out.reshape(-1))
+                prev = out
+            if not np.array_equal(out, want):  # not expected: leave it to eager mode's path
+                rec.reason("x[index] offsets differ from eager mode's (please report)")
+                return expected
+            rec.device_index.add(id(out))
+            rec.keep.append(out)
+            outs.append(out)
+        return outs
 
     return {"_normalize": r_normalize, "_advanced_offsets": r_advanced_offsets}

@@ -26,12 +26,9 @@ from __future__ import annotations
 import numpy as np
 
 from numbagrad.compile.codegen import _leaves
+from numbagrad.compile.liveness import owner as _root
 
 
-def _root(a):
-    while getattr(a, "base", None) is not None:
-        a = a.base
-    return a
 
 
 def _address(a) -> int:

@@ -261,11 +261,13 @@ def _offsets(coords: list, strides: tuple) -> np.ndarray:
     return total
 
 
-def _advanced_offsets(shape: tuple, p: Plan, strides: tuple) -> np.ndarray:
+def _advanced_offsets(shape: tuple, p: Plan, *strides: tuple) -> list:
     """The element offsets (int64, in the result's shape) of what plan ``p`` selects from an
-    array of ``shape`` and ``strides`` (one function, so that a compiled step can compute it
-    from its index tensors' values in a kernel: see ``numbagrad/compile/memory.py``)."""
-    return _offsets(_coordinates(shape, p), strides)
+    array of ``shape``, one array per tuple of ``strides``, from one set of coordinates (one
+    function, so that a compiled step can compute them from its index tensors' values in a
+    kernel: see ``numbagrad/compile/memory.py``)."""
+    coords = _coordinates(shape, p)
+    return [_offsets(coords, s) for s in strides]
 
 
 def _c_strides(shape: tuple) -> tuple:
@@ -323,9 +325,10 @@ def getitem(input, index):
         return as_view(apply(SLICE, (input,), key=p.basic), input)
     be = input._backend()
     shape = tuple(input.shape)
-    offsets = _advanced_offsets(shape, p, input.stride())
-    grad_offsets = (offsets if input.is_contiguous()
-                    else _advanced_offsets(shape, p, _c_strides(shape)))
+    # The gradient is contiguous: its offsets differ from the input's where the input is not.
+    strides = [input.stride()] + ([] if input.is_contiguous() else [_c_strides(shape)])
+    found = _advanced_offsets(shape, p, *strides)
+    offsets, grad_offsets = found[0], found[-1]
     return apply(INDEX, (input,), offsets=be.from_host(offsets),
                  grad_offsets=be.from_host(grad_offsets))
 
