@@ -297,6 +297,18 @@ def _shape_tables(rec: Recorder, fn):
     return tables
 
 
+def _labelled(rec: Recorder, fn, ctx):
+    """``fn`` with the kernels it runs labelled ``ctx`` (a host step of an op that a compiled
+    step replays, outside the op's forward)."""
+    def labelled(*args, **kwargs):
+        if rec.thread != threading.get_ident():
+            return fn(*args, **kwargs)
+        with _context(rec, ctx):
+            return fn(*args, **kwargs)
+
+    return labelled
+
+
 def _recording_inplace(rec: Recorder, inplace):
     """``ops.inplace.inplace`` with its own copy of the old value and its write-back labelled:
     the ops it runs label their own kernels."""
@@ -442,6 +454,15 @@ def _patched(rec: Recorder):
     masked_mod = sys.modules["numbagrad.ops.masked"]
     swap(masked_mod, "scatter_offsets",
          scatter_offsets_wrapper(rec, masked_mod.scatter_offsets, _context))
+    # Index ops' range checks (index_select, take, put, index_add, ...): one kernel over each
+    # call's index, which also writes the int64 index the op goes on with.
+    checked_index = _labelled(rec, masked_mod.checked_index, ("index", "checked_index"))
+    for name in ("masked", "scatter"):
+        swap(sys.modules[f"numbagrad.ops.{name}"], "checked_index", checked_index)
+    # ctc_loss's lengths and targets: int64 conversions and checks, kernels over each call's.
+    ctc_mod = sys.modules["numbagrad.ops.ctc"]
+    swap(ctc_mod, "_checked_inputs",
+         _labelled(rec, ctc_mod._checked_inputs, ("inputs", "ctc_loss")))
 
     # Random draws: kernels over the generator's arrays, labelled, those arrays known.
     from numbagrad.compile.random_capture import random_wrappers
@@ -488,6 +509,8 @@ def _patched(rec: Recorder):
             return tensor_backward(self, *args, **kwargs)
 
     swap(Tensor, "backward", r_backward)
+    # ``x[idx] = v`` outside autograd writes with backend calls of its own, labelled here.
+    swap(Tensor, "__setitem__", _labelled(rec, Tensor.__setitem__, ("inplace", "setitem")))
     for name in ("item", "tolist", "numpy", "__array__", "__bool__", "__float__", "__int__",
                  "__index__", "register_hook"):
         if hasattr(Tensor, name):

@@ -200,8 +200,9 @@ def memory_wrappers(be, rec, context) -> dict:
             return from_host(x)
         # A Python number made an operand (``x * 0.5``): a constant the step writes each time.
         out = from_host(x)
-        if isinstance(x, np.ndarray) and id(rec._root(x)) in getattr(rec, "device_index", ()):
-            return out  # offsets a recorded kernel computed: an array of the step already
+        if isinstance(x, np.ndarray) and (id(rec._root(x)) in getattr(rec, "device_index", ())
+                                          or id(rec._root(x)) in rec.seen):
+            return out  # an index a recorded kernel computed: an array of the step already
         if id(x) in getattr(rec, "shape_index", ()):
             # Offsets made from shapes only: an array of the step that no call writes.
             rec.known.add(id(rec._root(out)))
@@ -442,12 +443,15 @@ def index_wrappers(rec, index_mod, host_offsets, context) -> dict:
             return normalize(key, keep_0d)
         items = []
         for k in index_mod._as_tuple(key):
-            a = k._data if isinstance(k, Tensor) else None
-            # An index of the step: an argument, persistent, or computed by a recorded call
-            # (one made from host data inside the step keeps eager mode's path: a reason).
+            # An index of the step: a tensor's array (an argument, persistent, or computed by a
+            # recorded call), or a host array a recorded kernel wrote (an op's checked index:
+            # ops/masked.py); one made from host data inside the step keeps eager mode's
+            # path: a reason.
+            a = k._data if isinstance(k, Tensor) else k if type(k) is np.ndarray else None
             if (a is not None and type(a) is np.ndarray and a.ndim and a.dtype.kind in "iu"
                     and a.dtype != np.uint8
-                    and (id(rec._root(a)) in rec.known or id(rec._root(a)) in rec.seen)):
+                    and (id(rec._root(a)) in rec.seen or isinstance(k, Tensor)
+                         and id(rec._root(a)) in rec.known)):
                 if a.dtype != np.int64 or not a.flags.c_contiguous:
                     b = np.empty(a.shape, np.int64)
                     with context(rec, ("index", "offsets")):

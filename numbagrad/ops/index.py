@@ -431,7 +431,7 @@ def _target(input, p: Plan):
     if not p.advanced:
         return p.basic, None, tuple(input._backend().basic_index(input._data, p.basic).shape)
     shape = tuple(input.shape)
-    offsets = _offsets(_coordinates(shape, p), _c_strides(shape))
+    offsets = _advanced_offsets(shape, p, _c_strides(shape))[0]
     return None, offsets, offsets.shape
 
 
@@ -495,7 +495,7 @@ def setitem(input, index, value) -> None:
         return
     be = input._backend()
     if p.advanced:
-        offsets = _offsets(_coordinates(tuple(input.shape), p), input.stride())
+        offsets = _advanced_offsets(tuple(input.shape), p, input.stride())[0]
         v = _value_tensor(input, value, offsets.shape, strict=True)
         be.put(input._data, be.from_host(offsets), be.copy(be.expand(v._data, offsets.shape)))
     else:

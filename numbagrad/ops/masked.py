@@ -5,7 +5,9 @@ All but ``scatter_add`` are composites of :mod:`numbagrad.ops.index` (``getitem`
 ``index_put_key``, ``gather``) and ``where``, so they get their gradients and both devices free.
 ``scatter_add`` is one primitive over the existing ``take``/``put_add`` kernels: its repeated
 indices must add up, which ``index_put_key`` (last write wins) cannot do. Index tensors are read on
-the host and every index is checked there, with torch's messages, before a kernel runs.
+the host and every index is checked, with torch's messages, by one kernel
+(:func:`numbagrad.backends.cpu.index.checked_index`) before the op's kernels run; a compiled step
+runs that kernel on each call's index.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import numbers
 import numpy as np
 
 from numbagrad import dtypes
-from numbagrad.backends.cpu.index import scatter_offsets
+from numbagrad.backends.cpu import index as host
+from numbagrad.backends.cpu.index import checked_index, scatter_offsets
 from numbagrad.ops.elementwise import cast, check_tensor, where, write_out
 from numbagrad.ops.index import getitem, index_put_key
 from numbagrad.ops.index import gather as _gather
@@ -26,22 +29,12 @@ _NUMBER = (bool, numbers.Number, np.number, np.bool_)
 
 
 def _host_index(op: str, index, allowed: tuple, message: str, exc=RuntimeError) -> np.ndarray:
-    """``index`` (a tensor) as a host int64 array, after torch's dtype check."""
+    """``index``'s values on the host, after torch's dtype check: on the CPU the index's own
+    memory, not a copy, so that a compiled step's kernels read each call's index."""
     check_tensor(op, index, "index", 3)
     if index.dtype.name not in allowed:
         raise exc(message.format(dtypes.scalar_name(index.dtype)))
-    return np.asarray(index).astype(np.int64)
-
-
-def _check_range(op: str, values: np.ndarray, dim: int, n: int, negative: bool,
-                 exc=RuntimeError) -> np.ndarray:
-    """``values`` checked against ``[0, n)`` (``[-n, n)`` if ``negative``), negatives wrapped."""
-    low = -n if negative else 0
-    bad = np.flatnonzero((values < low) | (values >= n))
-    if bad.size:
-        raise exc(f"{op}index {values.reshape(-1)[bad[0]]} is out of bounds for dimension {dim} "
-                  f"with size {n}")
-    return np.where(values < 0, values + n, values)
+    return index._backend().to_host(index._data)
 
 
 def _vector(op: str, idx: np.ndarray) -> np.ndarray:
@@ -141,14 +134,8 @@ def index_select(input, dim: int, index, *, out=None):
         raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
                            f"{idx.size} value(s)")
     x = input.reshape(1) if input.ndim == 0 else input
-    n = x.shape[axis]
-    bad = np.flatnonzero((idx < 0) | (idx >= n))
-    if bad.size and axis == 0:  # torch's class differs by path: IndexError along dim 0
-        raise IndexError(f"index_select(): index out of range in self: index {idx[bad[0]]} "
-                         f"for dimension 0 of size {n}")
-    if bad.size:
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx[bad[0]]} "
-                           f"axis_dim={n}")
+    # torch's class differs by path: IndexError along dim 0, else RuntimeError
+    idx = checked_index(idx, x.shape[axis], False, host.SELECT_DIM0 if axis == 0 else host.SELECT)
     result = getitem(x, _dim_key(axis, idx))
     if input.ndim == 0:
         result = result.reshape(())
@@ -169,11 +156,7 @@ def take(input, index):
     check_tensor("take", input)
     idx = _host_index("take", index, ("int64",),
                       "take(): Expected a long tensor for index, but got {}", RuntimeError)
-    n = input.numel()
-    bad = np.flatnonzero((idx < -n) | (idx >= n))
-    if bad.size:
-        raise IndexError(f"out of range: tried to access index {idx.reshape(-1)[bad[0]]} on a "
-                         f"tensor of {n} elements.")
+    idx = checked_index(idx, input.numel(), True, host.TAKE)
     return getitem(input.reshape(-1), idx)
 
 
@@ -191,7 +174,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     if indices.dtype is not dtypes.int64:
         raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{dtypes.scalar_name(indices.dtype)}")
-    idx = np.asarray(indices).astype(np.int64)
+    idx = indices._backend().to_host(indices._data)
     if dim is None:
         input, idx, axis = input.reshape(-1), idx.reshape(-1), 0
     else:
@@ -208,9 +191,9 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     common = list(_broadcast(tuple(a), tuple(b)))
     xs, js = list(common), list(common)
     xs[axis], js[axis] = input.shape[axis], idx.shape[axis]
-    idx = _check_range("take_along_dim(): ", np.broadcast_to(idx, js), axis, xs[axis], True)
+    idx = checked_index(np.broadcast_to(idx, js), xs[axis], True, host.TAKE_ALONG_DIM, axis)
     x = input if list(input.shape) == xs else input.expand(xs)
-    j = Tensor._make(input._backend().from_host(np.ascontiguousarray(idx)), input._device)
+    j = Tensor._make(input._backend().from_host(idx), input._device)
     return write_out("take_along_dim", _gather(x, axis, j), out)
 
 
@@ -385,10 +368,10 @@ def index_add(input, dim: int, index, source, *, alpha=1):
                            f"source.shape = {list(source.shape)}")
     n = (tuple(input.shape) or (1,))[axis]
     # torch's class differs by path: IndexError for a 1-D input, else RuntimeError
-    _check_range("index_add(): ", idx, axis, n, True,
-                 IndexError if input.ndim <= 1 else RuntimeError)
-    full = np.broadcast_to(idx.reshape((-1,) + (1,) * (s.ndim - axis - 1)), tuple(s.shape))
-    j = Tensor._make(input._backend().from_host(np.ascontiguousarray(full)), input._device)
+    idx = checked_index(idx, n, True, host.INDEX_ADD_1D if input.ndim <= 1 else host.INDEX_ADD,
+                        axis)
+    j = Tensor._make(input._backend().from_host(idx), input._device)
+    j = j.reshape((-1,) + (1,) * (s.ndim - axis - 1)).expand(tuple(s.shape))
     if alpha != 1:
         s = s * alpha
     return scatter_add(input, axis, j, s)
@@ -407,7 +390,7 @@ def index_fill(input, dim: int, index, value):
                            "index_fill_(): Expected dtype int64 for index.", IndexError)
     v = _value(input, value, "index_fill_")
     x = input.reshape(1) if input.ndim == 0 else input
-    _check_range("", idx, axis, x.shape[axis], True, IndexError)
+    idx = checked_index(idx, x.shape[axis], True, host.INDEX_ERROR, axis)
     return index_put_key(x, _dim_key(axis, idx), v).reshape(input.shape)
 
 
@@ -435,7 +418,7 @@ def index_copy(input, dim: int, index, source):
     if s.shape[axis] != idx.size:
         raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
                          f"source.size(dim) ({s.shape[axis]})")
-    _check_range("index_copy_(): ", idx, axis, x.shape[axis], False, IndexError)
+    idx = checked_index(idx, x.shape[axis], False, host.INDEX_COPY, axis)
     return index_put_key(x, _dim_key(axis, idx), s).reshape(input.shape)
 
 

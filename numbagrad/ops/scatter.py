@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from numbagrad import dtypes
+from numbagrad.backends.cpu.index import TAKE, checked_index
 from numbagrad.ops import scalar as F
 from numbagrad.ops.elementwise import check_tensor, write_out
 from numbagrad.ops.index import getitem, index_put_key, plan
@@ -106,13 +107,8 @@ def put(input, index, source, accumulate: bool = False):
         raise IndexError("put_(): Expected source and index to have the same number of elements, "
                          f"but got source.numel() = {source.numel()}, index.numel() = "
                          f"{index.numel()}")
-    n = input.numel()
-    idx = np.asarray(index).reshape(-1)
-    bad = np.flatnonzero((idx < -n) | (idx >= n))
-    if bad.size:
-        raise IndexError(f"out of range: tried to access index {idx[bad[0]]} on a tensor of {n} "
-                         "elements.")
-    out = index_put_key(input.reshape(-1), (idx,), source.reshape(-1),
+    idx = checked_index(index._backend().to_host(index._data), input.numel(), True, TAKE)
+    out = index_put_key(input.reshape(-1), (idx.reshape(-1),), source.reshape(-1),
                         accumulate=bool(accumulate))
     return out.reshape(input.shape)
 

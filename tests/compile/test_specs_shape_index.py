@@ -8,9 +8,9 @@ kernels read the view, which shares the memory of a buffer a recorded call wrote
 reads that call's new values (``test_views_of_intermediates_read_the_new_values``). flip and
 roll index with offsets made from shapes alone, constants of the step. The other targeted
 tests pass index tensors as arguments of the step (arguments are copied into the step's
-buffers at each call): gather follows its index; indexing computes its offsets on the host
-from the index's values, which is refused on purpose (a host value could change between
-calls unseen), as is a spec that builds its index from host data inside the step.
+buffers at each call): gather, scatter and indexing follow their index (the index ops one by
+one: ``test_index_ops_compiled.py``); a spec that builds its index from host data inside the
+step is refused on purpose (a host value could change between calls unseen).
 """
 import warnings
 
@@ -41,22 +41,22 @@ EAGER = {
     "getitem_separated": _HOST,
     "getitem_int_selects_first": _HOST,
     "masked_select": _HOST,
-    "index_select": _HOST,
-    "take": _HOST,
+    "index_select": _UNRECORDED,
+    "take": _UNRECORDED,
     "repeat_interleave": _HOST,
     "repeat_interleave_flat": _HOST,
     "setitem_advanced": _HOST,
     "index_put": _HOST,
     "index_put_accumulate": _HOST,
-    "put": _HOST,
+    "put": _UNRECORDED,
     "masked_scatter": _HOST,
-    "scatter": _HOST,
-    "scatter_value": _HOST,
-    "index_copy": _HOST,
-    "index_fill": _HOST,
-    "take_along_dim": _HOST,
+    "scatter": _OUTSIDE,
+    "scatter_value": _OUTSIDE,
+    "index_copy": _UNRECORDED,
+    "index_fill": _UNRECORDED,
+    "take_along_dim": _UNRECORDED,
     "scatter_add": _OUTSIDE,
-    "index_add": _HOST,
+    "index_add": _UNRECORDED,
     **{f"scatter_reduce_{r}{x}": _OUTSIDE for r in ("sum", "prod", "mean", "amax", "amin")
        for x in ("", "_exclude_self")},
     "gather": _OUTSIDE,
@@ -158,14 +158,12 @@ def test_one_element_index_argument_is_not_replayed_as_a_constant(step, shape):
     # read by ``x[idx]`` is captured instead: its offsets computed in the step from its values.
     calls = [(ng.from_numpy(np.array(k % 4).reshape(shape)),) for k in range(5)]
     compiled, texts = _compare(step, _Params(w=(4,), v=(1,)), calls)
-    if step is _get_one and shape:
+    if shape:
         assert not texts and len(compiled.sources) == 1, texts
         return
     assert not compiled.sources
-    # A 0-d index selects as a Python int (read from the tensor), a 1-d one through offsets
-    # made on the host: either way the position is a value the capture refuses.
-    reason = _HOST if shape else "read into Python as an int"
-    assert len(texts) == 1 and reason in texts[0], texts
+    # A 0-d index selects as a Python int (read from the tensor): a value the capture refuses.
+    assert len(texts) == 1 and "read into Python as an int" in texts[0], texts
 
 
 def _views(m, x):

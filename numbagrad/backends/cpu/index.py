@@ -46,6 +46,63 @@ def _scatter_offsets_kernel(index, outer_offsets, inner_offsets, stride, n, out)
     return -1
 
 
+# How :func:`checked_index` words an index out of range: torch's message differs by op (and its
+# class by op and path). One kernel raises all of them, so eager mode and a compiled step,
+# which runs the same kernel on each call's index, raise the same error.
+(INDEX_ERROR, INDEX_ADD_1D, INDEX_ADD, INDEX_COPY, TAKE_ALONG_DIM, SELECT_DIM0, SELECT,
+ TAKE) = range(8)
+
+
+@jit
+def _checked_index_kernel(index, low, n, dim, form, out):
+    """out = index, a negative index counted from the end, unless an index lies outside
+    ``[low, n)``: then torch's error for ``form`` (the constants above). Both arrays 1-D."""
+    for i in range(index.size):
+        v = index[i]
+        if v < low or v >= n:
+            s, size = str(v), str(n)
+            if form == SELECT_DIM0:
+                raise IndexError("index_select(): index out of range in self: index " + s
+                                 + " for dimension 0 of size " + size)
+            if form == SELECT:
+                raise RuntimeError("INDICES element is out of DATA bounds, id=" + s
+                                   + " axis_dim=" + size)
+            if form == TAKE:
+                raise IndexError("out of range: tried to access index " + s + " on a tensor of "
+                                 + size + " elements.")
+            tail = ("index " + s + " is out of bounds for dimension " + str(dim) + " with size "
+                    + size)
+            if form == INDEX_ERROR:
+                raise IndexError(tail)
+            if form == INDEX_ADD_1D:
+                raise IndexError("index_add(): " + tail)
+            if form == INDEX_ADD:
+                raise RuntimeError("index_add(): " + tail)
+            if form == INDEX_COPY:
+                raise IndexError("index_copy_(): " + tail)
+            raise RuntimeError("take_along_dim(): " + tail)
+        out[i] = v + n if v < 0 else v
+
+
+def checked_index(index: np.ndarray, n: int, negative: bool, form: int,
+                  dim: int = 0) -> np.ndarray:
+    """``index`` (a host integer array) as a new C-contiguous int64 array of its shape, each
+    index checked against ``[0, n)`` (``[-n, n)`` if ``negative``, negatives counted from the
+    end), in a kernel that raises torch's error for ``form`` naming ``dim``.
+
+    The kernel reads the index itself and returns nothing, so a compiled step replays it on
+    each call's index: neither the check nor the result is a constant of the step.
+    """
+    # The package's ``contiguous``, looked up at the call: a capture records that copy.
+    from numbagrad.backends import cpu
+
+    out = np.empty(index.shape, np.int64)
+    if out.size:
+        flat = (index if index.flags.c_contiguous else cpu.contiguous(index)).reshape(-1)
+        _checked_index_kernel(flat, -n if negative else 0, n, dim, form, out.reshape(-1))
+    return out
+
+
 def scatter_offsets(index: np.ndarray, axis: int, shape: tuple) -> tuple:
     """The element offsets, in a C-contiguous array of ``shape``, that a scatter along ``axis``
     writes: entry ``[..., j, ...]`` of ``index`` (host, integer, as many dims as ``shape``, no
