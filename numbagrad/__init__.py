@@ -18,7 +18,8 @@ from numbagrad.dtypes import (bfloat16, bool_ as bool, can_cast, double, dtype, 
                               finfo, float, float16, float32, float64, get_default_dtype, half,
                               iinfo, int, int8, int16, int32, int64, long, promote_types,
                               result_type, set_default_dtype, short, uint8)
-from numbagrad.ops.elementwise import (abs, absolute, add, clamp, clip, div, divide, exp,
+from numbagrad.ops.elementwise import (abs, absolute, add, clamp, clamp_max, clamp_min, clip,
+                                       div, divide, exp,
                                        leaky_relu, log, mul, multiply, neg, negative, pow, relu,
                                        sigmoid, sign, sqrt, square, sub, subtract, tanh,
                                        true_divide, where)
@@ -29,7 +30,8 @@ from numbagrad.ops.unary import (acos, acosh, arccos, arccosh, arcsin, arcsinh, 
                                  erfinv, exp2, expm1, fix, floor, frac, i0, log10, log1p, log2,
                                  logit, nan_to_num, positive, rad2deg, reciprocal, round, rsqrt,
                                  sgn, signbit, sin, sinh, tan, trunc)
-from numbagrad.ops.binary import (addcdiv, addcmul, arctan2, atan2, clamp_, clip_, copysign,
+from numbagrad.ops.binary import (addcdiv, addcmul, arctan2, atan2, clamp_, clamp_max_,
+                                  clamp_min_, clip_, copysign,
                                   float_power, fmax, fmin, hypot, lerp, logaddexp, logaddexp2,
                                   xlogy, xlogy_)
 from numbagrad.ops.division import floor_divide, fmod, remainder

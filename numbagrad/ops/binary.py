@@ -337,6 +337,8 @@ addcmul_ = inplace_method(addcmul)
 addcdiv_ = inplace_method(addcdiv)
 clamp_ = inplace_method(ew.clamp)
 clip_ = inplace_method(ew.clamp, "clip")
+clamp_min_ = inplace_method(ew.clamp_min)
+clamp_max_ = inplace_method(ew.clamp_max)
 _pow_ = inplace_method(ew.pow)
 
 METHODS: dict = {
@@ -347,5 +349,7 @@ METHODS: dict = {
     "addcmul": addcmul, "addcmul_": addcmul_, "addcdiv": addcdiv, "addcdiv_": addcdiv_,
     "float_power": float_power, "float_power_": float_power_,
     "subtract_": inplace_method(ew.sub), "multiply_": inplace_method(ew.mul), "clip_": clip_,
+    "clamp_min": ew.clamp_min, "clamp_max": ew.clamp_max, "clamp_min_": clamp_min_,
+    "clamp_max_": clamp_max_,
     "__ipow__": inplace_operator(_pow_, "__ipow__"),
 }

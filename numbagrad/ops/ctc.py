@@ -1,16 +1,23 @@
 """The connectionist temporal classification loss: one primitive (per-sample losses, kernels in
 ``backends/*/ctc.py``) and its reductions as composites.
 
-Every argument is checked here before a kernel runs, with torch's messages where torch checks:
-lengths against the tensors' sizes (the kernels index with them), and labels against the number
-of classes (torch's CPU kernel reads out of bounds for those; here they fail cleanly).
+Every argument is checked before the loss's kernels run, with torch's messages where torch
+checks: lengths against the tensors' sizes (the kernels index with them), and labels against the
+number of classes (torch's CPU kernel reads out of bounds for those; here they fail cleanly).
+The checks of values are kernels (``check_lengths``, ``check_targets``) over the lengths' and
+targets' own arrays, and padded ``(N, S)`` targets are read as they are, ``S`` wide: so a
+compiled step replays the checks on each call's values, and its buffers' shapes depend on
+shapes only. Concatenated 1-D targets are padded on the host to the longest target, a value.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from numbagrad import dtypes
+from numbagrad.backends import cpu
+from numbagrad.backends.cpu.ctc import check_lengths, check_targets
 from numbagrad.ops import reduce as red
+from numbagrad.ops.elementwise import cast
 from numbagrad.ops.loss import _REDUCTIONS, _TORCH_NAMES, _tensor_arg
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.tensor import Tensor
@@ -36,6 +43,8 @@ CTC_LOSS = register(OpDef("ctc_loss", _ctc_forward, _ctc_vjp,
 
 
 def _lengths(name: str, value, batch: int) -> np.ndarray:
+    """The lengths as a new int64 host array ``(N,)`` (through the CPU backend's ``astype``,
+    which a compiled step records)."""
     if isinstance(value, Tensor):
         if value.dtype.is_floating_point or value.dtype is dtypes.bool_:
             raise RuntimeError(f"{name} must be integral")
@@ -44,10 +53,9 @@ def _lengths(name: str, value, batch: int) -> np.ndarray:
         host = np.asarray(value)
         if host.dtype.kind not in "iu":
             raise RuntimeError(f"{name} must be integral")
-    host = host.astype(np.int64).reshape(-1)
     if host.size != batch:
         raise RuntimeError(f"{name} must be of size batch_size")
-    return host
+    return cpu.astype(host, np.int64).reshape(-1)
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
@@ -115,6 +123,28 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
     steps, batch, classes = log_probs.shape
     if not 0 <= blank < classes:
         raise RuntimeError("blank must be in label range")
+    padded, il, tl = _checked_inputs(log_probs.shape, targets, input_lengths, target_lengths,
+                                     unbatched)
+    be, device = log_probs._backend(), log_probs.device
+
+    def to_device(a):
+        return Tensor._make(be.from_host(a), device)
+
+    tl = to_device(tl)
+    losses = apply(CTC_LOSS, (log_probs, to_device(padded), to_device(il), tl),
+                   blank=int(blank), zero_infinity=bool(zero_infinity))
+    if reduction == "none":
+        return losses.reshape(()) if unbatched else losses
+    if reduction == "sum":
+        return red.sum(losses)
+    return red.mean(losses / cast(tl.clamp_min(1), log_probs.dtype))
+
+
+def _checked_inputs(shape: tuple, targets, input_lengths, target_lengths,
+                    unbatched: bool) -> tuple:
+    """``(targets, input_lengths, target_lengths)`` as the kernels read them, int64 host
+    arrays ``(N, S)``, ``(N,)``, ``(N,)``, every value checked (torch's messages)."""
+    steps, batch, classes = shape
     il = _lengths("input_lengths", input_lengths, batch)
     tl = _lengths("target_lengths", target_lengths, batch)
     check = "(while checking arguments for ctc_loss_allocate_outputs)"
@@ -122,19 +152,10 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
     if labels.dtype.kind == "b" or labels.ndim not in (1, 2):
         raise RuntimeError(f"ctc_loss: expected targets of shape (N, S) or (sum(target_lengths),)"
                            f", got {tuple(targets.shape)}")
-    labels = labels.astype(np.int64)
-    for n in range(batch):
-        if il[n] < 0:
-            raise RuntimeError(f"Expected input_lengths to have value at least 0, but got value "
-                               f"{il[n]} {check}")
-        if il[n] > steps:
-            raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got "
-                               f"value {il[n]} {check}")
-        if tl[n] < 0:
-            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got value "
-                               f"{tl[n]} {check}")
-    width = int(tl.max()) if batch else 0
+    check_lengths(il, tl, steps)
     if labels.ndim == 1:
+        labels = labels.astype(np.int64)
+        width = int(tl.max()) if batch else 0
         total = int(tl.sum())
         if labels.shape[0] < total:
             raise RuntimeError(f"Expected tensor to have size {total} at dimension 0, but got "
@@ -147,28 +168,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
         if labels.shape[0] != batch and not (batch == 1 and unbatched):
             raise RuntimeError(f"ctc_loss: expected {batch} rows of targets, got "
                                f"{labels.shape[0]}")
-        if labels.shape[1] < width:
-            raise RuntimeError(f"Expected tensor to have size at least {width} at dimension 1, "
-                               f"but got size {labels.shape[1]} for argument #2 'targets' "
-                               f"{check}")
-        padded = np.ascontiguousarray(labels[:, :width])
-    used = np.arange(width)[None, :] < tl[:, None]
-    bad = used & ((padded < 0) | (padded >= classes))
-    if bad.any():
-        n, s = np.argwhere(bad)[0]
-        raise IndexError(f"ctc_loss: target label {padded[n, s]} (sample {n}, position {s}) is "
-                         f"out of range for {classes} classes")
-    padded = np.where(used, padded, 0)
-    be, device = log_probs._backend(), log_probs.device
-
-    def to_device(a):
-        return Tensor._make(be.from_host(np.ascontiguousarray(a)), device)
-
-    losses = apply(CTC_LOSS, (log_probs, to_device(padded), to_device(il), to_device(tl)),
-                   blank=int(blank), zero_infinity=bool(zero_infinity))
-    if reduction == "none":
-        return losses.reshape(()) if unbatched else losses
-    if reduction == "sum":
-        return red.sum(losses)
-    lengths = to_device(np.maximum(tl, 1).astype(log_probs._data.dtype))
-    return red.mean(losses / lengths)
+        # S wide: the padding's width is a shape, not the longest target
+        padded = cpu.contiguous(cpu.astype(labels, np.int64))
+    check_targets(padded, tl, classes)
+    return padded, il, tl

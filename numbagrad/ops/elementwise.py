@@ -590,6 +590,17 @@ def _clamp_tensors(input, min, max):  # noqa: A002
 clip = clamp
 
 
+def clamp_min(input, min):  # noqa: A002
+    """``max(input, min)``, elementwise: :func:`clamp` with a lower bound only (a number or a
+    tensor broadcast against ``input``)."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):  # noqa: A002
+    """``min(input, max)``, elementwise: :func:`clamp` with an upper bound only."""
+    return clamp(input, max=max)
+
+
 def apply_to_tensors(op: OpDef, input, other, out) -> Tensor:
     """``op`` on two tensors (torch takes no numbers here), promoted and broadcast, written
     into ``out`` if given; TypeError in torch's words for anything else."""

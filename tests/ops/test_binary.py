@@ -313,6 +313,7 @@ INPLACE = {
     "true_divide_": (lambda t: t.true_divide_(3)), "subtract_": (lambda t: t.subtract_(1, alpha=2)),
     "multiply_": (lambda t: t.multiply_(3)), "clip_": (lambda t: t.clip_(-1.0, 1.0)),
     "clamp_": (lambda t: t.clamp_(max=t * 0 + 1.0)),
+    "clamp_min_": (lambda t: t.clamp_min_(0.5)), "clamp_max_": (lambda t: t.clamp_max_(t * 0)),
     "float_power_": (lambda t: t.double().float_power_(2)),
     "ifloordiv": (lambda t: t.__ifloordiv__(0.75)), "imod": (lambda t: t.__imod__(0.75)),
     "ipow": (lambda t: t.__ipow__(2)),
@@ -353,7 +354,8 @@ def test_reflected_operators_match_torch():
 def test_function_forms_of_inplace_ops_match_torch():
     def call(lib):
         t = lib.tensor([1.5, -2.0, 3.25])
-        return lib.clamp_(t, -1.0, 2.0), lib.clip_(t, max=1.0), lib.xlogy_(t.abs(), 3.0)
+        return (lib.clamp_(t, -1.0, 2.0), lib.clip_(t, max=1.0), lib.xlogy_(t.abs(), 3.0),
+                lib.clamp_min_(t, -0.5), lib.clamp_max_(t, 0.75))
 
     _match_torch(call)
 
@@ -362,6 +364,7 @@ METHOD_ARGS = {
     "atan2": 1, "arctan2": 1, "copysign": 1, "fmod": 1, "remainder": 1, "floor_divide": 1,
     "logaddexp": 1, "logaddexp2": 1, "hypot": 1, "xlogy": 1, "fmax": 1, "fmin": 1,
     "float_power": 1, "true_divide": 1, "divide": 1, "lerp": 2, "addcmul": 2, "addcdiv": 2,
+    "clamp_min": 1, "clamp_max": 1,
 }
 
 

@@ -2,8 +2,9 @@
 
 Layout, fixed by the caller (``numbagrad.ops.ctc``): ``log_probs`` C-contiguous ``(T, N, C)``,
 ``targets`` int64 ``(N, S)`` padded, ``input_lengths`` and ``target_lengths`` int64 ``(N,)``,
-every length and label already checked (``T_n <= T``, ``L_n <= S``, labels in ``[0, C)``): the
-recursions index without bounds checks.
+every length and label already checked (``T_n <= T``, ``L_n <= S``, labels in ``[0, C)``, by
+:func:`check_lengths` and :func:`check_targets`, which the op runs first): the recursions index
+without bounds checks.
 
 For sample ``n`` the extended target is ``l'`` = blank, ``l_1``, blank, ..., ``l_L``, blank
 (``2 L + 1`` states; state ``s`` is the blank for even ``s`` and ``l_{s // 2}`` for odd ``s``).
@@ -132,11 +133,56 @@ _alpha_sample = jit(ctc_alpha_sample)
 _grad_sample = jit(ctc_grad_sample)
 
 
+_CHECK = " (while checking arguments for ctc_loss_allocate_outputs)"
+
+
 @jit
-def _ctc_forward(lp, tgt, input_lengths, target_lengths, blank, alpha, nll):
-    """Iteration ``n`` owns ``alpha[n]`` and ``nll[n]``."""
+def check_lengths(input_lengths, target_lengths, steps):
+    """torch's checks of the lengths (int64, ``(N,)``), raised with its messages: the
+    recursions index with them. A kernel, so that a compiled step checks each call's."""
+    for n in range(input_lengths.size):
+        if input_lengths[n] < 0:
+            raise RuntimeError("Expected input_lengths to have value at least 0, but got value "
+                               + str(input_lengths[n]) + _CHECK)
+        if input_lengths[n] > steps:
+            raise RuntimeError("Expected input_lengths to have value at most " + str(steps)
+                               + ", but got value " + str(input_lengths[n]) + _CHECK)
+        if target_lengths[n] < 0:
+            raise RuntimeError("Expected target_lengths to have value at least 0, but got "
+                               "value " + str(target_lengths[n]) + _CHECK)
+
+
+@jit
+def check_targets(targets, target_lengths, classes):
+    """Padded targets ``(N, S)`` (int64) hold each sample's ``target_lengths[n]`` labels,
+    each in ``[0, classes)``: torch's size check and message, then an IndexError for a label
+    out of range (torch's CPU kernel reads out of bounds there). Labels past a sample's length
+    are never read, by this check or the recursions."""
+    width = 0
+    for n in range(target_lengths.size):
+        width = max(width, target_lengths[n])
+    if width > targets.shape[1]:
+        raise RuntimeError("Expected tensor to have size at least " + str(width) + " at "
+                           "dimension 1, but got size " + str(targets.shape[1])
+                           + " for argument #2 'targets'" + _CHECK)
+    for n in range(target_lengths.size):
+        for s in range(target_lengths[n]):
+            v = targets[n, s]
+            if v < 0 or v >= classes:
+                raise IndexError("ctc_loss: target label " + str(v) + " (sample " + str(n)
+                                 + ", position " + str(s) + ") is out of range for "
+                                 + str(classes) + " classes")
+
+
+@jit
+def _ctc_forward(lp, tgt, input_lengths, target_lengths, blank, zero_infinity, alpha, nll,
+                 out):
+    """Iteration ``n`` owns ``alpha[n]``, ``nll[n]`` and ``out[n]`` (``nll[n]`` in ``lp``'s
+    dtype, or 0 for an impossible alignment with ``zero_infinity``)."""
     for n in range(lp.shape[1]):
-        nll[n] = _alpha_sample(lp, n, tgt, input_lengths[n], target_lengths[n], blank, alpha)
+        v = _alpha_sample(lp, n, tgt, input_lengths[n], target_lengths[n], blank, alpha)
+        nll[n] = v
+        out[n] = 0.0 if (zero_infinity and v == math.inf) else v
 
 
 @jit
@@ -157,8 +203,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int,
     states = 2 * targets.shape[1] + 1
     alpha = np.full((batch, max(steps, 1), states), -np.inf)
     nll = np.empty(batch)
-    _ctc_forward(lp, targets, input_lengths, target_lengths, blank, alpha, nll)
-    out = np.where(np.isinf(nll) & zero_infinity, 0.0, nll).astype(lp.dtype)
+    out = np.empty(batch, lp.dtype)
+    _ctc_forward(lp, targets, input_lengths, target_lengths, blank, bool(zero_infinity), alpha,
+                 nll, out)
     return out, (alpha, nll)
 
 
@@ -170,6 +217,8 @@ def ctc_loss_vjp(g, log_probs, targets, input_lengths, target_lengths, saved, bl
     grad = np.empty(lp.shape, lp.dtype)
     beta = np.full(alpha.shape, -np.inf)
     lcab = np.empty((lp.shape[1], lp.shape[2]))
-    _ctc_backward(lp, targets, input_lengths, target_lengths, blank, alpha, beta, nll,
-                  np.ascontiguousarray(g, dtype=np.float64), bool(zero_infinity), lcab, grad)
+    # ``g`` in its own dtype and layout: float32 times float64 is the float64 product of the
+    # exact conversion, so no converted copy is needed (nor one a compiled step cannot see).
+    _ctc_backward(lp, targets, input_lengths, target_lengths, blank, alpha, beta, nll, g,
+                  bool(zero_infinity), lcab, grad)
     return grad
