@@ -14,7 +14,7 @@ UNARY = ("sin cos tan asin arcsin acos arccos atan arctan sinh cosh tanh asinh a
          "signbit positive abs absolute neg negative square sigmoid i0").split()
 BINARY = ("add sub subtract mul multiply div divide true_divide floor_divide remainder fmod pow "
           "float_power atan2 arctan2 copysign logaddexp logaddexp2 hypot xlogy fmax fmin "
-          "maximum minimum lerp addcmul addcdiv clamp clip").split()
+          "maximum minimum lerp addcmul addcdiv clamp clip clamp_min clamp_max").split()
 LOGIC = ("bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift "
          "logical_and logical_or logical_xor logical_not isnan isinf isposinf isneginf isfinite "
          "isreal isclose allclose equal eq ne lt le gt ge greater greater_equal less less_equal "

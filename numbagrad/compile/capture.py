@@ -309,6 +309,15 @@ def _labelled(rec: Recorder, fn, ctx):
     return labelled
 
 
+def _known_tensor(rec: Recorder, t):
+    """``t`` (a CPU tensor made on the host from Python numbers and shapes alone, which the
+    call key and the guards cover) noted as a constant of the step."""
+    if rec.thread == threading.get_ident() and t._device.type == "cpu":
+        rec.known.add(id(rec._root(t._data)))
+        rec.keep.append(t._data)
+    return t
+
+
 def _recording_inplace(rec: Recorder, inplace):
     """``ops.inplace.inplace`` with its own copy of the old value and its write-back labelled:
     the ops it runs label their own kernels."""
@@ -409,6 +418,19 @@ def _patched(rec: Recorder):
 
     for name, fn in index_wrappers(rec, index_mod, host_offsets, _context).items():
         swap(index_mod, name, fn)
+    # zeros, ones and full inside the step: a fill of the step (Python can write the tensor
+    # only through recorded ops: ``.numpy()`` and ``np.asarray`` are refused).
+    creation_mod = sys.modules["numbagrad.creation"]
+    filled = creation_mod._filled
+
+    def r_filled(shape, value, np_dtype, device, requires_grad):
+        t = filled(shape, value, np_dtype, device, requires_grad)
+        if rec.thread == threading.get_ident() and value is not None and t._device.type == "cpu":
+            with _context(rec, ("creation", "full")):
+                rec.add("fill", None, (t._data, t._data.dtype.type(value)))
+        return t
+
+    swap(creation_mod, "_filled", r_filled)
     # arange, linspace and logspace are made on the host from Python numbers, which the call
     # key (shapes) and the guards (globals, attributes) cover: constants of the step.
     ranges_mod = sys.modules["numbagrad.ranges"]
@@ -416,10 +438,7 @@ def _patched(rec: Recorder):
 
     def r_range_tensor(op, values, d, device, requires_grad, out):
         t = range_tensor(op, values, d, device, requires_grad, out)
-        if rec.thread == threading.get_ident() and out is None and t._device.type == "cpu":
-            rec.known.add(id(rec._root(t._data)))
-            rec.keep.append(t._data)
-        return t
+        return t if out is not None else _known_tensor(rec, t)
 
     swap(ranges_mod, "_range_tensor", r_range_tensor)
     index_array = index_mod._index_array
@@ -455,10 +474,22 @@ def _patched(rec: Recorder):
     swap(masked_mod, "scatter_offsets",
          scatter_offsets_wrapper(rec, masked_mod.scatter_offsets, _context))
     # Index ops' range checks (index_select, take, put, index_add, ...): one kernel over each
-    # call's index, which also writes the int64 index the op goes on with.
+    # call's index, which also writes the int64 index the op goes on with; embedding_bag's
+    # bags, a kernel over each call's input and offsets.
     checked_index = _labelled(rec, masked_mod.checked_index, ("index", "checked_index"))
     for name in ("masked", "scatter"):
         swap(sys.modules[f"numbagrad.ops.{name}"], "checked_index", checked_index)
+    # pdist's row pairs, made from the input's row count alone: a constant of the step.
+    loss_extra = sys.modules["numbagrad.ops.loss_extra"]
+    pairs = loss_extra._pairs
+
+    def r_pairs(n, device):
+        return _known_tensor(rec, pairs(n, device))
+
+    swap(loss_extra, "_pairs", r_pairs)
+    embedding_mod = sys.modules["numbagrad.ops.embedding"]
+    swap(embedding_mod, "bag_ids",
+         _labelled(rec, embedding_mod.bag_ids, ("index", "bag_ids")))
     # ctc_loss's lengths and targets: int64 conversions and checks, kernels over each call's.
     ctc_mod = sys.modules["numbagrad.ops.ctc"]
     swap(ctc_mod, "_checked_inputs",

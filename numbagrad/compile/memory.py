@@ -128,7 +128,7 @@ def scatter_offsets_wrapper(rec, scatter_offsets, context):
             index3 = np.empty(index.shape, np.int64)
             rec.add("astype", None, (index, index3))
             index3[...] = index
-            out = np.empty(index3.shape, np.int64)
+            out = np.full(index3.shape, -1, np.int64)  # -1, no offset: seen written if all 0
             _scatter_offsets_checked(index3.reshape(outer.size, jshape[axis], inner.size),
                                      outer, inner, int(strides[axis]), int(shape[axis]),
                                      out.reshape(outer.size, jshape[axis], inner.size))
@@ -502,7 +502,9 @@ def index_wrappers(rec, index_mod, host_offsets, context) -> dict:
             for table in [const] + positions:
                 rec.known.add(id(rec._root(table)))
                 rec.keep.append(table)
-            out = np.empty(shape_out, np.int64)
+            # -1, which no offset is: the capture sees the kernel write it even where every
+            # offset is 0 (an uninitialised array may hold zeros already).
+            out = np.full(shape_out, -1, np.int64)
             prev = const
             for ordinal, ((v, a), pos) in enumerate(zip(arrays, positions)):
                 with context(rec, ("index", "offsets")):

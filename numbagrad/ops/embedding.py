@@ -14,6 +14,7 @@ import numpy as np
 
 from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import no_grad
+from numbagrad.backends.cpu.index import bag_ids
 from numbagrad.ops import scalar as F
 from numbagrad.ops.elementwise import check_tensor, where
 from numbagrad.ops.registry import OpDef, apply, register
@@ -171,47 +172,36 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
                  scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
-def _bags(input, offsets, include_last_offset: bool):
-    """``(rows, bag of each position, number of bags)`` for 1-D input with offsets, or 2-D
-    input of fixed-length bags, with torch's checks."""
+def _bags(input, offsets, include_last_offset: bool, num: int, pad) -> tuple:
+    """``(bag of each position, number of bags)`` for 1-D input with offsets, or 2-D input of
+    fixed-length bags, with torch's checks: a position holding ``pad``, and every position when
+    there are no bags, is in bag ``number of bags``, which the caller drops. The bags come from
+    a kernel over the input's and the offsets' own arrays (:func:`bag_ids`): a compiled step
+    recomputes them from each call's."""
+    be = input._backend()
+    rows = be.to_host(input._data)
     if input.ndim == 2:
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
                              "is a mini-batch of fixed length sequences. However, found offsets "
                              f"of type {type(offsets)}")
         n_bags, length = input.shape
-        return np.repeat(np.arange(n_bags), length), n_bags
-    if input.ndim != 1:
-        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
-                         f"{input.ndim}")
-    if offsets is None:
-        raise ValueError("offsets has to be a 1D Tensor but got None")
-    check_tensor("embedding_bag", offsets, "offsets", 3)
-    if offsets.ndim != 1:
-        raise ValueError("offsets has to be a 1D Tensor")
-    _check_indices("embedding_bag", offsets)
-    starts = np.asarray(offsets).astype(np.int64)
-    n = input.shape[0]
-    if starts.size and starts[0] != 0:
-        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
-                           f"has to start from position 0. However, got {starts[0]}")
-    if starts.size and starts[-1] > n:
-        raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
-                           f"offsets[-1] of {starts[-1]}")
-    if np.any(np.diff(starts) < 0):
-        raise RuntimeError("embedding_bag: offsets must be non-decreasing")
-    if include_last_offset:
-        if starts.size == 0 or starts[-1] != n:
-            raise RuntimeError("Your input appears to be incorrect: the last offset value should "
-                               "be the size of the indices tensor, but it seems not to be the "
-                               "case.")
-        n_bags = starts.size - 1
-        starts = starts[:-1]
+        starts = np.zeros(0, np.int64)
     else:
-        n_bags = starts.size
-    if n_bags == 0:  # no bags: the indices belong to none (torch returns no rows)
-        return np.zeros(0, np.int64), 0
-    bag = np.searchsorted(starts, np.arange(n), side="right") - 1
+        if input.ndim != 1:
+            raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                             f"{input.ndim}")
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        check_tensor("embedding_bag", offsets, "offsets", 3)
+        if offsets.ndim != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        _check_indices("embedding_bag", offsets)
+        starts = offsets._backend().to_host(offsets._data)
+        n_bags = max(starts.size - 1, 0) if include_last_offset else starts.size
+        length = -1
+    bag = bag_ids(rows, starts, length, bool(include_last_offset), n_bags, num,
+                  -1 if pad is None else pad)
     return bag, n_bags
 
 
@@ -275,44 +265,36 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
             "Expected tensor for argument #1 'weight' to have the same type as tensor for "
             f"argument #1 'per_sample_weights'; but type {weight.type()} does not equal "
             f"{per_sample_weights.type()} (while checking arguments for embedding_bag)")
-    bag, n_bags = _bags(input, offsets, include_last_offset)
     num, width = weight.shape
     if padding_idx is not None and not -num <= padding_idx < num:
         raise RuntimeError(f"padding_idx must be within the number of embeddings, -{num} "
                            f"through {num - 1}, but got {padding_idx}")
     pad = _padding(padding_idx, num)
-    rows = np.asarray(input).astype(np.int64).reshape(-1)
-    if n_bags == 0:
-        rows = rows[:0]
-    bad = np.flatnonzero((rows < 0) | (rows >= num))
-    if bad.size:
-        raise RuntimeError(f"Index {bad[0]} of input takes value {rows[bad[0]]} which is not in "
-                           f"the valid range [0, {num})")
-    keep = np.arange(rows.size) if pad is None else np.flatnonzero(rows != pad)
-    rows, bag = rows[keep], bag[keep]
-    if max_norm is not None:
-        embedding_renorm_(weight, rows, float(max_norm), float(norm_type))
+    bag, n_bags = _bags(input, offsets, include_last_offset, num, pad)
+    if max_norm is not None:  # the rows in bags, read on the host
+        rows = input._backend().to_host(input._data).reshape(-1)[bag < n_bags]
+        embedding_renorm_(weight, rows.astype(np.int64), float(max_norm), float(norm_type))
     be = weight._backend()
-
-    def device_long(a: np.ndarray):
-        return Tensor._make(be.from_host(np.ascontiguousarray(a, np.int64)), weight._device)
-
-    looked = apply(EMBEDDING, (weight, device_long(rows)), shape=(rows.size,), padding_idx=None,
+    bag_t = Tensor._make(be.from_host(bag), weight._device)
+    # Every position is looked up, in a bag or not: the positions holding padding_idx send
+    # the lookup no gradient, and their rows land in the dropped bag.
+    looked = apply(EMBEDDING, (weight, input.reshape(-1)), shape=(bag.size,), padding_idx=pad,
                    scale_grad_by_freq=bool(scale_grad_by_freq))
-    zeros = creation.zeros((n_bags, width), dtype=weight.dtype, device=weight.device)
     if mode == "max":
-        return _bag_max(looked, bag, n_bags, zeros)
+        keep = np.flatnonzero(bag < n_bags)
+        looked = looked[Tensor._make(be.from_host(keep), weight._device)]
+        zeros = creation.zeros((n_bags, width), dtype=weight.dtype, device=weight.device)
+        return _bag_max(looked, bag[keep], n_bags, zeros)
     if per_sample_weights is not None:
-        psw = per_sample_weights.reshape(-1)
-        if keep.size != psw.shape[0]:
-            psw = psw[device_long(keep)]
-        looked = looked * psw.reshape(-1, 1)
-    out = index_add(zeros, 0, device_long(bag), looked)
+        looked = looked * per_sample_weights.reshape(-1, 1)
+    zeros = creation.zeros((n_bags + 1, width), dtype=weight.dtype, device=weight.device)
+    out = index_add(zeros, 0, bag_t, looked)
     if mode == "mean":
-        counts = np.maximum(np.bincount(bag, minlength=n_bags), 1).reshape(-1, 1)
-        out = out / creation.tensor(counts.astype(np.float64), dtype=weight.dtype,
-                                    device=weight.device)
-    return out
+        ones = creation.ones((bag.size,), dtype=weight.dtype, device=weight.device)
+        counts = index_add(creation.zeros((n_bags + 1,), dtype=weight.dtype,
+                                          device=weight.device), 0, bag_t, ones)
+        out = out / counts.clamp_min(1).reshape(-1, 1)
+    return out[:n_bags]
 
 
 def _bag_max(looked, bag: np.ndarray, n_bags: int, zeros):

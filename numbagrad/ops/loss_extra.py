@@ -509,14 +509,19 @@ def pdist(input, p: float = 2):
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     n = input.shape[0]
-    i, j = np.triu_indices(n, 1)
-    if i.size == 0:
+    if n < 2:
         return input.new_zeros((0,))
-    from numbagrad.creation import tensor
-
-    rows = tensor(np.stack([i, j]), device=input.device)
+    rows = _pairs(n, input.device)
     diff = input.index_select(0, rows[0]) - input.index_select(0, rows[1])
     return _norm(diff, p, 1)
+
+
+def _pairs(n: int, device):
+    """The ``(2, n (n - 1) / 2)`` int64 tensor of row pairs ``i < j``, in pdist's order: made
+    from ``n`` alone (a compiled step keeps it as a constant, its shapes being guarded)."""
+    from numbagrad.creation import tensor
+
+    return tensor(np.stack(np.triu_indices(n, 1)), device=device)
 
 
 # ---------------------------------------------------------------------------- margins

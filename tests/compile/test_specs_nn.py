@@ -49,7 +49,6 @@ EAGER = {
     "conv1d_stride_dilation_groups": _NUMPY,
     "max_pool2d_unbatched_overlapping": _NUMPY,
     "gaussian_nll_loss": "reads a tensor's value into Python",
-    "pdist": "host data",  # its pair indices
     # The spec makes its targets and lengths with ng.tensor inside the step; the targeted
     # tests (tests/compile/test_ctc_compiled.py) pass them as arguments.
     **{f"ctc_loss_{r}": _OUTSIDE for r in ("mean", "sum", "none")},
@@ -57,8 +56,7 @@ EAGER = {
     # The specs build their indices (and bags' offsets) with ng.tensor inside the step; the
     # embedding tests below pass the index as an argument.
     "embedding": _OUTSIDE,
-    **{f"embedding_bag_{m}": "a tensor made from host data inside the step"
-       for m in ("sum", "mean", "max", "weighted")},
+    **{f"embedding_bag_{m}": _NUMPY for m in ("sum", "mean", "max", "weighted")},
 }
 
 

@@ -96,10 +96,69 @@ def checked_index(index: np.ndarray, n: int, negative: bool, form: int,
     # The package's ``contiguous``, looked up at the call: a capture records that copy.
     from numbagrad.backends import cpu
 
-    out = np.empty(index.shape, np.int64)
+    # -1, which no result is: a compiled step's capture sees the kernel write even an
+    # all-zero result (memory fresh from the system holds zeros already).
+    out = np.full(index.shape, -1, np.int64)
     if out.size:
         flat = (index if index.flags.c_contiguous else cpu.contiguous(index)).reshape(-1)
         _checked_index_kernel(flat, -n if negative else 0, n, dim, form, out.reshape(-1))
+    return out
+
+
+@jit
+def _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out):
+    """The bag of each position of ``rows``, or ``n_bags`` (a bag of its own, which the op
+    drops) for a position holding ``pad`` or when there are no bags; torch's checks of the
+    offsets ``starts`` (unless ``length``, fixed-length bags) and of each row in ``[0, num)``."""
+    n = rows.size
+    if length < 0:
+        m = starts.size
+        if m and starts[0] != 0:
+            raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the "
+                               "mini-batch has to start from position 0. However, got "
+                               + str(starts[0]))
+        if m and starts[m - 1] > n:
+            raise RuntimeError("offsets[-1] can not be greater than input's length " + str(n)
+                               + " but got offsets[-1] of " + str(starts[m - 1]))
+        for j in range(1, m):
+            if starts[j] < starts[j - 1]:
+                raise RuntimeError("embedding_bag: offsets must be non-decreasing")
+        if last and (m == 0 or starts[m - 1] != n):
+            raise RuntimeError("Your input appears to be incorrect: the last offset value "
+                               "should be the size of the indices tensor, but it seems not to "
+                               "be the case.")
+    b = -1
+    for i in range(n):
+        if n_bags == 0:  # no bags: the indices belong to none (torch returns no rows)
+            out[i] = n_bags
+            continue
+        v = rows[i]
+        if v < 0 or v >= num:
+            raise RuntimeError("Index " + str(i) + " of input takes value " + str(v)
+                               + " which is not in the valid range [0, " + str(num) + ")")
+        if length >= 0:
+            b = i // length
+        else:
+            while b + 1 < n_bags and starts[b + 1] <= i:
+                b += 1
+        out[i] = n_bags if v == pad else b
+
+
+def bag_ids(rows: np.ndarray, starts: np.ndarray, length: int, last: bool, n_bags: int,
+            num: int, pad: int) -> np.ndarray:
+    """For ``embedding_bag``: the bag (int64, 1-D) of each position of ``rows`` (host,
+    integer, read in C order), in bags that start at ``starts`` (host offsets, 1-D integer;
+    the last one the input's end when ``last``) or, when ``length >= 0``, in bags of
+    ``length`` positions. A position holding ``pad`` (-1 for none), and every position when
+    ``n_bags`` is 0, goes to bag ``n_bags``, one past the last: the op drops that row, so no
+    shape depends on the values. Checks the offsets and the rows (in ``[0, num)``) in a
+    kernel, with torch's messages, so a compiled step replays them on each call's."""
+    from numbagrad.backends import cpu  # its ``contiguous``, which a capture records
+
+    out = np.full(rows.size, -1, np.int64)  # -1, no bag: as in checked_index
+    rows = (rows if rows.flags.c_contiguous else cpu.contiguous(rows)).reshape(-1)
+    starts = starts if starts.flags.c_contiguous else cpu.contiguous(starts)
+    _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out)
     return out
 
 
