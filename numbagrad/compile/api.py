@@ -24,6 +24,7 @@ function one tuple of scalars per iteration.
 """
 from __future__ import annotations
 
+import math
 import os
 import warnings
 import weakref
@@ -115,11 +116,12 @@ class Step:
             self.fast[i] = plan if same_scalars(prepared[0], scalars[start:]) else False
         return True
 
-    def _call(self, scalars: tuple, undo: list, commits: list = ()) -> None:
+    def _call(self, scalars: tuple, undo: list, commits: list = (), replay=None) -> None:
         """Run the generated function with the optimizers' ``scalars``, then ``commits``; on
         an error, what the optimizers' Python parts changed (``undo``: ``(step, function)``
         pairs) is undone for the optimizer steps whose kernels had not run, and committed for
-        those whose kernels had (the step writes how far it got, :func:`codegen.generate`)."""
+        those whose kernels had (the step writes how far it got, :func:`codegen.generate`);
+        then ``replay(steps begun)``, if given (a rolled loop's)."""
         program = self.program
         try:
             program.fn(program.arrays, scalars, program.constants)
@@ -137,6 +139,8 @@ class Step:
             for i, commit in commits:
                 if i < done:
                     commit()
+            if replay is not None:
+                replay(done)
             raise
         for _, commit in commits:
             commit()
@@ -190,7 +194,13 @@ class Step:
         fast = self.fast
         snapshots: dict = {}
         repeated: dict = {}  # optimizer steps whose scalars are the same in every iteration
-        k = self.k
+        k, n = self.k, len(self.steps)
+        # The plans' commits, run as the iterations' scalars are read, in order: (optimizer
+        # steps before, commit), or (-1, plan, iteration count) for a counterless plan's
+        # version bumps. After an error the plans' counters are restored (their snapshots,
+        # undone whatever the progress) and the commits of the steps begun are run again.
+        log: list = []
+        collected: set = set()
         for it in range(k):
             if it and len(repeated) == len(self.steps):
                 per_iteration += [per_iteration[0]] * (k - 1)
@@ -204,23 +214,46 @@ class Step:
                 if plan:
                     if i not in snapshots:
                         snapshots[i] = _fast_snapshot(plan)
-                        undo.append((i, snapshots[i]))
+                        undo.append((math.inf, snapshots[i]))
                     prepared = plan.prepare()
                     if prepared is not None:
                         scalars += prepared[0]
                         prepared[1]()  # the next iteration's scalars follow this one's
+                        log.append((it * n + i, prepared[1]))
                         if it == 0 and _counterless(plan):
                             # No step counter: the scalars depend on the hyper-parameters
                             # only, and the iterations' commits only bump version counters.
                             repeated[i] = prepared[0]
                             for v in plan.versions:
                                 v.value += k - 1
+                            log.append((-1, plan, i))
                         continue
                     fast[i] = None
                 if not self._collect(i, scalars, undo, plan is None):
                     return _STALE
+                undo[-1] = (it * n + i, undo[-1][1])
+                collected.add(i)
             per_iteration.append(tuple(scalars))
-        self._call(tuple(per_iteration), undo)
+
+        def replay(done: int) -> None:
+            if collected & snapshots.keys():
+                # A step both planned and collected in this call: its collections' undos
+                # were not all run, and the snapshot restored the plan's counters under
+                # them. Undo everything (eager mode would have left the steps begun).
+                for _, u in reversed(undo):
+                    u()
+                return
+            for entry in log:
+                if entry[0] >= 0:
+                    if entry[0] < done:
+                        entry[1]()
+                    continue
+                _, plan, i = entry  # the version bumps of iterations 1 .. k-1 begun
+                begun = sum(1 for t in range(1, k) if t * n + i < done)
+                for v in plan.versions:
+                    v.value += begun
+
+        self._call(tuple(per_iteration), undo, replay=replay)
         for t in self.dropped:
             t._grad = None
         return _build(self.outputs)

@@ -76,6 +76,16 @@ class Recorder:
         self.shape_only = 0  # inside a function whose index positions come from shapes only
         self.device_index: set = set()  # ids of offsets recorded kernels computed (scatters)
         self.tensor_index: set = set()  # ids of index tensors' int64 arrays (``x[idx]``)
+        self.tables: dict = {}  # constant tables made inside the step, one per content
+
+    def constant(self, a):
+        """``a`` (a table an op made from shapes alone, which kernels only read) as a known
+        constant of the step, one array per content: the iterations of a loop that make equal
+        tables then read the same memory, and the loop can roll (:mod:`.rolling`)."""
+        a = self.tables.setdefault((a.shape, a.dtype.str, a.tobytes()), a)
+        self.known.add(id(self._root(a)))
+        self.keep.append(a)
+        return a
 
     def _root(self, a):
         root = a

@@ -453,13 +453,14 @@ def generate(calls, dynamic_ranges, name: str = "step", rolled: bool = False) ->
     body = []
     progress = None
     starts = {start: r for r, (start, _) in enumerate(dynamic_ranges)}
-    if dynamic_ranges and not rolled:
+    if dynamic_ranges:
         progress = len(w.table)
         w.table.append(0)
-        body.append(f"    A[{progress}] = 0  # optimizer steps begun (read after an error)")
+    # Optimizer steps begun (read after an error), counted over a rolled loop's iterations.
+    per_iteration = f"it * {len(dynamic_ranges)} + " if rolled else ""
     for i, call in enumerate(calls):
         if progress is not None and i in starts:
-            body.append(f"    A[{progress}] = {starts[i] + 1}")
+            body.append(f"    A[{progress}] = {per_iteration}{starts[i] + 1}")
         ctx = " ".join(str(c) for c in call.ctx) if call.ctx else ""
         if call.kind in ("kernel", "tail"):
             args = ", ".join(w.arg(a, dynamic[i]) for a in call.args)
@@ -489,6 +490,8 @@ def generate(calls, dynamic_ranges, name: str = "step", rolled: bool = False) ->
         body.append(f"    {line}  # {label}")
     if rolled:
         body = ["    for it in range(len(S)):", "        Si = S[it]"] + ["    " + b for b in body]
+    if progress is not None:
+        body.insert(0, f"    A[{progress}] = 0")
     source = "\n".join([f"def {name}(A, S, K):"] + w.unpack + body + ["    return 0", ""])
     namespace = {"np": np, "_fill": _fill, "_copy": _copy, "_fill_flat": _fill_flat,
                  "_copy_flat": _copy_flat}

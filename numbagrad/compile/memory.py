@@ -497,11 +497,9 @@ def index_wrappers(rec, index_mod, host_offsets, context) -> dict:
                 (1,) * start + common + (1,) * (len(shape_out) - start - len(common))),
                 shape_out)))
         outs = []
+        positions = [rec.constant(pos) for pos in positions]
         for strides, want in zip(strides_list, expected):
-            const = host_offsets(zero_coords, strides)
-            for table in [const] + positions:
-                rec.known.add(id(rec._root(table)))
-                rec.keep.append(table)
+            const = rec.constant(host_offsets(zero_coords, strides))
             # -1, which no offset is: the capture sees the kernel write it even where every
             # offset is 0 (an uninitialised array may hold zeros already).
             out = np.full(shape_out, -1, np.int64)

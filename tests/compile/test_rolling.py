@@ -261,3 +261,57 @@ def test_loop_of_in_place_updates_without_optimizer_rolls():
 
     compiled = _run_both(build)
     assert _entry_steps(compiled) == [5]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_error_in_a_later_iteration_keeps_the_earlier_ones_as_eager_mode_does(optimizer):
+    """An index that grows with a parameter leaves its range in a later iteration (the 6th of
+    8 with Adam): eager mode raises there, its optimizer stepped in the iterations before; the
+    rolled loop raises the same error and leaves the weights, their version counters and
+    Adam's counters and moments where eager mode leaves them."""
+    def make():
+        ng.manual_seed(0)
+        m = ng.nn.Module()
+        m.w = ng.nn.Parameter(ng.tensor([0.05]))
+        m.table = ng.nn.Parameter(ng.randn(20, 2))
+        if optimizer == "adam":
+            return m, ng.optim.Adam(m.parameters(), lr=0.1)
+        # No step counter: the scalars repeat, only the version counters move per iteration.
+        return m, ng.optim.SGD(m.parameters(), lr=0.1)
+
+    def train_fn(m, opt):
+        def train(n):
+            for _ in range(n):
+                opt.zero_grad()
+                idx = (m.w.detach() * 10).long()  # one more row per step (Adam's lr 0.1)
+                loss = (m.table.index_select(0, idx) ** 2).sum() - m.w.sum()
+                loss.backward()
+                opt.step()
+            return loss.detach()
+        return train
+
+    (m1, o1), (m2, o2) = make(), make()
+    eager, compiled = train_fn(m1, o1), ng.compile(train_fn(m2, o2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for start in (0.05, 0.05, 0.05, 1.55):
+            for m in (m1, m2):
+                with ng.no_grad():
+                    m.w.fill_(start)
+            errors = []
+            for fn in (eager, compiled):
+                try:
+                    fn(8)
+                    errors.append(None)
+                except IndexError as err:
+                    errors.append(str(err))
+            assert errors[0] == errors[1]
+            assert _same_params(m1, m2), start
+            for p, q in zip(m1.parameters(), m2.parameters()):
+                assert p._version.value == q._version.value, start
+                for key in ("exp_avg", "exp_avg_sq", "step") if optimizer == "adam" else ():
+                    assert np.array_equal(o1.state[p][key].numpy(), o2.state[q][key].numpy())
+    assert errors[0] is not None and "index 20 for dimension 0 of size 20" in errors[0]
+    if optimizer == "adam":
+        assert o1.state[m1.w]["step"].item() == 3 * 8 + 5
+    assert _entry_steps(compiled) == [8]
