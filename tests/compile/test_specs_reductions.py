@@ -20,9 +20,9 @@ MODULES = (specs_reduce, specs_statistics, specs_scan, specs_sort, specs_median,
 SPECS = [s for m in MODULES for s in m.SPECS if s.differentiable]
 
 # Specs that cannot compile although their primitives are covered, with the text their fallback
-# warning must contain. Some build a tensor from host data inside the step (``ones``, ``full``
-# or ``arange`` made in NumPy), refused on purpose. The medians compute positions and counts
-# as integer tensors: where such a result is 0, written over memory that held zeros, the
+# warning must contain. cdist's matrix-product form builds a tensor from host data inside the
+# step, refused on purpose. The medians and mode compute positions and counts as integer
+# tensors: where such a result is 0, written over memory that held zeros, the
 # capture, which probes integer arrays with zeros only (a kernel may index with them), cannot
 # see it written and refuses the step.
 _HOST = "was computed outside the recorded calls"
@@ -30,7 +30,7 @@ _ZERO_INT = "that no recorded call computed"
 EAGER = {
     "median": _ZERO_INT, "median_dim-1": _ZERO_INT, "median_dim0_keepdim": _ZERO_INT,
     "nanmedian_dim1": _ZERO_INT, "nanmedian": _ZERO_INT,
-    "mode": _HOST, "mode_dim0_keepdim": _HOST, "cdist_mm": _HOST,
+    "mode": _ZERO_INT, "mode_dim0_keepdim": _ZERO_INT, "cdist_mm": _HOST,
 }
 
 
