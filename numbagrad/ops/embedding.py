@@ -16,7 +16,7 @@ from numbagrad import dtypes
 from numbagrad.autograd.grad_mode import no_grad
 from numbagrad.backends.cpu.index import bag_ids
 from numbagrad.ops import scalar as F
-from numbagrad.ops.elementwise import check_tensor, where
+from numbagrad.ops.elementwise import cast, check_tensor, where
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.tensor import Tensor
 
@@ -173,9 +173,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
 
 
 def _bags(input, offsets, include_last_offset: bool, num: int, pad) -> tuple:
-    """``(bag of each position, number of bags)`` for 1-D input with offsets, or 2-D input of
-    fixed-length bags, with torch's checks: a position holding ``pad``, and every position when
-    there are no bags, is in bag ``number of bags``, which the caller drops. The bags come from
+    """``(bag of each position, bag sizes (at least 1), number of bags)`` for 1-D input with
+    offsets, or 2-D input of fixed-length bags, with torch's checks: a position holding
+    ``pad``, and every position when there are no bags, is in bag ``number of bags``, which the
+    caller drops. The bags come from
     a kernel over the input's and the offsets' own arrays (:func:`bag_ids`): a compiled step
     recomputes them from each call's."""
     be = input._backend()
@@ -200,9 +201,9 @@ def _bags(input, offsets, include_last_offset: bool, num: int, pad) -> tuple:
         starts = offsets._backend().to_host(offsets._data)
         n_bags = max(starts.size - 1, 0) if include_last_offset else starts.size
         length = -1
-    bag = bag_ids(rows, starts, length, bool(include_last_offset), n_bags, num,
-                  -1 if pad is None else pad)
-    return bag, n_bags
+    bag, sizes = bag_ids(rows, starts, length, bool(include_last_offset), n_bags, num,
+                         -1 if pad is None else pad)
+    return bag, sizes, n_bags
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2,
@@ -270,7 +271,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
         raise RuntimeError(f"padding_idx must be within the number of embeddings, -{num} "
                            f"through {num - 1}, but got {padding_idx}")
     pad = _padding(padding_idx, num)
-    bag, n_bags = _bags(input, offsets, include_last_offset, num, pad)
+    bag, sizes, n_bags = _bags(input, offsets, include_last_offset, num, pad)
     if max_norm is not None:  # the rows in bags, read on the host
         rows = input._backend().to_host(input._data).reshape(-1)[bag < n_bags]
         embedding_renorm_(weight, rows.astype(np.int64), float(max_norm), float(norm_type))
@@ -290,10 +291,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
     zeros = creation.zeros((n_bags + 1, width), dtype=weight.dtype, device=weight.device)
     out = index_add(zeros, 0, bag_t, looked)
     if mode == "mean":
-        ones = creation.ones((bag.size,), dtype=weight.dtype, device=weight.device)
-        counts = index_add(creation.zeros((n_bags + 1,), dtype=weight.dtype,
-                                          device=weight.device), 0, bag_t, ones)
-        out = out / counts.clamp_min(1).reshape(-1, 1)
+        sizes_t = Tensor._make(be.from_host(sizes), weight._device)
+        out = out / cast(sizes_t, weight.dtype).reshape(-1, 1)
     return out[:n_bags]
 
 

@@ -106,10 +106,11 @@ def checked_index(index: np.ndarray, n: int, negative: bool, form: int,
 
 
 @jit
-def _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out):
+def _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out, sizes):
     """The bag of each position of ``rows``, or ``n_bags`` (a bag of its own, which the op
-    drops) for a position holding ``pad`` or when there are no bags; torch's checks of the
-    offsets ``starts`` (unless ``length``, fixed-length bags) and of each row in ``[0, num)``."""
+    drops) for a position holding ``pad`` or when there are no bags, and each bag's size (at
+    least 1: a mean's divisor); torch's checks of the offsets ``starts`` (unless ``length``,
+    fixed-length bags) and of each row in ``[0, num)``."""
     n = rows.size
     if length < 0:
         m = starts.size
@@ -127,6 +128,8 @@ def _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out):
             raise RuntimeError("Your input appears to be incorrect: the last offset value "
                                "should be the size of the indices tensor, but it seems not to "
                                "be the case.")
+    for j in range(sizes.size):
+        sizes[j] = 0
     b = -1
     for i in range(n):
         if n_bags == 0:  # no bags: the indices belong to none (torch returns no rows)
@@ -142,24 +145,30 @@ def _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out):
             while b + 1 < n_bags and starts[b + 1] <= i:
                 b += 1
         out[i] = n_bags if v == pad else b
+        sizes[out[i]] += 1
+    for j in range(sizes.size):
+        sizes[j] = max(sizes[j], 1)
 
 
 def bag_ids(rows: np.ndarray, starts: np.ndarray, length: int, last: bool, n_bags: int,
-            num: int, pad: int) -> np.ndarray:
+            num: int, pad: int) -> tuple:
     """For ``embedding_bag``: the bag (int64, 1-D) of each position of ``rows`` (host,
     integer, read in C order), in bags that start at ``starts`` (host offsets, 1-D integer;
     the last one the input's end when ``last``) or, when ``length >= 0``, in bags of
     ``length`` positions. A position holding ``pad`` (-1 for none), and every position when
     ``n_bags`` is 0, goes to bag ``n_bags``, one past the last: the op drops that row, so no
-    shape depends on the values. Checks the offsets and the rows (in ``[0, num)``) in a
-    kernel, with torch's messages, so a compiled step replays them on each call's."""
+    shape depends on the values. Returns ``(bags, sizes)``: ``sizes`` (int64, ``n_bags + 1``)
+    counts each bag's positions, at least 1 (a mean's divisor). Checks the offsets and the rows
+    (in ``[0, num)``) in a kernel, with torch's messages, so a compiled step replays them on
+    each call's."""
     from numbagrad.backends import cpu  # its ``contiguous``, which a capture records
 
     out = np.full(rows.size, -1, np.int64)  # -1, no bag: as in checked_index
     rows = (rows if rows.flags.c_contiguous else cpu.contiguous(rows)).reshape(-1)
     starts = starts if starts.flags.c_contiguous else cpu.contiguous(starts)
-    _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out)
-    return out
+    sizes = np.full(n_bags + 1, -1, np.int64)
+    _bag_ids_kernel(rows, starts, length, last, n_bags, num, pad, out, sizes)
+    return out, sizes
 
 
 def scatter_offsets(index: np.ndarray, axis: int, shape: tuple) -> tuple:
