@@ -60,20 +60,24 @@ OPS = {
 }
 
 
-def _index(name, unique=False):
+_WRITES = ("index_copy", "scatter", "setitem", "put", "index_put")
+
+
+def _index(name):
     _, _, shape, (low, high), dtype, _ = OPS[name]
-    if unique or name.startswith(("index_copy", "scatter", "setitem", "put", "index_put")) \
-            and "accumulate" not in name:
-        # Writes with repeated positions: torch leaves the winner unspecified, so the test
-        # draws distinct positions (eager and compiled run the same serial kernel either way).
-        n = high - low
-        flat = rng.permutation(n)[:int(np.prod(shape))] + low
-        if name.startswith("scatter"):  # distinct along the scattered dim, per column
-            return np.stack([rng.permutation(high)[:shape[0]] for _ in range(shape[1])], 1) \
-                if name == "scatter" else np.stack([rng.permutation(high)[:shape[1]]
-                                                    for _ in range(shape[0])])
-        return flat.reshape(shape).astype(dtype)
-    return rng.integers(low, high, shape).astype(dtype)
+    if not name.startswith(_WRITES) or "accumulate" in name:
+        return rng.integers(low, high, shape).astype(dtype)
+    # A write with repeated positions: torch leaves the winner unspecified, so the test draws
+    # distinct positions, some as negative indices where the op takes them.
+    if name.startswith("scatter"):  # distinct along the scattered dim
+        axis = 0 if name == "scatter" else 1
+        return np.stack([rng.permutation(high)[:shape[axis]] for _ in range(shape[1 - axis])],
+                        axis=1 - axis).astype(dtype)
+    size = int(np.prod(shape))
+    positions = rng.permutation(high)[:size]
+    if low < 0:
+        positions = positions - high * rng.integers(0, 2, size)
+    return positions.reshape(shape).astype(dtype)
 
 
 def _steps(name):
