@@ -36,6 +36,7 @@ from numbagrad.compile import capture, codegen, fusion, liveness, rolling
 from numbagrad.compile.collect import FastScalars, collect, same_scalars
 from numbagrad.compile.cache import Entry, StepCache
 from numbagrad.compile.guards import WorldGuard, call_key, named_objects
+from numbagrad.optim.optimizer import Optimizer
 from numbagrad.tensor import Tensor, _wrap
 
 MODES = (None, "default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
@@ -187,7 +188,8 @@ class Step:
     def _run_rolled(self, args: tuple, kwargs: dict):
         """``run`` of a rolled loop: each optimizer's Python part runs once per iteration, in
         order (its counters advanced before the next iteration's scalars are read), and the
-        generated function gets one tuple of scalars per iteration."""
+        generated function gets one tuple of scalars per iteration, or one for all where
+        they are the same in every iteration."""
         self._take_inputs(args, kwargs)
         per_iteration: list = []
         undo: list = []
@@ -203,8 +205,7 @@ class Step:
         collected: set = set()
         for it in range(k):
             if it and len(repeated) == len(self.steps):
-                per_iteration += [per_iteration[0]] * (k - 1)
-                break
+                break  # one tuple serves every iteration (the generated loop reads S[0])
             scalars: list = []
             for i in range(len(self.steps)):
                 if i in repeated:
@@ -403,7 +404,16 @@ def build_step(fn, args, kwargs, modules=()):
     named = named_objects(fn, list(args) + list(kwargs.values()) + list(modules))
     known = known_arrays(list(new_args) + list(new_kwargs.values()) + list(modules)
                          + [o for _, _, o in named])
+    # Hyper-parameters the step's own Python changes would stay as the capture left them.
+    optimizers = {id(o): o for o in list(args) + list(kwargs.values()) + [o for _, _, o in named]
+                  if isinstance(o, Optimizer)}
+    before = {i: capture.hyper_parameters(o) for i, o in optimizers.items()}
     result, rec = capture.record(fn, new_args, new_kwargs, known)
+    for i, (opt, at_step) in rec.hyper.items():
+        if (not capture.same_hyper_parameters(before.get(i, at_step), at_step)
+                or not capture.same_hyper_parameters(at_step, capture.hyper_parameters(opt))):
+            rec.reason(f"{type(opt).__name__}'s param_groups were changed inside the compiled "
+                       "function (that Python would not run again in the compiled step)")
     leaves = [t for t, _ in rec.leaves.values()]
     in_place = [(t, g) for t, g in rec.leaves.values() if g is not None]
     world = {id(t) for t in leaves} | {id(o) for _, _, o in named}
@@ -446,7 +456,8 @@ def build_step(fn, args, kwargs, modules=()):
         + read}
     calls, rec_steps = _passes(calls, rec_steps, pinned)
     try:
-        program = codegen.generate(calls, [(s, e) for _, s, e in rec_steps], rolled=k > 1)
+        program = codegen.generate(calls, [(s, e) for _, s, e in rec_steps],
+                                   rolled=k if k > 1 else 0)
     except TypeError as err:
         return result, None, [str(err)], ""
     steps = [(opt, codegen.pattern(codegen.flatten(calls[s:e]))) for opt, s, e in rec_steps]

@@ -68,6 +68,8 @@ class Recorder:
         self.accumulated: dict = {}  # id -> the leaf's grad array after its last accumulation
         self.roots: set = set()  # nodes that backward started from
         self.modules: list = []
+        # id -> (optimizer, its hyper-parameters before its first step in the recording)
+        self.hyper: dict = {}
         self.known: set = set()  # ids of the memory of arrays that exist before the step
         self.seen: set = set()  # ids of the memory recorded calls have touched
         self.keep: list = []  # what ``known`` and ``seen`` refer to, kept alive
@@ -580,6 +582,17 @@ def _patched(rec: Recorder):
         return module_call(self, *args, **kwargs)
 
     swap(Module, "__call__", r_module_call)
+    # A scheduler's ``step`` is Python that changes the learning rate: a replay would not run
+    # it again (its counter and the rate would stay where the capture left them).
+    from numbagrad.optim.lr_scheduler import LRScheduler
+    classes = [LRScheduler]
+    for cls in classes:
+        classes += cls.__subclasses__()
+        if "step" in cls.__dict__:
+            swap(cls, "step", _refuse(
+                f"{cls.__name__}.step() inside the compiled function (a scheduler's Python "
+                "state is not replayed: step it outside, after the compiled step)",
+                cls.__dict__["step"]))
     step, update_all, update = Optimizer.step, Optimizer._update_all, Optimizer._update
 
     def r_step(self, closure=None):
@@ -587,6 +600,8 @@ def _patched(rec: Recorder):
             return step(self, closure)
         if closure is not None:
             rec.reason("optimizer.step(closure) is not captured")
+        if id(self) not in rec.hyper:
+            rec.hyper[id(self)] = (self, hyper_parameters(self))
         start = len(rec.calls)
         # The gradients this step reads: a function stepping an optimizer twice reads the
         # first backward's gradients first (the compiled step's collection needs them).
@@ -628,6 +643,36 @@ def _patched(rec: Recorder):
 
 _MISSING = object()
 _lock = threading.Lock()
+
+
+def hyper_parameters(optimizer) -> list:
+    """Each of ``optimizer``'s groups' hyper-parameters (every entry but ``params``), as
+    ``(key, value)`` lists: what a write inside a captured step would change."""
+    return [[(k, v) for k, v in group.items() if k != "params"]
+            for group in optimizer.param_groups]
+
+
+def same_hyper_parameters(a: list, b: list) -> bool:
+    """Whether two :func:`hyper_parameters` answers hold the same values (by identity, or
+    equal values of one type)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if len(x) != len(y):
+            return False
+        for (k1, v1), (k2, v2) in zip(x, y):
+            if k1 != k2:
+                return False
+            if v1 is not v2 and (type(v1) is not type(v2) or not _equal(v1, v2)):
+                return False
+    return True
+
+
+def _equal(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # a tensor of several values, an object without ``==``
+        return False
 
 
 def record(fn, args: tuple, kwargs: dict, known=()):

@@ -120,6 +120,50 @@ def test_scheduler_learning_rate_is_followed():
     assert len(compiled.sources) == 1
 
 
+def _step_then(edit_group):
+    """``step`` followed by Python that changes the learning rate: nothing a replay runs."""
+
+    def fn(model, criterion, optimizer, x, y):
+        loss = step(model, criterion, optimizer, x, y)
+        edit_group(optimizer)
+        return loss
+
+    return fn
+
+
+def _halve(optimizer):
+    for group in optimizer.param_groups:
+        group["lr"] = group["lr"] * 0.5
+
+
+def _lr_before_step(model, criterion, optimizer, x, y):
+    optimizer.param_groups[0]["lr"] = optimizer.param_groups[0]["lr"] * 0.9
+    return step(model, criterion, optimizer, x, y)
+
+
+@pytest.mark.parametrize("fn", [_step_then(_halve), _lr_before_step], ids=["after", "before"])
+def test_learning_rate_written_inside_the_step_runs_eagerly(fn):
+    with pytest.warns(UserWarning, match="param_groups were changed inside the compiled"):
+        _twins(fn, [3] * 6)
+
+
+def test_scheduler_stepped_inside_the_step_runs_eagerly():
+    schedulers = {}
+
+    def fn(model, criterion, optimizer, x, y):
+        if id(optimizer) not in schedulers:
+            # StepLR(step_size=2): the rate changes every other call, so the call captured
+            # and the next ones differ in the scheduler's counter as well as in the rate.
+            schedulers[id(optimizer)] = torch.optim.lr_scheduler.StepLR(optimizer, 2, 0.5)
+        loss = step(model, criterion, optimizer, x, y)
+        schedulers[id(optimizer)].step()
+        return loss
+
+    with pytest.warns(UserWarning, match=r"StepLR.step\(\) inside the compiled function|"
+                      r"LRScheduler.step\(\) inside the compiled function"):
+        _twins(fn, [3] * 7)
+
+
 def test_grad_mode_is_part_of_the_key():
     torch.manual_seed(0)
     model = nn.Linear(4, 3)

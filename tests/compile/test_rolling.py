@@ -76,7 +76,7 @@ def test_loop_of_steps_rolls_and_matches_eager(make):
             assert got.item() == want.item(), call
             assert _same_params(m_eager, m_comp), call
     assert _entry_steps(compiled) == [100]
-    assert "for it in range(len(S)):" in compiled.sources[0]
+    assert "for it in range(" in compiled.sources[0]
     if make is _mlp:
         for p, q in zip(m_eager.parameters(), m_comp.parameters()):
             for key in ("exp_avg", "exp_avg_sq", "step"):
