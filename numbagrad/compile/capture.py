@@ -76,7 +76,6 @@ class Recorder:
         self.host_index: set = set()  # ids of offsets an index op computed from index values
         self.shape_index: set = set()  # ids of offsets computed from shapes only (flip, roll)
         self.shape_only = 0  # inside a function whose index positions come from shapes only
-        self.device_index: set = set()  # ids of offsets recorded kernels computed (scatters)
         self.tensor_index: set = set()  # ids of index tensors' int64 arrays (``x[idx]``)
         self.tables: dict = {}  # constant tables made inside the step, one per content
 
@@ -85,9 +84,14 @@ class Recorder:
         constant of the step, one array per content: the iterations of a loop that make equal
         tables then read the same memory, and the loop can roll (:mod:`.rolling`)."""
         a = self.tables.setdefault((a.shape, a.dtype.str, a.tobytes()), a)
+        self.note_known(a)
+        return a
+
+    def note_known(self, a) -> None:
+        """Note array ``a`` as existing before the step, kept as it is: the step reads it and
+        never writes it."""
         self.known.add(id(self._root(a)))
         self.keep.append(a)
-        return a
 
     def _root(self, a):
         root = a
@@ -302,8 +306,7 @@ def _shape_tables(rec: Recorder, fn):
         out = fn(*args, **kwargs)
         if rec.thread == threading.get_ident():
             for a in _arrays(tuple(out)):
-                rec.known.add(id(rec._root(a)))
-                rec.keep.append(a)
+                rec.note_known(a)
         return out
 
     return tables
@@ -325,8 +328,7 @@ def _known_tensor(rec: Recorder, t):
     """``t`` (a CPU tensor made on the host from Python numbers and shapes alone, which the
     call key and the guards cover) noted as a constant of the step."""
     if rec.thread == threading.get_ident() and t._device.type == "cpu":
-        rec.known.add(id(rec._root(t._data)))
-        rec.keep.append(t._data)
+        rec.note_known(t._data)
     return t
 
 
@@ -515,12 +517,6 @@ def _patched(rec: Recorder):
 
     accumulate, add_into, run_backward = graph._accumulate, graph._add_into, graph.run_backward
 
-    def r_accumulate(slot, nr, grad, be_):
-        if rec.thread != threading.get_ident():
-            return accumulate(slot, nr, grad, be_)
-        with _context(rec, ("accumulate",)):
-            accumulate(slot, nr, grad, be_)
-
     def r_add_into(t, grad, stealable_refs=0):
         if rec.thread != threading.get_ident():
             return add_into(t, grad, stealable_refs)
@@ -536,7 +532,7 @@ def _patched(rec: Recorder):
         rec.roots.update(node for (node, _), _, _ in roots)
         return run_backward(roots, *args, **kwargs)
 
-    swap(graph, "_accumulate", r_accumulate)
+    swap(graph, "_accumulate", _labelled(rec, accumulate, ("accumulate",)))
     swap(graph, "_add_into", r_add_into)
     swap(graph, "run_backward", r_run_backward)
     # sys.modules: the package attribute ``numbagrad.tensor`` is the function torch.tensor.
@@ -618,15 +614,9 @@ def _patched(rec: Recorder):
         with _context(rec, ("optimizer", type(self).__name__)):
             return update_all(self, *args)
 
-    def r_update(*args):
-        if rec.thread != threading.get_ident():
-            return update(*args)
-        with _context(rec, ("optimizer", "update")):
-            return update(*args)
-
     swap(Optimizer, "step", r_step)
     swap(Optimizer, "_update_all", r_update_all)
-    swap(Optimizer, "_update", staticmethod(r_update))
+    swap(Optimizer, "_update", staticmethod(_labelled(rec, update, ("optimizer", "update"))))
     _active = rec
     try:
         yield rec

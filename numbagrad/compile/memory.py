@@ -132,7 +132,6 @@ def scatter_offsets_wrapper(rec, scatter_offsets, context):
             _scatter_offsets_checked(index3.reshape(outer.size, jshape[axis], inner.size),
                                      outer, inner, int(strides[axis]), int(shape[axis]),
                                      out.reshape(outer.size, jshape[axis], inner.size))
-        rec.device_index.add(id(out))
         rec.keep.append(out)
         return out.reshape(jshape), bad
 
@@ -200,8 +199,7 @@ def memory_wrappers(be, rec, context) -> dict:
             return from_host(x)
         # A Python number made an operand (``x * 0.5``): a constant the step writes each time.
         out = from_host(x)
-        if isinstance(x, np.ndarray) and (id(rec._root(x)) in getattr(rec, "device_index", ())
-                                          or id(rec._root(x)) in rec.seen):
+        if isinstance(x, np.ndarray) and id(rec._root(x)) in rec.seen:
             return out  # an index a recorded kernel computed: an array of the step already
         if id(x) in getattr(rec, "shape_index", ()):
             # Offsets made from shapes only: an array of the step that no call writes.
@@ -512,7 +510,6 @@ def index_wrappers(rec, index_mod, host_offsets, context) -> dict:
             if not np.array_equal(out, want):  # not expected: leave it to eager mode's path
                 rec.reason("x[index] offsets differ from eager mode's (please report)")
                 return expected
-            rec.device_index.add(id(out))
             rec.keep.append(out)
             outs.append(out)
         return outs
