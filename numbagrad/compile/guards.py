@@ -165,12 +165,17 @@ def _forwards(obj, found: list, seen: set, depth: int) -> None:
 _MISSING = object()
 
 
+_call = getattr(operator, "call", lambda f, x: f(x))  # operator.call: Python 3.11
+
+
 class _Getter:
     """``operator.itemgetter`` of some keys that always returns a tuple and names its keys."""
 
     def __init__(self, keys):
         self.keys = keys
         self._get = operator.itemgetter(*keys) if len(keys) > 1 else None
+        # The C getter (a single key's value, not a tuple), for WorldGuard's fast test.
+        self.raw = operator.itemgetter(*keys) if keys else None
 
     def __call__(self, d) -> tuple:
         if self._get is not None:
@@ -240,6 +245,12 @@ class WorldGuard:
         self.params = params
         self.tensors = [(t, t._data, t._requires_grad) for t in tensors.values()]
         self.grads = [(t, g) for t, g in grads_in_place]
+        # The guarded dicts' checks as columns, compared in one C loop (``map``): 1.6 µs
+        # instead of 2.9 for the 18 dicts of a model of 17 modules.
+        guarded = [(d, getter) for d, getter, _, _ in self.attributes if getter.keys]
+        self._dicts = [d for d, _ in guarded]
+        self._getters = [getter.raw for _, getter in guarded]
+        self._values = [getter.raw(d) for d, getter in guarded]
 
     def failure(self) -> str | None:
         """Why the world no longer matches the capture, or None when it does."""
@@ -251,15 +262,20 @@ class WorldGuard:
             now = ns.cell_contents if name is None else ns.get(name, _MISSING)
             if now is not value and (type(now) is not type(value) or now != value):
                 return f"{name or 'a closure variable'} changed from {value!r} to {now!r}"
-        for d, getter, values, what in self.attributes:
-            try:
-                now = getter(d)
-            except KeyError:
-                return f"{what} was deleted"
-            if now != values:
-                return f"{what} changed (" + ", ".join(
-                    f"{k}: {a!r} -> {b!r}" for k, a, b in zip(getter.keys, values, now)
-                    if a != b) + ")"
+        try:
+            same = list(map(_call, self._getters, self._dicts)) == self._values
+        except KeyError:  # an entry was deleted: the loop below says which
+            same = False
+        if not same:
+            for d, getter, values, what in self.attributes:
+                try:
+                    now = getter(d)
+                except KeyError:
+                    return f"{what} was deleted"
+                if now != values:
+                    return f"{what} changed (" + ", ".join(
+                        f"{k}: {a!r} -> {b!r}" for k, a, b in zip(getter.keys, values, now)
+                        if a != b) + ")"
         for d, name, p in self.params:
             if d.get(name) is not p:
                 return f"parameter {name!r} was replaced"
