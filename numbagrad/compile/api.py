@@ -465,7 +465,8 @@ def build_step(fn, args, kwargs, modules=()):
     # names them by identity, which must not be reused by another tensor.
     arg_leaves = [t for t in _tensors(list(args) + list(kwargs.values()))
                   if t._requires_grad and t.grad_fn is None]
-    guard = WorldGuard(named, list(modules) + modules_seen, leaves + arg_leaves, in_place)
+    guard = WorldGuard(named, list(modules) + modules_seen, leaves + arg_leaves, in_place,
+                       list(rec.own_steps.values()))
     step = Step(program, inputs, outputs, new_grads, steps, guard)
     if k == 1:  # a rolled loop's steps read the gradients its one iteration ends with
         ends = {id(t): g for t, g in new_grads}

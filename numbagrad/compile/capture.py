@@ -70,6 +70,9 @@ class Recorder:
         self.modules: list = []
         # id -> (optimizer, its hyper-parameters before its first step in the recording)
         self.hyper: dict = {}
+        # id -> optimizer whose class has its own ``step`` (the user's): the scalars its Python
+        # reads from ``param_groups`` are constants of the step, guarded by value
+        self.own_steps: dict = {}
         self.known: set = set()  # ids of the memory of arrays that exist before the step
         self.seen: set = set()  # ids of the memory recorded calls have touched
         self.keep: list = []  # what ``known`` and ``seen`` refer to, kept alive
@@ -590,6 +593,22 @@ def _patched(rec: Recorder):
                 "state is not replayed: step it outside, after the compiled step)",
                 cls.__dict__["step"]))
     step, update_all, update = Optimizer.step, Optimizer._update_all, Optimizer._update
+
+    def own_step(original):
+        def recorded(self, *args, **kwargs):
+            if rec.thread == threading.get_ident():
+                rec.own_steps[id(self)] = self
+                if id(self) not in rec.hyper:
+                    rec.hyper[id(self)] = (self, hyper_parameters(self))
+            return original(self, *args, **kwargs)
+
+        return recorded
+
+    classes = [Optimizer]
+    for cls in classes:
+        classes += cls.__subclasses__()
+        if cls is not Optimizer and "step" in cls.__dict__:
+            swap(cls, "step", own_step(cls.__dict__["step"]))
 
     def r_step(self, closure=None):
         if rec.thread != threading.get_ident():

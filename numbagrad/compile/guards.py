@@ -206,7 +206,11 @@ def _guarded_dicts(module) -> list:
 class WorldGuard:
     """The checks of one compiled step on what it reads outside its arguments."""
 
-    def __init__(self, named, modules, leaves, grads_in_place):
+    def __init__(self, named, modules, leaves, grads_in_place, own_steps=()):
+        """``own_steps``: the optimizers whose class has its own ``step`` (a user's optimizer),
+        whose Python read the hyper-parameters in ``param_groups`` as plain numbers: the
+        step replays them as constants, so they are guarded by value (a scheduler changing the
+        learning rate retraces), and the groups and their parameter lists by identity."""
         from numbagrad.nn.module import Module
 
         self.named = [(ns, name, obj) for ns, name, obj in named]
@@ -242,6 +246,14 @@ class WorldGuard:
                         tensors[id(p)] = p
         for t in leaves:
             tensors[id(t)] = t
+        self.groups = []
+        for opt in own_steps:
+            name = type(opt).__name__
+            groups = opt.param_groups
+            self.groups.append((opt, groups, list(groups),
+                                [(g["params"], len(g["params"])) for g in groups]))
+            for i, g in enumerate(groups):
+                self.attributes.append(_plain_values(g, f"{name}.param_groups[{i}]"))
         self.params = params
         self.tensors = [(t, t._data, t._requires_grad) for t in tensors.values()]
         self.grads = [(t, g) for t, g in grads_in_place]
@@ -276,6 +288,11 @@ class WorldGuard:
                     return f"{what} changed (" + ", ".join(
                         f"{k}: {a!r} -> {b!r}" for k, a, b in zip(getter.keys, values, now)
                         if a != b) + ")"
+        for opt, groups, dicts, params in self.groups:
+            if (opt.param_groups is not groups or len(groups) != len(dicts)
+                    or any(g is not d or g["params"] is not p or len(p) != n
+                           for g, d, (p, n) in zip(groups, dicts, params))):
+                return f"{type(opt).__name__}'s param_groups changed"
         for d, name, p in self.params:
             if d.get(name) is not p:
                 return f"parameter {name!r} was replaced"

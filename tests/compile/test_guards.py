@@ -33,14 +33,14 @@ def _batch(n, k, dtype=np.float32):
             torch.from_numpy(rng.standard_normal((n, 3)).astype(dtype)))
 
 
-def _twins(fn, schedule, edit=None):
-    """Run ``schedule`` (batch sizes) eagerly and compiled on twin setups; ``edit(setup, k)``
-    changes a setup before step ``k``. Returns both runs' losses and weights, and the compiled
-    function."""
+def _twins(fn, schedule, edit=None, make=_setup):
+    """Run ``schedule`` (batch sizes) eagerly and compiled on twin setups made by ``make``;
+    ``edit(setup, k)`` changes a setup before step ``k``. Returns both runs' losses and
+    weights, and the compiled function."""
     compiled = torch.compile(fn)
     runs = []
     for f in (fn, compiled):
-        setup = _setup()
+        setup = make()
         losses = []
         for k, n in enumerate(schedule):
             if edit is not None:
@@ -164,6 +164,49 @@ def test_scheduler_stepped_inside_the_step_runs_eagerly():
         _twins(fn, [3] * 7)
 
 
+class _PlainSGD(torch.optim.Optimizer):
+    """A user's optimizer: its ``step`` reads the learning rate as a Python number."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, dict(lr=lr))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-group["lr"])
+
+
+def _own_step_setup(seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(4, 3)
+    return model, nn.MSELoss(), _PlainSGD(model.parameters(), lr=0.05)
+
+
+def test_own_optimizer_learning_rate_change_retraces():
+    def edit(setup, k):
+        if k in (3, 5):
+            setup[2].param_groups[0]["lr"] *= 0.5
+
+    compiled = _twins(step, [3] * 8, edit, _own_step_setup)
+    assert "_PlainSGD.param_groups[0] changed (lr: 0.05 -> 0.025)" in _log(compiled)
+    assert len(compiled.sources) == 3
+
+
+def test_own_optimizer_new_group_retraces():
+
+    def edit(setup, k):
+        if k == 4:  # a group of its own for the bias: the step must update it too
+            model, _, optimizer = setup
+            group = optimizer.param_groups[0]
+            group["params"] = [model.weight]
+            optimizer.add_param_group({"params": [model.bias], "lr": 0.2})
+
+    compiled = _twins(step, [3] * 7, edit, _own_step_setup)
+    assert "_PlainSGD's param_groups changed" in _log(compiled)
+
+
 def test_grad_mode_is_part_of_the_key():
     torch.manual_seed(0)
     model = nn.Linear(4, 3)
@@ -220,28 +263,21 @@ def test_optimizer_state_edits_rerun_eagerly_without_double_counting():
         model = nn.Linear(4, 3)
         return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
 
-    global _setup
-    saved = _setup
-    try:
-        _setup = setup_plain
-        compiled = _twins(step, [3] * 9, momentum_on)
-        assert "optimizer" in _log(compiled)
+    compiled = _twins(step, [3] * 9, momentum_on, setup_plain)
+    assert "optimizer" in _log(compiled)
 
-        def adam(seed=0):
-            torch.manual_seed(seed)
-            model = nn.Linear(4, 3)
-            return model, nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=0.05)
+    def adam(seed=0):
+        torch.manual_seed(seed)
+        model = nn.Linear(4, 3)
+        return model, nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=0.05)
 
-        def new_buffer(setup, k):
-            if k == 5:
-                state = setup[2].state[setup[0].weight]
-                state["exp_avg"] = state["exp_avg"].clone()
+    def new_buffer(setup, k):
+        if k == 5:
+            state = setup[2].state[setup[0].weight]
+            state["exp_avg"] = state["exp_avg"].clone()
 
-        _setup = adam
-        compiled = _twins(step, [3] * 9, new_buffer)
-        assert "optimizer" in _log(compiled)
-    finally:
-        _setup = saved
+    compiled = _twins(step, [3] * 9, new_buffer, adam)
+    assert "optimizer" in _log(compiled)
 
 
 class _Scaled(nn.Module):
