@@ -343,7 +343,7 @@ def _private_inputs(args, kwargs, rec_reason):
     return tuple(new_args), new_kwargs, inputs
 
 
-def known_arrays(objects) -> list:
+def known_arrays(objects, depth: int = 4) -> list:
     """The arrays of the tensors reachable from ``objects`` (tensors, modules, optimizers, and
     tuples or lists of them) before a step: data, gradients, buffers, optimizer state."""
     from numbagrad.nn.module import Module
@@ -358,7 +358,8 @@ def known_arrays(objects) -> list:
 
     for obj in objects:
         if isinstance(obj, (tuple, list)):
-            arrays += known_arrays(obj)
+            if depth > 0:  # a list holding itself ends here
+                arrays += known_arrays(obj, depth - 1)
         elif isinstance(obj, Tensor):
             tensor(obj)
         elif isinstance(obj, Module):

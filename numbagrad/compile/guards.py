@@ -14,17 +14,24 @@ Two levels, as torch's guards:
   (by value), and the same kinds of attributes of every module called (``training``, a
   ``self.scale``: by value). Plain configuration objects (an ``argparse.Namespace``, a
   ``SimpleNamespace``, an instance of the user's own class, a dict) named by the function or
-  held by a module's public attribute have their such values guarded too, one level deep
-  (``cfg.scale``, ``config["dropout"]``, ``self.cfg.scale``; not ``cfg.train.lr``). Any change
-  sends the call back to a new capture.
+  held by a module's public attribute have their such values guarded too (``cfg.scale``,
+  ``config["dropout"]``, ``self.cfg.scale``). Containers the step may take numbers from are
+  compared by content (:func:`fingerprint`, up to ``_DEEP_MAX`` values each): lists, tuples,
+  dicts, sets and small NumPy arrays the function names, configuration objects it names
+  (``cfg.train.lr``), and the attributes of the user's module classes that their methods read
+  (``self.scales[0]``; not a ``self.history`` they only assign). Any change sends the call
+  back to a new capture.
 
 The optimizers' hyper-parameters are not guarded: they are read at every call (see
 :mod:`numbagrad.compile.codegen`), so a scheduler or an edited ``lr`` takes effect at once.
 """
 from __future__ import annotations
 
+import dis
 import operator
 import types
+
+import numpy as np
 
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.tensor import Tensor
@@ -135,7 +142,8 @@ def _gather(fn, found: list, seen: set, depth: int) -> None:
         except ValueError:  # an empty cell
             continue
     for ns, name, value in values:
-        if isinstance(value, kinds) or _config_dict(value) is not None:
+        if isinstance(value, kinds) or _config_dict(value) is not None or (
+                isinstance(value, (list, tuple, set, frozenset, np.ndarray))):
             key = (id(ns), name)
             if key not in seen:
                 seen.add(key)
@@ -191,6 +199,87 @@ def _plain_values(d: dict, what: str) -> tuple:
     return d, getter, getter(d), what
 
 
+_DEEP_MAX = 64  # values a container guarded by content may hold, nested ones included
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _is_container(value) -> bool:
+    """A list, a tuple that is not plain, a dict, a set, a small NumPy array or a
+    configuration object: what the step may read values from (``scales[0]``,
+    ``cfg.train.lr``) that :func:`_plain` does not cover."""
+    return (isinstance(value, (list, tuple, dict, set, frozenset, np.ndarray))
+            or _config_dict(value) is not None) and not _plain(value)
+
+
+def fingerprint(value, keep: list, budget: list):
+    """A comparable summary of ``value``'s content: plain values by type and value, NumPy
+    arrays by dtype, shape and bytes, containers and configuration objects entry by entry,
+    anything else (a tensor, a module, a function) by identity (held in ``keep``, so that its
+    id is not reused). Raises ``_TooBig`` past ``budget[0]`` values."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig
+    cls = type(value)
+    kind = _KINDS.get(cls) or _kind(cls)
+    if kind == "V":
+        return (cls, value)
+    if cls is list or cls is tuple:
+        return (cls, tuple([fingerprint(v, keep, budget) for v in value]))
+    if cls is dict:
+        return (dict, tuple([(fingerprint(k, keep, budget), fingerprint(v, keep, budget))
+                             for k, v in value.items()]))
+    if cls is set or cls is frozenset:
+        return (cls, frozenset([fingerprint(v, keep, budget) for v in value]))
+    if cls is np.ndarray:
+        if value.size > _DEEP_MAX:
+            raise _TooBig
+        return (cls, value.dtype.str, value.shape, value.tobytes())
+    d = _config_dict(value) if kind == "O" else None
+    if d is not None:
+        return (cls, id(value), fingerprint(d, keep, budget))
+    keep.append(value)
+    return ("id", id(value))
+
+
+def _deep(ns, name, value, what: str):
+    """A guard entry ``(namespace, name, fingerprint, what, keep)`` for a container read
+    through ``ns[name]`` (a dict, or a closure cell with ``name`` None), or None where it
+    holds more than ``_DEEP_MAX`` values (then left unguarded, as before)."""
+    keep: list = []
+    try:
+        fp = fingerprint(value, keep, [_DEEP_MAX])
+    except (_TooBig, RecursionError):
+        return None
+    return (ns, name, fp, what, keep)
+
+
+def _read_names(cls) -> set:
+    """The attribute names the methods of the user's class ``cls`` (and its user base
+    classes) read (``self.scales``; not the ones they only assign, as ``__init__`` does): the
+    attributes its ``forward`` and helpers may take values from."""
+    names: set = set()
+    for klass in cls.__mro__:
+        if not _users(klass):
+            continue
+        for member in vars(klass).values():
+            code = getattr(member, "__code__", None)
+            if code is not None:
+                _attribute_reads(code, names)
+    return names
+
+
+def _attribute_reads(code, names: set) -> None:
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            names.add(ins.argval)
+    for const in code.co_consts:  # comprehensions and nested functions
+        if isinstance(const, types.CodeType):
+            _attribute_reads(const, names)
+
+
 def _guarded_dicts(module) -> list:
     """The module's attributes (``training``, sizes, a ``self.scale``) and those of the
     configuration objects its public attributes hold (``self.cfg``), as :func:`_plain_values`."""
@@ -221,11 +310,17 @@ class WorldGuard:
         self.named = [item for item in self.named if _kind(type(item[2])) != "V"]
         # per guarded dict (a module's, a configuration object's): (dict, getter, values, what)
         self.attributes = []
-        for _, name, obj in self.named:
+        # Containers compared by content (:func:`fingerprint`): those the function names
+        # (``scales = [0.5]``, a configuration object, whose nested values the step may read:
+        # ``cfg.train.lr``) and the user's modules' attributes their methods name.
+        self.deep = []
+        for ns, name, obj in self.named:
+            what = name or "a closure variable"
             d = _config_dict(obj)
             if d is not None and len(d) <= _CONFIG_MAX:
-                what = f"a value of {name or 'a closure variable'}"
-                self.attributes.append(_plain_values(d, what))
+                self.attributes.append(_plain_values(d, f"a value of {what}"))
+            if _is_container(obj):
+                self.deep.append(_deep(ns, name, obj, what))
         tensors = {}
         params = []
         for _, _, obj in named:
@@ -240,6 +335,11 @@ class WorldGuard:
                     continue
                 seen.add(id(sub))
                 self.attributes += _guarded_dicts(sub)
+                if _users(type(sub)):
+                    d = sub.__dict__
+                    for k in sorted(_read_names(type(sub)) & d.keys()):
+                        if _is_container(d[k]):
+                            self.deep.append(_deep(d, k, d[k], f"module attribute {k!r}"))
                 for name, p in sub._parameters.items():
                     params.append((sub._parameters, name, p))
                     if p is not None:
@@ -254,6 +354,7 @@ class WorldGuard:
                                 [(g["params"], len(g["params"])) for g in groups]))
             for i, g in enumerate(groups):
                 self.attributes.append(_plain_values(g, f"{name}.param_groups[{i}]"))
+        self.deep = [entry for entry in self.deep if entry is not None]
         self.params = params
         self.tensors = [(t, t._data, t._requires_grad) for t in tensors.values()]
         self.grads = [(t, g) for t, g in grads_in_place]
@@ -288,6 +389,14 @@ class WorldGuard:
                     return f"{what} changed (" + ", ".join(
                         f"{k}: {a!r} -> {b!r}" for k, a, b in zip(getter.keys, values, now)
                         if a != b) + ")"
+        for ns, name, fp, what, _ in self.deep:
+            now = ns.cell_contents if name is None else ns.get(name, _MISSING)
+            try:
+                same = fingerprint(now, [], [_DEEP_MAX]) == fp
+            except (_TooBig, RecursionError):
+                same = False
+            if not same:
+                return f"the content of {what} changed"
         for opt, groups, dicts, params in self.groups:
             if (opt.param_groups is not groups or len(groups) != len(dicts)
                     or any(g is not d or g["params"] is not p or len(p) != n

@@ -207,6 +207,90 @@ def test_own_optimizer_new_group_retraces():
     assert "_PlainSGD's param_groups changed" in _log(compiled)
 
 
+SCALES = [1.0, 0.5]
+
+
+class _Config:
+    pass
+
+
+CONFIG = _Config()
+CONFIG.train = _Config()
+CONFIG.train.alpha = 0.5
+
+
+class _ListScaled(nn.Module):
+    """A user's module whose forward reads a number out of a list attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 3)
+        self.scales = [1.0, 2.0]
+        self.history = []  # not read by its methods: not guarded
+
+    def forward(self, x):
+        return self.lin(x) * self.scales[0]
+
+
+def _list_setup(seed=0):
+    torch.manual_seed(seed)
+    model = _ListScaled()
+    return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
+
+
+def _read_list(model, criterion, optimizer, x, y):
+    loss = criterion(model(x) * SCALES[1], y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _read_nested(model, criterion, optimizer, x, y):
+    loss = criterion(model(x).add(x[:, :3], alpha=CONFIG.train.alpha), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+@pytest.mark.parametrize("case", ["module list", "global list", "nested config"])
+def test_values_read_from_containers_are_guarded(case):
+    """A number read out of a list or a nested configuration object is a constant of the
+    compiled step: a change of the container's content retraces."""
+    def edit(setup, k):
+        if case == "module list":
+            setup[0].scales[0] = 1.0 + 0.25 * k
+            setup[0].history.append(k)
+        elif case == "global list":
+            SCALES[1] = 0.5 + 0.25 * k
+        else:
+            CONFIG.train.alpha = 0.5 + 0.25 * k
+
+    fn = _read_nested if case == "nested config" else _read_list
+    try:
+        compiled = _twins(fn, [3] * 6, lambda setup, k: edit(setup, k // 3), _list_setup)
+    finally:
+        SCALES[1], CONFIG.train.alpha = 0.5, 0.5
+    what = {"module list": "module attribute 'scales'", "global list": "SCALES",
+            "nested config": "CONFIG"}[case]
+    assert f"the content of {what} changed" in _log(compiled)
+
+
+def test_large_container_is_left_unguarded():
+    big = list(range(1000))
+
+    def fn(model, criterion, optimizer, x, y):
+        loss = criterion(model(x) * (len(big) / 1000), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = _twins(fn, [3] * 4)
+    assert len(compiled.sources) == 1
+
+
 def test_grad_mode_is_part_of_the_key():
     torch.manual_seed(0)
     model = nn.Linear(4, 3)
