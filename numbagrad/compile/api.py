@@ -35,7 +35,7 @@ from numba.core.errors import NumbaError
 from numbagrad.compile import capture, codegen, fusion, liveness, rolling
 from numbagrad.compile.collect import FastScalars, collect, same_scalars
 from numbagrad.compile.cache import Entry, StepCache
-from numbagrad.compile.guards import WorldGuard, call_key, named_objects
+from numbagrad.compile.guards import WorldGuard, call_key, is_container, named_objects
 from numbagrad.optim.optimizer import Optimizer
 from numbagrad.tensor import Tensor, _wrap
 
@@ -466,8 +466,10 @@ def build_step(fn, args, kwargs, modules=()):
     # names them by identity, which must not be reused by another tensor.
     arg_leaves = [t for t in _tensors(list(args) + list(kwargs.values()))
                   if t._requires_grad and t.grad_fn is None]
+    containers = [("a", i, a) for i, a in enumerate(args) if is_container(a)] + [
+        ("k", k, v) for k, v in kwargs.items() if is_container(v)]
     guard = WorldGuard(named, list(modules) + modules_seen, leaves + arg_leaves, in_place,
-                       list(rec.own_steps.values()))
+                       list(rec.own_steps.values()), containers)
     step = Step(program, inputs, outputs, new_grads, steps, guard)
     if k == 1:  # a rolled loop's steps read the gradients its one iteration ends with
         ends = {id(t): g for t, g in new_grads}
@@ -555,7 +557,7 @@ class CompiledFunction:
         key = call_key(args, kwargs)
         entry = self.cache.get(key)
         if entry is not None and entry.state == "compiled":
-            failure = entry.step.guard.failure()
+            failure = entry.step.guard.failure(args, kwargs)
             if failure is None:
                 try:
                     out = entry.step.run(args, kwargs)

@@ -19,8 +19,10 @@ Two levels, as torch's guards:
   compared by content (:func:`fingerprint`, up to ``_DEEP_MAX`` values each): lists, tuples,
   dicts, sets and small NumPy arrays the function names, configuration objects it names
   (``cfg.train.lr``), and the attributes of the user's module classes that their methods read
-  (``self.scales[0]``; not a ``self.history`` they only assign). Any change sends the call
-  back to a new capture.
+  (``self.scales[0]``; not a ``self.history`` they only assign); and the call's arguments
+  that are containers or configuration objects (which the call key names by identity). A
+  compiled bound method's ``self`` is searched as a function's globals are: the attributes its
+  class's methods read. Any change sends the call back to a new capture.
 
 The optimizers' hyper-parameters are not guarded: they are read at every call (see
 :mod:`numbagrad.compile.codegen`), so a scheduler or an edited ``lr`` takes effect at once.
@@ -96,15 +98,29 @@ def _plain(value) -> bool:
 
 def _config_dict(obj):
     """The dict holding a configuration object's values (its ``__dict__``, or the dict
-    itself), or None for anything else: numbagrad's own objects, functions, classes, modules
-    of Python, callables (a loss function, a model: guarded otherwise)."""
+    itself), or None for anything else: numbagrad's own objects and those of classes derived
+    from numbagrad's (a user's optimizer: guarded otherwise), functions, classes, modules of
+    Python, callables (a loss function, a model)."""
     if type(obj) is dict:
         return obj
     d = getattr(obj, "__dict__", None)
     if (type(d) is not dict or isinstance(obj, (type, types.ModuleType)) or callable(obj)
-            or type(obj).__module__.split(".")[0] == "numbagrad"):
+            or _numbagrad_class(type(obj))):
         return None
     return d
+
+
+_NUMBAGRAD_CLASSES: dict = {}  # class -> whether it or a base class is numbagrad's
+
+
+def _numbagrad_class(cls) -> bool:
+    found = _NUMBAGRAD_CLASSES.get(cls)
+    if found is None:
+        found = any((getattr(k, "__module__", None) or "").split(".")[0] == "numbagrad"
+                    for k in cls.__mro__)
+        if len(_NUMBAGRAD_CLASSES) < 4096:
+            _NUMBAGRAD_CLASSES[cls] = found
+    return found
 
 
 def named_objects(fn, roots=()) -> list:
@@ -117,21 +133,57 @@ def named_objects(fn, roots=()) -> list:
     is not searched."""
     found, seen = [], set()
     _gather(fn, found, seen, 3)
+    owner = getattr(fn, "__self__", None)  # a bound method: what it reads through ``self``
+    if owner is not None and _users(type(owner)):
+        _gather_owner(owner, found, seen)
     for root in roots:
         _forwards(root, found, seen, 3)
     return found
 
 
-def _gather(fn, found: list, seen: set, depth: int) -> None:
+def _gather_owner(owner, found: list, seen: set) -> None:
+    """:func:`_gather` for the object a compiled bound method belongs to (a trainer holding a
+    model, an optimizer and settings): the attributes its class's methods read, as if they
+    were globals, and the globals of those methods."""
+    from numbagrad.nn.module import Module
+
+    if isinstance(owner, Module):  # its parameters and attributes, as a module argument's
+        found.append(({"self": owner}, "self", owner))
+        _forwards(owner, found, seen, 3)
+        return
+    d = getattr(owner, "__dict__", None)
+    if type(d) is not dict:
+        return
+    for name in sorted(_read_names(type(owner)) & d.keys()):
+        value = d[name]
+        if _collected(value) and (id(d), name) not in seen:
+            seen.add((id(d), name))
+            found.append((d, name, value))
+            _forwards(value, found, seen, 3)
+    for klass in type(owner).__mro__:
+        if _users(klass):
+            for member in vars(klass).values():
+                if isinstance(member, types.FunctionType):
+                    _gather(member, found, seen, 2)
+
+
+def _collected(value) -> bool:
+    """Whether a value a step names is one the guards keep: a tensor, a module, an optimizer,
+    a generator, a plain value, a configuration object or a container."""
     from numbagrad.nn.module import Module
     from numbagrad.optim.optimizer import Optimizer
     from numbagrad.random.generator import Generator
 
+    kinds = (Tensor, Module, Optimizer, Generator, bool, int, float, str, type(None))
+    return isinstance(value, kinds) or _config_dict(value) is not None or isinstance(
+        value, (list, tuple, set, frozenset, np.ndarray))
+
+
+def _gather(fn, found: list, seen: set, depth: int) -> None:
     code = getattr(fn, "__code__", None)
     if code is None or id(code) in seen or depth <= 0:
         return
     seen.add(id(code))
-    kinds = (Tensor, Module, Optimizer, Generator, bool, int, float, str, type(None))
     values = []
     globals_ = getattr(fn, "__globals__", {})
     for name in sorted(set(code.co_names) & set(globals_)):
@@ -142,8 +194,7 @@ def _gather(fn, found: list, seen: set, depth: int) -> None:
         except ValueError:  # an empty cell
             continue
     for ns, name, value in values:
-        if isinstance(value, kinds) or _config_dict(value) is not None or (
-                isinstance(value, (list, tuple, set, frozenset, np.ndarray))):
+        if _collected(value):
             key = (id(ns), name)
             if key not in seen:
                 seen.add(key)
@@ -206,7 +257,7 @@ class _TooBig(Exception):
     pass
 
 
-def _is_container(value) -> bool:
+def is_container(value) -> bool:
     """A list, a tuple that is not plain, a dict, a set, a small NumPy array or a
     configuration object: what the step may read values from (``scales[0]``,
     ``cfg.train.lr``) that :func:`_plain` does not cover."""
@@ -214,11 +265,13 @@ def _is_container(value) -> bool:
             or _config_dict(value) is not None) and not _plain(value)
 
 
-def fingerprint(value, keep: list, budget: list):
+def fingerprint(value, keep, budget: list):
     """A comparable summary of ``value``'s content: plain values by type and value, NumPy
     arrays by dtype, shape and bytes, containers and configuration objects entry by entry,
-    anything else (a tensor, a module, a function) by identity (held in ``keep``, so that its
-    id is not reused). Raises ``_TooBig`` past ``budget[0]`` values."""
+    anything else (a tensor, a module, a function) by identity (held in the list ``keep``, so
+    that its id is not reused). With ``keep`` None (an argument's content) a tensor is only
+    "a tensor": the call key describes the arguments' tensors, which are new at each call.
+    Raises ``_TooBig`` past ``budget[0]`` values."""
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooBig
@@ -237,10 +290,13 @@ def fingerprint(value, keep: list, budget: list):
         if value.size > _DEEP_MAX:
             raise _TooBig
         return (cls, value.dtype.str, value.shape, value.tobytes())
+    if kind == "T" and keep is None:
+        return "T"
     d = _config_dict(value) if kind == "O" else None
     if d is not None:
         return (cls, id(value), fingerprint(d, keep, budget))
-    keep.append(value)
+    if keep is not None:
+        keep.append(value)
     return ("id", id(value))
 
 
@@ -295,11 +351,14 @@ def _guarded_dicts(module) -> list:
 class WorldGuard:
     """The checks of one compiled step on what it reads outside its arguments."""
 
-    def __init__(self, named, modules, leaves, grads_in_place, own_steps=()):
+    def __init__(self, named, modules, leaves, grads_in_place, own_steps=(), arguments=()):
         """``own_steps``: the optimizers whose class has its own ``step`` (a user's optimizer),
         whose Python read the hyper-parameters in ``param_groups`` as plain numbers: the
         step replays them as constants, so they are guarded by value (a scheduler changing the
-        learning rate retraces), and the groups and their parameter lists by identity."""
+        learning rate retraces), and the groups and their parameter lists by identity.
+        ``arguments``: ``(where, key, value)`` for the call's arguments that are containers or
+        configuration objects (``where`` "a" or "k", ``key`` a position or a name), which the
+        call key names by identity only: their content is compared at each call."""
         from numbagrad.nn.module import Module
 
         self.named = [(ns, name, obj) for ns, name, obj in named]
@@ -319,7 +378,7 @@ class WorldGuard:
             d = _config_dict(obj)
             if d is not None and len(d) <= _CONFIG_MAX:
                 self.attributes.append(_plain_values(d, f"a value of {what}"))
-            if _is_container(obj):
+            if is_container(obj):
                 self.deep.append(_deep(ns, name, obj, what))
         tensors = {}
         params = []
@@ -338,7 +397,7 @@ class WorldGuard:
                 if _users(type(sub)):
                     d = sub.__dict__
                     for k in sorted(_read_names(type(sub)) & d.keys()):
-                        if _is_container(d[k]):
+                        if is_container(d[k]):
                             self.deep.append(_deep(d, k, d[k], f"module attribute {k!r}"))
                 for name, p in sub._parameters.items():
                     params.append((sub._parameters, name, p))
@@ -355,6 +414,14 @@ class WorldGuard:
             for i, g in enumerate(groups):
                 self.attributes.append(_plain_values(g, f"{name}.param_groups[{i}]"))
         self.deep = [entry for entry in self.deep if entry is not None]
+        self.arguments = []
+        for where, key, value in arguments:
+            try:
+                fp = fingerprint(value, None, [_DEEP_MAX])
+            except (_TooBig, RecursionError):
+                continue
+            what = f"argument {key!r}" if where == "k" else f"argument {key}"
+            self.arguments.append((0 if where == "a" else 1, key, fp, what))
         self.params = params
         self.tensors = [(t, t._data, t._requires_grad) for t in tensors.values()]
         self.grads = [(t, g) for t, g in grads_in_place]
@@ -365,8 +432,16 @@ class WorldGuard:
         self._getters = [getter.raw for _, getter in guarded]
         self._values = [getter.raw(d) for d, getter in guarded]
 
-    def failure(self) -> str | None:
-        """Why the world no longer matches the capture, or None when it does."""
+    def failure(self, args: tuple = (), kwargs: dict | None = None) -> str | None:
+        """Why the world (and the content of the call's container arguments ``args`` and
+        ``kwargs``) no longer matches the capture, or None when it does."""
+        for where, key, fp, what in self.arguments:
+            try:
+                same = fingerprint((args, kwargs)[where][key], None, [_DEEP_MAX]) == fp
+            except (_TooBig, RecursionError):
+                same = False
+            if not same:
+                return f"the content of {what} changed"
         for ns, name, obj in self.named:
             now = ns.cell_contents if name is None else ns.get(name)
             if now is not obj:

@@ -277,6 +277,90 @@ def test_values_read_from_containers_are_guarded(case):
     assert f"the content of {what} changed" in _log(compiled)
 
 
+@pytest.mark.parametrize("kind", ["dict", "namespace", "long list"])
+def test_container_argument_content_is_guarded(kind):
+    """The call key names a dict, a configuration object or a long list argument by identity:
+    its content is compared at each call."""
+    import argparse
+
+    def make():
+        return ({"scale": 1.0} if kind == "dict" else argparse.Namespace(scale=1.0)
+                if kind == "namespace" else [1.0] * 10)
+
+    def read(hp):
+        return hp["scale"] if kind == "dict" else hp.scale if kind == "namespace" else hp[0]
+
+    def write(hp, value):
+        if kind == "dict":
+            hp["scale"] = value
+        elif kind == "namespace":
+            hp.scale = value
+        else:
+            hp[0] = value
+
+    def fn(model, criterion, optimizer, x, y, hp):
+        loss = criterion(model(x) * read(hp), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = torch.compile(fn)
+    runs = []
+    for f in (fn, compiled):
+        setup, hp = _setup(), make()
+        losses = []
+        for k in range(7):
+            write(hp, 1.0 + 0.25 * (k // 3))
+            losses.append(f(*setup, *_batch(3, k), hp).item())
+        runs.append(losses)
+    assert runs[0] == runs[1]
+    assert "the content of argument 5 changed" in _log(compiled)
+
+
+def test_list_of_batch_tensors_does_not_retrace():
+    def fn(model, criterion, optimizer, batch):
+        x, y = batch
+        loss = criterion(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = torch.compile(fn)
+    setup = _setup()
+    for k in range(6):
+        compiled(*setup, list(_batch(3, k)))
+    assert compiled.cache.captures == 1 and not compiled.cache.log
+
+
+class _Trainer:
+    """A trainer object whose bound method is compiled: what it reads through ``self``."""
+
+    def __init__(self):
+        self.model, self.criterion, self.optimizer = _setup()
+        self.scale = 1.0
+
+    def train_step(self, x, y):
+        loss = self.criterion(self.model(x) * self.scale, y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+
+def test_bound_method_is_captured_and_guarded_on_self():
+    eager, other = _Trainer(), _Trainer()
+    compiled = torch.compile(other.train_step)
+    for k in range(8):
+        eager.scale = other.scale = 1.0 + 0.5 * (k // 4)
+        assert eager.train_step(*_batch(3, k)).item() == compiled(*_batch(3, k)).item()
+    assert compiled.sources, "the bound method ran eagerly"
+    assert "scale changed from 1.0 to 1.5" in _log(compiled)
+    for p, q in zip(eager.model.parameters(), other.model.parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
 def test_large_container_is_left_unguarded():
     big = list(range(1000))
 
