@@ -6,8 +6,8 @@ Two levels, as torch's guards:
   ``requires_grad``, and a leaf that requires grad by identity too; each number, string or
   None by value; any other object by identity) and grad mode. A compiled step is looked up by
   this key.
-* :class:`WorldGuard` holds what the capture read outside the arguments: the parameters of the
-  modules it called (the module still holds the same parameter object), the arrays of the
+* :class:`WorldGuard` holds what the capture read outside the arguments: the parameters and
+  buffers of the modules it called (the module still holds the same objects), the arrays of the
   leaves it accumulated into (``p.data`` not replaced, ``requires_grad`` unchanged), the
   gradients it added into in place, the tensors, modules and optimizers named by the
   function's globals and closure variables, the numbers, strings, booleans and None they name
@@ -403,6 +403,12 @@ class WorldGuard:
                     params.append((sub._parameters, name, p))
                     if p is not None:
                         tensors[id(p)] = p
+                # Buffers as parameters: a step writing BatchNorm's running statistics
+                # writes the arrays it was captured with.
+                for name, b in sub._buffers.items():
+                    params.append((sub._buffers, name, b))
+                    if b is not None:
+                        tensors[id(b)] = b
         for t in leaves:
             tensors[id(t)] = t
         self.groups = []
@@ -479,7 +485,7 @@ class WorldGuard:
                 return f"{type(opt).__name__}'s param_groups changed"
         for d, name, p in self.params:
             if d.get(name) is not p:
-                return f"parameter {name!r} was replaced"
+                return f"parameter or buffer {name!r} was replaced"
         for t, data, requires in self.tensors:
             if t._data is not data:
                 return f"a tensor's data was replaced (shape {list(t._data.shape)})"

@@ -361,6 +361,29 @@ def test_bound_method_is_captured_and_guarded_on_self():
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
+def test_replaced_buffer_retraces():
+    """BatchNorm's running statistics replaced between calls: the step writes the new ones."""
+    def make():
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+        return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
+
+    def edit(setup, k):
+        if k == 3:
+            setup[0][1].running_mean = torch.ones(3)
+
+    runs = []
+    compiled = torch.compile(step)
+    for f in (step, compiled):
+        setup = make()
+        for k in range(6):
+            edit(setup, k)
+            f(*setup, *_batch(3, k))
+        runs.append(setup[0][1].running_mean.numpy().copy())
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert "buffer 'running_mean' was replaced" in _log(compiled)
+
+
 def test_large_container_is_left_unguarded():
     big = list(range(1000))
 
