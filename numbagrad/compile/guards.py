@@ -6,13 +6,14 @@ Two levels, as torch's guards:
   ``requires_grad``, and a leaf that requires grad by identity too; each number, string or
   None by value; any other object by identity) and grad mode. A compiled step is looked up by
   this key.
-* :class:`WorldGuard` holds what the capture read outside the arguments: the parameters and
-  buffers of the modules it called (the module still holds the same objects), the arrays of the
-  leaves it accumulated into (``p.data`` not replaced, ``requires_grad`` unchanged), the
-  gradients it added into in place, the tensors, modules and optimizers named by the
-  function's globals and closure variables, the numbers, strings, booleans and None they name
-  (by value), and the same kinds of attributes of every module called (``training``, a
-  ``self.scale``: by value). Plain configuration objects (an ``argparse.Namespace``, a
+* :class:`WorldGuard` holds what the capture read outside the arguments: the parameters,
+  buffers and submodules of the modules it called (the module still holds the same objects),
+  the arrays of the leaves it accumulated into (``p.data`` not replaced, ``requires_grad``
+  unchanged), the gradients it added into in place, the tensors, modules, optimizers,
+  functions and other objects named by the function's globals and closure variables (by
+  identity), the numbers, strings, booleans and None they name (by value), and the same kinds
+  of attributes of every module called (``training``, a ``self.scale``: by value; a
+  ``self.act``: by identity). Plain configuration objects (an ``argparse.Namespace``, a
   ``SimpleNamespace``, an instance of the user's own class, a dict) named by the function or
   held by a module's public attribute have their such values guarded too (``cfg.scale``,
   ``config["dropout"]``, ``self.cfg.scale``). Containers the step may take numbers from are
@@ -22,9 +23,10 @@ Two levels, as torch's guards:
   (``self.scales[0]``; not a ``self.history`` they only assign); and the call's arguments
   that are containers or configuration objects (which the call key names by identity). A
   compiled bound method's ``self`` is searched as a function's globals are: the attributes its
-  class's methods read. Any change sends the call back to a new capture.
+  class's methods read. Any change sends the call back to a new capture. A user's optimizer
+  class with its own ``step`` is guarded on its ``param_groups``.
 
-The optimizers' hyper-parameters are not guarded: they are read at every call (see
+numbagrad's optimizers' hyper-parameters are not guarded: they are read at every call (see
 :mod:`numbagrad.compile.codegen`), so a scheduler or an edited ``lr`` takes effect at once.
 """
 from __future__ import annotations
@@ -194,11 +196,13 @@ def _gather(fn, found: list, seen: set, depth: int) -> None:
         except ValueError:  # an empty cell
             continue
     for ns, name, value in values:
+        # Everything named is guarded, a function or a class by identity (``act = torch.tanh``
+        # after the capture of ``act = torch.relu`` retraces).
+        key = (id(ns), name)
+        if key not in seen:
+            seen.add(key)
+            found.append((ns, name, value))
         if _collected(value):
-            key = (id(ns), name)
-            if key not in seen:
-                seen.add(key)
-                found.append((ns, name, value))
             _forwards(value, found, seen, depth)
         elif isinstance(value, types.FunctionType) and _users(value):
             _gather(value, found, seen, depth - 1)
@@ -394,19 +398,27 @@ class WorldGuard:
                     continue
                 seen.add(id(sub))
                 self.attributes += _guarded_dicts(sub)
-                if _users(type(sub)):
-                    d = sub.__dict__
-                    for k in sorted(_read_names(type(sub)) & d.keys()):
-                        if is_container(d[k]):
-                            self.deep.append(_deep(d, k, d[k], f"module attribute {k!r}"))
+                # Attributes that are neither plain (above) nor modules or tensors (guarded
+                # below): containers by content, functions and other objects by identity
+                # (``self.act = torch.tanh``). Of the user's classes, those their methods
+                # read; of numbagrad's, the public ones.
+                d = sub.__dict__
+                names = (_read_names(type(sub)) & d.keys() if _users(type(sub))
+                         else [k for k in d if not k.startswith("_")])
+                for k in sorted(names):
+                    v = d[k]
+                    if not (_plain(v) or isinstance(v, (Module, Tensor))):
+                        self.deep.append(_deep(d, k, v, f"module attribute {k!r}"))
+                for name, child in sub._modules.items():
+                    params.append((sub._modules, name, child, "submodule"))
                 for name, p in sub._parameters.items():
-                    params.append((sub._parameters, name, p))
+                    params.append((sub._parameters, name, p, "parameter"))
                     if p is not None:
                         tensors[id(p)] = p
                 # Buffers as parameters: a step writing BatchNorm's running statistics
                 # writes the arrays it was captured with.
                 for name, b in sub._buffers.items():
-                    params.append((sub._buffers, name, b))
+                    params.append((sub._buffers, name, b, "buffer"))
                     if b is not None:
                         tensors[id(b)] = b
         for t in leaves:
@@ -477,15 +489,17 @@ class WorldGuard:
             except (_TooBig, RecursionError):
                 same = False
             if not same:
+                if fp[0] == "id":  # a function or another object, by identity
+                    return f"{what} now names another object"
                 return f"the content of {what} changed"
         for opt, groups, dicts, params in self.groups:
             if (opt.param_groups is not groups or len(groups) != len(dicts)
                     or any(g is not d or g["params"] is not p or len(p) != n
                            for g, d, (p, n) in zip(groups, dicts, params))):
                 return f"{type(opt).__name__}'s param_groups changed"
-        for d, name, p in self.params:
+        for d, name, p, what in self.params:
             if d.get(name) is not p:
-                return f"parameter or buffer {name!r} was replaced"
+                return f"{what} {name!r} was replaced"
         for t, data, requires in self.tensors:
             if t._data is not data:
                 return f"a tensor's data was replaced (shape {list(t._data.shape)})"

@@ -384,6 +384,75 @@ def test_replaced_buffer_retraces():
     assert "buffer 'running_mean' was replaced" in _log(compiled)
 
 
+ACTIVATION = torch.relu
+
+
+class _Activated(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 3)
+        self.act = torch.relu
+
+    def forward(self, x):
+        return self.act(self.lin(x))
+
+
+def _activated_setup(seed=0):
+    torch.manual_seed(seed)
+    model = _Activated()
+    return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
+
+
+def _global_activation(model, criterion, optimizer, x, y):
+    loss = criterion(ACTIVATION(model(x)), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+@pytest.mark.parametrize("case", ["submodule", "global function", "module function"])
+def test_replaced_function_or_submodule_retraces(case):
+    """What the step calls, replaced between calls: a submodule of a Sequential, a function
+    named by a global, a function held by a module attribute."""
+    global ACTIVATION
+
+    def make():
+        if case == "submodule":
+            torch.manual_seed(0)
+            model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+            return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
+        return _activated_setup()
+
+    def edit(setup, k):
+        global ACTIVATION
+        if k != 3:
+            return
+        if case == "submodule":
+            setup[0][1] = nn.Tanh()
+        elif case == "global function":
+            ACTIVATION = torch.tanh
+        else:
+            setup[0].act = torch.tanh
+
+    fn = _global_activation if case == "global function" else step
+    runs = []
+    compiled = torch.compile(fn)
+    try:
+        for f in (fn, compiled):
+            ACTIVATION = torch.relu
+            setup = make()
+            runs.append([f(*setup, *_batch(3, k)).item()
+                         for k in range(6) if edit(setup, k) is None])
+    finally:
+        ACTIVATION = torch.relu
+    assert runs[0] == runs[1]
+    want = {"submodule": "submodule '1' was replaced",
+            "global function": "ACTIVATION now names another object",
+            "module function": "module attribute 'act' now names another object"}[case]
+    assert want in _log(compiled)
+
+
 def test_large_container_is_left_unguarded():
     big = list(range(1000))
 
