@@ -4,8 +4,8 @@ Two levels, as torch's guards:
 
 * :func:`call_key` describes the arguments (each tensor's shape, dtype, device and
   ``requires_grad``, and a leaf that requires grad by identity too; each number, string or
-  None by value; any other object by identity) and grad mode. A compiled step is looked up by
-  this key.
+  None by value; any other object by identity), grad mode and the default dtype. A compiled
+  step is looked up by this key.
 * :class:`WorldGuard` holds what the capture read outside the arguments: the parameters,
   buffers and submodules of the modules it called (the module still holds the same objects),
   the arrays of the leaves it accumulated into (``p.data`` not replaced, ``requires_grad``
@@ -37,6 +37,7 @@ import types
 
 import numpy as np
 
+from numbagrad import dtypes as _dtypes
 from numbagrad.autograd.grad_mode import _enabled
 from numbagrad.tensor import Tensor
 
@@ -82,7 +83,8 @@ def call_key(args: tuple, kwargs: dict) -> tuple:
     key = tuple([_describe(a) for a in args])
     if kwargs:
         key += tuple([(k, _describe(v)) for k, v in sorted(kwargs.items())])
-    return key + (_enabled.get(),)
+    # Grad mode, and the default dtype: ``torch.ones(3)`` inside the step made float32 arrays.
+    return key + (_enabled.get(), _dtypes._default_float)
 
 
 _CONFIG_MAX = 64  # a configuration object with more entries than this is not guarded

@@ -453,6 +453,33 @@ def test_replaced_function_or_submodule_retraces(case):
     assert want in _log(compiled)
 
 
+def test_default_dtype_is_part_of_the_key():
+    def fn(model, criterion, optimizer, x, y):
+        loss = criterion(model(x) + torch.ones(3) * 0.5, y)  # float64 after the change
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = torch.compile(fn)
+    runs = []
+    try:
+        for f in (fn, compiled):
+            torch.set_default_dtype(torch.float32)
+            setup = _setup()
+            losses = []
+            for k in range(6):
+                if k == 3:
+                    torch.set_default_dtype(torch.float64)
+                loss = f(*setup, *_batch(3, k))
+                losses.append((loss.dtype, loss.item()))
+            runs.append(losses)
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert runs[0] == runs[1]
+    assert runs[1][-1][0] == torch.float64
+
+
 def test_large_container_is_left_unguarded():
     big = list(range(1000))
 
