@@ -365,6 +365,10 @@ def known_arrays(objects, depth: int = 4) -> list:
         elif isinstance(obj, Module):
             for t in list(obj.parameters()) + list(obj.buffers()):
                 tensor(t)
+            for sub in obj.modules():  # a tensor held as a plain attribute (``self.mask``)
+                for v in list(sub.__dict__.values()):
+                    if isinstance(v, Tensor):
+                        tensor(v)
         elif isinstance(obj, Optimizer):
             for group in obj.param_groups:
                 for p in group["params"]:

@@ -409,7 +409,13 @@ class WorldGuard:
                          else [k for k in d if not k.startswith("_")])
                 for k in sorted(names):
                     v = d[k]
-                    if not (_plain(v) or isinstance(v, (Module, Tensor))):
+                    if isinstance(v, Tensor):
+                        # A tensor held as a plain attribute (the module's __dict__ mirrors
+                        # its parameters and buffers too: those are guarded below).
+                        if k not in sub._parameters and k not in sub._buffers:
+                            params.append((d, k, v, "tensor attribute"))
+                            tensors[id(v)] = v
+                    elif not (_plain(v) or isinstance(v, Module)):
                         self.deep.append(_deep(d, k, v, f"module attribute {k!r}"))
                 for name, child in sub._modules.items():
                     params.append((sub._modules, name, child, "submodule"))

@@ -480,6 +480,33 @@ def test_default_dtype_is_part_of_the_key():
     assert runs[1][-1][0] == torch.float64
 
 
+class _Masked(nn.Module):
+    """A module holding a tensor as a plain attribute, not a buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 3)
+        self.mask = torch.ones(3)
+
+    def forward(self, x):
+        return self.lin(x) * self.mask
+
+
+def test_tensor_attribute_is_captured_and_guarded():
+    def make():
+        torch.manual_seed(0)
+        model = _Masked()
+        return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
+
+    def edit(setup, k):
+        if k == 3:
+            setup[0].mask = torch.tensor([1.0, 0.0, 2.0])
+
+    compiled = _twins(step, [3] * 6, edit, make)
+    assert compiled.sources, "the step ran eagerly"
+    assert "tensor attribute 'mask' was replaced" in _log(compiled)
+
+
 def test_large_container_is_left_unguarded():
     big = list(range(1000))
 
