@@ -231,12 +231,16 @@ def _track_step_calls(optimizer: Optimizer) -> None:
         return
     opt_ref = weakref.ref(optimizer)
     func = optimizer.step.__func__
+    from_class = func is getattr(type(optimizer), "step", None)
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         opt = opt_ref()
         opt._opt_called = True
-        return func.__get__(opt, opt.__class__)(*args, **kwargs)
+        # The class's ``step`` is looked up at each call, not kept from the moment of
+        # wrapping: numbagrad.compile's capture swaps it for the length of a recording.
+        step = type(opt).step if from_class else func
+        return step.__get__(opt, opt.__class__)(*args, **kwargs)
 
     wrapper._wrapped_by_lr_sched = True
     optimizer.step = wrapper

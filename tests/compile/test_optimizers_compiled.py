@@ -156,6 +156,38 @@ def test_scheduler_made_after_compiled_steps():
         np.testing.assert_array_equal(p, q)
 
 
+@pytest.mark.parametrize("name", ["Adam", "SGD-momentum-nesterov-decay", "NAdam"])
+@pytest.mark.parametrize("scheduler", ["StepLR", "CosineAnnealingLR"])
+def test_scheduler_made_before_the_capture(name, scheduler):
+    """The tutorials' order: optimizer, scheduler, then the training loop, the scheduler
+    stepped once per epoch outside the compiled step. The scheduler's wrapper of
+    ``optimizer.step`` is in place when the step is captured: the capture still sees an
+    optimizer step (its scalars read at every call, its counters advanced)."""
+    runs = []
+    for fn in (_step, torch.compile(_step)):
+        model, optimizer = setup = _setup(name)
+        sched = (torch.optim.lr_scheduler.StepLR(optimizer, 2, gamma=0.5)
+                 if scheduler == "StepLR" else
+                 torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=5))
+        rng = np.random.default_rng(7)
+        batches = [(torch.from_numpy(rng.standard_normal((6, 5)).astype(np.float32)),
+                    torch.from_numpy(rng.standard_normal((6, 2)).astype(np.float32)))
+                   for _ in range(3)]
+        losses = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            for epoch in range(5):
+                losses += [fn(*setup, *batch).item() for batch in batches]
+                sched.step()
+        state = [v.detach().numpy().copy() for st in optimizer.state.values()
+                 for v in st.values()]
+        runs.append((losses, [p.detach().numpy().copy() for p in model.parameters()], state))
+    assert runs[0][0] == runs[1][0]
+    for p, q in zip(runs[0][1] + runs[0][2], runs[1][1] + runs[1][2]):
+        np.testing.assert_array_equal(p, q)
+    assert fn.cache.captures == 1
+
+
 def test_parameter_without_gradient_in_a_group():
     """A parameter of the optimizer that the step does not reach keeps no gradient: the
     scalar-only path skips it as ``step`` does, and setting its gradient between calls is
