@@ -622,14 +622,26 @@ def _patched(rec: Recorder):
         # first backward's gradients first (the compiled step's collection needs them).
         grads = [(p, None if p._grad is None else p._grad._data)
                  for group in self.param_groups for p in group["params"]]
-        result = step(self, closure)
+        stepping.append(self)
+        try:
+            result = step(self, closure)
+        finally:
+            stepping.pop()
         rec.steps.append((self, start, len(rec.calls)))
         rec.step_grads.append(grads)
         return result
 
+    # The optimizers whose ``step`` is running. An update outside one (``step`` reached in a
+    # way the swap above does not see) would replay its learning rate and counters as
+    # constants: a reason, not a silently stale step.
+    stepping: list = []
+
     def r_update_all(self, *args):
         if rec.thread != threading.get_ident():
             return update_all(self, *args)
+        if not stepping:
+            rec.reason(f"{type(self).__name__}'s update ran outside Optimizer.step "
+                       "(its scalars would be replayed as constants)")
         with _context(rec, ("optimizer", type(self).__name__)):
             return update_all(self, *args)
 

@@ -188,6 +188,25 @@ def test_scheduler_made_before_the_capture(name, scheduler):
     assert fn.cache.captures == 1
 
 
+def test_update_outside_a_seen_step_runs_eagerly():
+    """A wrapper on the instance holding the class's ``step`` function itself, which the
+    capture's swap cannot reach: the update is refused rather than replayed with the
+    capture's learning rate and counters."""
+    runs = []
+    for compiled in (False, True):
+        model, optimizer = setup = _setup("Adam")
+        func = torch.optim.Optimizer.step
+        optimizer.step = lambda *args, opt=optimizer: func(opt, *args)
+        fn = torch.compile(_step) if compiled else _step
+        if compiled:
+            with pytest.warns(UserWarning, match="Adam's update ran outside Optimizer.step"):
+                losses = _run(fn, setup, steps=8)
+        else:
+            losses = _run(fn, setup, steps=8)
+        runs.append(losses)
+    assert runs[0][0] == runs[1][0]
+
+
 def test_parameter_without_gradient_in_a_group():
     """A parameter of the optimizer that the step does not reach keeps no gradient: the
     scalar-only path skips it as ``step`` does, and setting its gradient between calls is
