@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import warnings
 import weakref
 
@@ -63,6 +64,8 @@ class Step:
         # The gradient tensors over those arrays, made once: a new one per call would alias
         # the same memory all the same, and cost a tensor per parameter per call.
         self.grad_tensors = [(t, _wrap(g, t._device)) for t, g in new_grads]
+        # References to a gradient tensor from this step's own structures (see _give_grads).
+        self._grad_refs = _refs_in_loop(self.grad_tensors)
         self.dropped: list = []  # leaves whose .grad the step ends with None (a zero_grad)
         self.steps = steps  # (optimizer, recorded calls)
         # Per optimizer step: the gradients to give its parameters before collecting its
@@ -91,7 +94,23 @@ class Step:
             if inner is not None:
                 value = value[inner]
             np.copyto(buffer, value._data)
-        for t, g in self.grad_tensors:
+        self._give_grads()
+
+    def _give_grads(self) -> None:
+        """Give the parameters their gradient tensors over the step's buffers. A tensor that
+        the caller still holds from an earlier call (``grads.append(p.grad)``) keeps that
+        call's values, as in eager mode, where each backward after ``zero_grad()`` makes a new
+        gradient: its array becomes a copy, and the parameter gets a new tensor over the
+        buffer. (A view of the gradient that the caller holds still sees the next values.)"""
+        tensors = self.grad_tensors
+        base = self._grad_refs
+        for i in range(len(tensors)):
+            t, g = tensors[i]
+            if sys.getrefcount(g) > base + (t._grad is g):
+                buffer = g._data
+                g._data = buffer.copy()
+                g = _wrap(buffer, t._device)
+                tensors[i] = (t, g)
             t._grad = g
 
     def _collect(self, i: int, scalars: list, undo: list, plan_anew: bool) -> bool:
@@ -312,6 +331,29 @@ def _build(spec):
     return spec[1](items) if spec[1] is not dict else dict(zip(spec[3], items))
 
 
+def _refs_in_loop(tensors: list) -> int:
+    """``sys.getrefcount`` of a gradient tensor of ``tensors`` as :meth:`Step._give_grads`'s
+    loop sees it when nothing but the list holds it (and its parameter's ``.grad`` not yet)."""
+    for i in range(len(tensors)):
+        t, g = tensors[i]
+        return sys.getrefcount(g) - (t._grad is g)
+    return 0
+
+
+def _fresh(value, spec):
+    """The captured call's result (described by ``spec``, :func:`_output_spec`) with each
+    output tensor over a copy of its array, as ``_build`` gives later calls: the captured
+    arrays become the step's buffers, which the next calls overwrite."""
+    kind = spec[0]
+    if kind == "out":
+        return _wrap(value._data.copy(), value._device)
+    if kind == "obj":
+        return value
+    values = value.values() if spec[1] is dict else value
+    items = [_fresh(v, s) for v, s in zip(values, spec[2])]
+    return spec[1](items) if spec[1] is not dict else dict(zip(spec[3], items))
+
+
 def _private_inputs(args, kwargs, rec_reason):
     """The arguments with each tensor replaced by a tensor over a private copy of its data (the
     capture's input buffer), and ``(path, buffer)`` for each. A leaf that requires grad (a
@@ -422,7 +464,7 @@ def build_step(fn, args, kwargs, modules=()):
     leaves = [t for t, _ in rec.leaves.values()]
     in_place = [(t, g) for t, g in rec.leaves.values() if g is not None]
     world = {id(t) for t in leaves} | {id(o) for _, _, o in named}
-    outputs = _output_spec(result, rec, world, reasons)
+    outputs = result_spec = _output_spec(result, rec, world, reasons)
     reasons += rec.reasons
     if reasons:
         return result, None, reasons, ""
@@ -483,7 +525,13 @@ def build_step(fn, args, kwargs, modules=()):
                 step.step_grads[i] = grads
     step.dropped = dropped
     step.k = k
-    return result, step, [], program.source
+    # The gradients the captured call leaves in ``.grad`` are over arrays that became the
+    # step's buffers: the caller may keep them, so they keep their values (a copy), as the
+    # step's outputs do.
+    for t, g in new_grads:
+        if t._grad is not None and t._grad._data is g:
+            t._grad._data = g.copy()
+    return _fresh(result, result_spec), step, [], program.source
 
 
 def _passes(calls: list, rec_steps: list, pinned: set) -> tuple:

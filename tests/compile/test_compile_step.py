@@ -76,6 +76,27 @@ def test_returned_loss_is_a_plain_tensor():
     assert all(p.grad is not None and p.grad.shape == p.shape for p in setup[0].parameters())
 
 
+@pytest.mark.parametrize("build", [_linear, _mlp], ids=["sgd-momentum", "adam"])
+def test_kept_losses_and_gradients_keep_their_values(build):
+    """Losses and ``.grad`` tensors kept across calls (``losses.append(loss)``) hold their own
+    call's values, as eager mode's new tensors do, though the compiled step writes its
+    buffers again at each call."""
+    batches = _data(4, 5, 3) if build is _linear else _data(4, 6, 2)
+    runs = []
+    for fn in (step, torch.compile(step)):
+        setup = build()
+        losses, grads = [], []
+        for k in range(6):
+            losses.append(fn(*setup, *batches[k % 4]))
+            grads.append([p.grad for p in setup[0].parameters()])
+        runs.append(([loss.item() for loss in losses],
+                     [[g.numpy().copy() for g in gs] for gs in grads]))
+    assert runs[0][0] == runs[1][0]
+    for gs, hs in zip(runs[0][1], runs[1][1]):
+        for g, h in zip(gs, hs):
+            np.testing.assert_array_equal(g, h)
+
+
 def test_explain_prints_source_and_kernels():
     compiled_step = torch.compile(step)
     setup = _linear()
