@@ -17,11 +17,10 @@ import warnings
 
 import numpy as np
 
+from numbagrad import dtypes
 from numbagrad.nn.module import Module
 from numbagrad.ops import elementwise as _ew
 from numbagrad.tensor import Tensor
-
-_TORCH_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long"}
 
 
 def _check_p(p: float) -> None:
@@ -141,7 +140,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if not input.dtype.is_floating_point:
         raise RuntimeError("result type Float can't be cast to the desired output type "
-                           f"{_TORCH_NAMES[input.dtype.name]}")
+                           f"{dtypes.scalar_name(input.dtype)}")
     be = input._backend()
     np_type = input._data.dtype
     if p == 1:
@@ -218,7 +217,7 @@ def _noisy(input: Tensor, p: float, training: bool, inplace: bool, feature: bool
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not input.dtype.is_floating_point:
         raise RuntimeError("result type Float can't be cast to the desired output type "
-                           f"{_TORCH_NAMES.get(input.dtype.name, input.dtype.name)}")
+                           f"{dtypes.scalar_name(input.dtype)}")
     be = input._backend()
     np_type = input._data.dtype
     if p == 1:

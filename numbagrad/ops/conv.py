@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import operator
 
+from numbagrad import dtypes
 from numbagrad.ops.registry import OpDef, apply, register
 
 _CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
-_SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int32": "Int",
-                 "int64": "Long", "bool": "Bool"}
 
 
 def _batched(x):
@@ -178,8 +177,8 @@ def _check_kernel(w, transposed: bool) -> None:
 def _check_conv_dtypes(x, w, bias, op: str = "conv2d") -> None:
     if x.dtype is not w.dtype:
         raise RuntimeError(
-            f"expected scalar type {_SCALAR_NAMES[x.dtype.name]} but found "
-            f"{_SCALAR_NAMES[w.dtype.name]}"
+            f"expected scalar type {dtypes.scalar_name(x.dtype)} but found "
+            f"{dtypes.scalar_name(w.dtype)}"
         )
     if bias is not None and bias.dtype is not x.dtype:
         raise RuntimeError(
@@ -188,7 +187,7 @@ def _check_conv_dtypes(x, w, bias, op: str = "conv2d") -> None:
         )
     if not x.dtype.is_floating_point:
         raise NotImplementedError(
-            f"{op}: not implemented for '{_SCALAR_NAMES[x.dtype.name]}' tensors in numbagrad; "
+            f"{op}: not implemented for '{dtypes.scalar_name(x.dtype)}' tensors in numbagrad; "
             "convert the input and weight with .float()"
         )
 
@@ -427,7 +426,7 @@ def _pool_geometry(op: str, input, kernel_size, stride, padding, dilation, ceil_
         raise NotImplementedError('"max_pool2d" not implemented for \'Bool\'')  # torch's
     if not input.dtype.is_floating_point and op != "max_pool2d":
         raise NotImplementedError(
-            f"{op}: not implemented for '{_SCALAR_NAMES[input.dtype.name]}' tensors in "
+            f"{op}: not implemented for '{dtypes.scalar_name(input.dtype)}' tensors in "
             "numbagrad; convert the input with .float()"
         )
     return kernel, stride, padding, dilation, (out_h, out_w)

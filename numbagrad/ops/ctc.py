@@ -18,7 +18,7 @@ from numbagrad.backends import cpu
 from numbagrad.backends.cpu.ctc import check_lengths, check_targets
 from numbagrad.ops import reduce as red
 from numbagrad.ops.elementwise import cast
-from numbagrad.ops.loss import _REDUCTIONS, _TORCH_NAMES, _tensor_arg
+from numbagrad.ops.loss import _REDUCTIONS, _tensor_arg
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.tensor import Tensor
 
@@ -112,7 +112,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0,
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if not log_probs.dtype.is_floating_point:
         raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for "
-                                  f"'{_TORCH_NAMES.get(log_probs.dtype.name, log_probs.dtype.name)}'")
+                                  f"'{dtypes.scalar_name(log_probs.dtype)}'")
     unbatched = log_probs.ndim == 2
     if unbatched:
         log_probs = log_probs.unsqueeze(1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import operator
 
+from numbagrad import dtypes
 from numbagrad.ops.registry import OpDef, apply, register
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
@@ -172,9 +173,8 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 1]
         return pool(input, sizes)
     if not input.dtype.is_floating_point:
-        from numbagrad.ops.conv import _SCALAR_NAMES
         raise NotImplementedError(
-            f"\"upsample_{mode}\" not implemented for '{_SCALAR_NAMES.get(input.dtype.name)}'")
+            f"\"upsample_{mode}\" not implemented for '{dtypes.scalar_name(input.dtype)}'")
     kind = "cubic" if mode == "bicubic" else ("linear" if mode in _LINEAR else mode)
     out = input
     for axis in range(input.ndim - 1, 1, -1):

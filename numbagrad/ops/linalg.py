@@ -20,8 +20,6 @@ from numbagrad.tensor import Tensor
 # torch's C++ type names, used in its dtype-mismatch messages.
 _CPP_NAMES = {"float32": "float", "float64": "double", "int32": "int", "int64": "long int",
               "bool": "bool"}
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long",
-                 "bool": "Bool"}
 
 
 def _as_matrices(a, b):
@@ -340,8 +338,8 @@ def bmm(input, mat2):
         )
     if input.dtype is not mat2.dtype:
         raise RuntimeError(
-            f"bmm: expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
-            f"{_SCALAR_NAMES[mat2.dtype.name]}"
+            f"bmm: expected scalar type {dtypes.scalar_name(input.dtype)} but found "
+            f"{dtypes.scalar_name(mat2.dtype)}"
         )
     _check_dtypes("bmm", input, mat2)
     return apply(BMM, (input, mat2))

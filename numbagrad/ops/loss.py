@@ -30,8 +30,6 @@ from numbagrad.ops.elementwise import _binary, cast
 from numbagrad.ops.registry import OpDef, apply, register
 from numbagrad.tensor import Tensor
 
-_TORCH_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long", "float32": "Float",
-                "float64": "Double"}
 _REDUCTIONS = ("none", "mean", "sum")
 
 
@@ -95,12 +93,12 @@ def _check_class_target(op: str, input, target) -> None:
         raise ValueError("Expected 1 or more dimensions (got 0)")
     if input.dtype not in (dtypes.float32, dtypes.float64):
         raise NotImplementedError(
-            f"{op}: \"{op}\" not implemented for '{_TORCH_NAMES[input.dtype.name]}'; convert "
+            f"{op}: \"{op}\" not implemented for '{dtypes.scalar_name(input.dtype)}'; convert "
             "the input with .float()"
         )
-    if target.dtype is not dtypes.int64:
+    if target.dtype is not dtypes.int64 and target.dtype is not dtypes.uint8:
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_TORCH_NAMES[target.dtype.name]}")
+                           f"{dtypes.scalar_name(target.dtype)}")
     if input.ndim == 1:
         if target.ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -139,14 +137,16 @@ def _check_weight(op: str, weight, classes: int, input_dtype, prefix: str = "") 
                            "classes or no classes but got weight tensor of shape: "
                            f"{_shape_list(weight.shape)}")
     if input_dtype is not None and weight.dtype is not input_dtype:
-        raise RuntimeError(f"expected scalar type {_TORCH_NAMES[input_dtype.name]} but found "
-                           f"{_TORCH_NAMES[weight.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {dtypes.scalar_name(input_dtype)} but found "
+                           f"{dtypes.scalar_name(weight.dtype)}")
 
 
 def _class_loss(op: OpDef, input, target, weight, ignore_index: int, reduction: str,
                 label_smoothing: float):
     """Checks, then the fused kernel, for class-index targets."""
     _check_class_target(op.name, input, target)
+    if target.dtype is dtypes.uint8:  # torch takes Byte labels too; the kernels read int64
+        target = target.long()
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if weight is not None:
         _check_weight(op.name, weight, classes, input.dtype)
@@ -223,7 +223,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                            label_smoothing)
     if not target.dtype.is_floating_point:
         raise RuntimeError("Expected floating point type for target with class probabilities, "
-                           f"got {_TORCH_NAMES[target.dtype.name]}")
+                           f"got {dtypes.scalar_name(target.dtype)}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
     if label_smoothing > 1.0:
@@ -431,11 +431,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
     if target.dtype is not input.dtype:
-        raise RuntimeError(f"Found dtype {_TORCH_NAMES[target.dtype.name]} but expected "
-                           f"{_TORCH_NAMES[input.dtype.name]}")
+        raise RuntimeError(f"Found dtype {dtypes.scalar_name(target.dtype)} but expected "
+                           f"{dtypes.scalar_name(input.dtype)}")
     if not input.dtype.is_floating_point:
         raise RuntimeError("binary_cross_entropy: expected a floating input, got "
-                           f"{_TORCH_NAMES[input.dtype.name]}")
+                           f"{dtypes.scalar_name(input.dtype)}")
     _check_range("binary_cross_entropy", "input", input)
     _check_range("binary_cross_entropy", "target", target)
     loss = apply(BINARY_CROSS_ENTROPY, (input, target))
@@ -494,7 +494,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.shape})")
     if not target.dtype.is_floating_point:
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_TORCH_NAMES[target.dtype.name]}")
+                           f"{dtypes.scalar_name(target.dtype)}")
     x, y = ew.operands(op, input, target)
     loss = apply(BINARY_CROSS_ENTROPY_WITH_LOGITS, (x, y))
     if pos_weight is not None:

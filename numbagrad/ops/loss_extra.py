@@ -21,7 +21,7 @@ from numbagrad.ops.activation import logsigmoid
 from numbagrad.ops.comparison import minimum
 from numbagrad.ops.elementwise import where
 from numbagrad.ops.index import gather
-from numbagrad.ops.loss import _REDUCTIONS, _TORCH_NAMES, _shape_list, _tensor_arg, reduction_arg
+from numbagrad.ops.loss import _REDUCTIONS, _shape_list, _tensor_arg, reduction_arg
 from numbagrad.ops.norm import norm as _norm
 from numbagrad.ops.norm import vector_norm
 from numbagrad.ops.rearrange import broadcast_tensors
@@ -390,7 +390,7 @@ def _check_floating(op: str, *tensors) -> None:
     dtype = dtypes.result_type(*tensors)
     if not dtype.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
-                           f"{_TORCH_NAMES.get(dtype.name, dtype.name)}")
+                           f"{dtypes.scalar_name(dtype)}")
 
 
 def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
@@ -900,7 +900,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
                            f"{_shape_list(input.shape)}.")
     if target.dtype is not dtypes.int64:
         raise RuntimeError("expected scalar type Long but found "
-                           f"{_TORCH_NAMES.get(target.dtype.name, target.dtype.name)}")
+                           f"{dtypes.scalar_name(target.dtype)}")
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(f"inconsistent weight size, expected {classes} but got "
                            f"{_shape_list(weight.shape)}")
@@ -971,7 +971,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,
                            f"size: {_shape_list(input.shape)}")
     if target.dtype is not dtypes.int64:
         raise RuntimeError("expected scalar type Long but found "
-                           f"{_TORCH_NAMES.get(target.dtype.name, target.dtype.name)}")
+                           f"{dtypes.scalar_name(target.dtype)}")
     rows = 1 if input.ndim <= 1 else input.shape[0]
     classes = 1 if input.ndim == 0 else input.shape[-1]
     labels = _host(target).reshape(rows, classes)

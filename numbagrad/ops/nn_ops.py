@@ -12,7 +12,6 @@ from numbagrad import dtypes
 from numbagrad.ops.elementwise import cast
 from numbagrad.ops.registry import OpDef, apply, register
 
-_SCALAR_NAMES = {"int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
 def _softmax_forward(be, x, dim):
@@ -55,7 +54,7 @@ def _prepare(op: str, input, dim, dtype):
     target = input.dtype if dtype is None else dtypes.as_dtype(dtype)
     if not target.is_floating_point:
         raise NotImplementedError(
-            f"{op}: \"{op}\" not implemented for '{_SCALAR_NAMES[target.name]}'; pass "
+            f"{op}: \"{op}\" not implemented for '{dtypes.scalar_name(target)}'; pass "
             "dtype=numbagrad.float32 or convert the input with .float()"
         )
     return cast(input, target), axis

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import operator
 
-from numbagrad.ops.conv import _SCALAR_NAMES, _check_tensor
+from numbagrad import dtypes
+from numbagrad.ops.conv import _check_tensor
 from numbagrad.autograd.node_names import rename
 from numbagrad.ops.registry import OpDef, apply, register
 
@@ -130,7 +131,7 @@ def _planes(input, nd: int) -> tuple:
 def _check_float(op: str, input) -> None:
     if not input.dtype.is_floating_point:
         raise NotImplementedError(
-            f"\"{op}\" not implemented for '{_SCALAR_NAMES.get(input.dtype.name, input.dtype)}'"
+            f"\"{op}\" not implemented for '{dtypes.scalar_name(input.dtype)}'"
         )
 
 

@@ -24,9 +24,6 @@ from numbagrad.ops import elementwise as ew
 from numbagrad.ops import scalar as F
 from numbagrad.ops.registry import OpDef, apply, register
 
-# torch's names for dtypes in its error messages.
-_TORCH_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long", "float32": "Float",
-                "float64": "Double"}
 
 # ---------------------------------------------------------------------------- dim checks
 
@@ -245,7 +242,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None):
         which = "Input" if dtype is None else "Optional"
         raise RuntimeError(
             f"mean(): could not infer output dtype. {which} dtype must be either a floating "
-            f"point or complex dtype. Got: {_TORCH_NAMES[out.name]}"
+            f"point or complex dtype. Got: {dtypes.scalar_name(out)}"
         )
     axes = _axes("mean", input, dim)
     if out is not input.dtype:

@@ -213,7 +213,7 @@ def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None, axi
     dim = reduce.dim_or_axis("nanmean", dim, axis)
     if not input.dtype.is_floating_point:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {reduce._TORCH_NAMES.get(input.dtype.name, input.dtype)}")
+                           f"but got {dtypes.scalar_name(input.dtype)}")
     if dtype is not None:
         input = ew.cast(input, dtypes.as_dtype(dtype))
     axes = reduce._axes("nanmean", input, dim)

@@ -59,9 +59,7 @@ def _kernel(device, name: str) -> Any:
 def _typename(obj) -> str:
     """torch.typename: ``numbagrad.FloatTensor`` for tensors, the qualified class name otherwise."""
     if isinstance(obj, Tensor):
-        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                 "bool": "Bool"}
-        return f"numbagrad.{names.get(obj.dtype.name, obj.dtype.name)}Tensor"
+        return f"numbagrad.{dtypes.scalar_name(obj.dtype)}Tensor"
     cls = type(obj)
     if cls.__module__ == "builtins":
         return cls.__qualname__

@@ -355,6 +355,8 @@ def test_ignored_label_out_of_range_is_fine():
     ((2, 5, 3), np.zeros((3, 3), np.int64), ValueError, "batch_size"),
     ((3, 5), np.array([0.0, 1.0, 2.0]), RuntimeError, "expected target dtype to be Long"),
     ((3, 5), np.array([0, 1, 2], np.int32), RuntimeError, "expected target dtype to be Long"),
+    ((3, 5), np.array([0, 1, 2], np.int8), RuntimeError, "Long or Byte, but got Char"),
+    ((3, 5), np.array([0, 1, 2], np.int16), RuntimeError, "Long or Byte, but got Short"),
     ((3, 5), np.zeros((3, 1), np.int64), RuntimeError, "multi-target not supported"),
     ((5,), np.zeros(2, np.int64), ValueError, "1D target must have size 1"),
 ])
@@ -362,6 +364,15 @@ def test_target_errors_match_torch(fn, x_shape, t, exc, words):
     x = _logits(x_shape, "float32")
     _same_error(lambda: getattr(F, fn)(ng.tensor(x), ng.tensor(t)),
                 lambda: getattr(TF, fn)(torch.tensor(x), torch.tensor(t)), exc, words)
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+def test_byte_targets_are_class_indices_as_in_torch(fn):
+    x = _logits((4, 3), "float32")
+    t = np.array([0, 2, 1, 2], np.uint8)
+    ours = getattr(F, fn)(ng.tensor(x, requires_grad=True), ng.tensor(t))
+    theirs = getattr(TF, fn)(torch.tensor(x, requires_grad=True), torch.tensor(t))
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-6)
 
 
 def test_cross_entropy_option_errors_match_torch():
