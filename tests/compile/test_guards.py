@@ -27,6 +27,19 @@ def step(model, criterion, optimizer, x, y):
     return loss
 
 
+def _step_with(predict):
+    """``step`` with the prediction ``predict(model, x, *extra)`` in place of ``model(x)``
+    (``extra``: the step's arguments after ``y``)."""
+    def fn(model, criterion, optimizer, x, y, *extra):
+        loss = criterion(predict(model, x, *extra), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return fn
+
+
 def _batch(n, k, dtype=np.float32):
     rng = np.random.default_rng(k)
     return (torch.from_numpy(rng.standard_normal((n, 4)).astype(dtype)),
@@ -238,20 +251,8 @@ def _list_setup(seed=0):
     return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
 
 
-def _read_list(model, criterion, optimizer, x, y):
-    loss = criterion(model(x) * SCALES[1], y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
-
-
-def _read_nested(model, criterion, optimizer, x, y):
-    loss = criterion(model(x).add(x[:, :3], alpha=CONFIG.train.alpha), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
+_read_list = _step_with(lambda model, x: model(x) * SCALES[1])
+_read_nested = _step_with(lambda model, x: model(x).add(x[:, :3], alpha=CONFIG.train.alpha))
 
 
 @pytest.mark.parametrize("case", ["module list", "global list", "nested config"])
@@ -298,13 +299,7 @@ def test_container_argument_content_is_guarded(kind):
         else:
             hp[0] = value
 
-    def fn(model, criterion, optimizer, x, y, hp):
-        loss = criterion(model(x) * read(hp), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    fn = _step_with(lambda model, x, hp: model(x) * read(hp))
     compiled = torch.compile(fn)
     runs = []
     for f in (fn, compiled):
@@ -403,12 +398,7 @@ def _activated_setup(seed=0):
     return model, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.05)
 
 
-def _global_activation(model, criterion, optimizer, x, y):
-    loss = criterion(ACTIVATION(model(x)), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss
+_global_activation = _step_with(lambda model, x: ACTIVATION(model(x)))
 
 
 @pytest.mark.parametrize("case", ["submodule", "global function", "module function"])
@@ -454,13 +444,8 @@ def test_replaced_function_or_submodule_retraces(case):
 
 
 def test_default_dtype_is_part_of_the_key():
-    def fn(model, criterion, optimizer, x, y):
-        loss = criterion(model(x) + torch.ones(3) * 0.5, y)  # float64 after the change
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    # float64 after the change
+    fn = _step_with(lambda model, x: model(x) + torch.ones(3) * 0.5)
     compiled = torch.compile(fn)
     runs = []
     try:
@@ -510,13 +495,7 @@ def test_tensor_attribute_is_captured_and_guarded():
 def test_large_container_is_left_unguarded():
     big = list(range(1000))
 
-    def fn(model, criterion, optimizer, x, y):
-        loss = criterion(model(x) * (len(big) / 1000), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    fn = _step_with(lambda model, x: model(x) * (len(big) / 1000))
     compiled = _twins(fn, [3] * 4)
     assert len(compiled.sources) == 1
 
