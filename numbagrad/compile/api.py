@@ -340,20 +340,6 @@ def _refs_in_loop(tensors: list) -> int:
     return 0
 
 
-def _fresh(value, spec):
-    """The captured call's result (described by ``spec``, :func:`_output_spec`) with each
-    output tensor over a copy of its array, as ``_build`` gives later calls: the captured
-    arrays become the step's buffers, which the next calls overwrite."""
-    kind = spec[0]
-    if kind == "out":
-        return _wrap(value._data.copy(), value._device)
-    if kind == "obj":
-        return value
-    values = value.values() if spec[1] is dict else value
-    items = [_fresh(v, s) for v, s in zip(values, spec[2])]
-    return spec[1](items) if spec[1] is not dict else dict(zip(spec[3], items))
-
-
 def _private_inputs(args, kwargs, rec_reason):
     """The arguments with each tensor replaced by a tensor over a private copy of its data (the
     capture's input buffer), and ``(path, buffer)`` for each. A leaf that requires grad (a
@@ -389,7 +375,6 @@ def known_arrays(objects, depth: int = 4) -> list:
     """The arrays of the tensors reachable from ``objects`` (tensors, modules, optimizers, and
     tuples or lists of them) before a step: data, gradients, buffers, optimizer state."""
     from numbagrad.nn.module import Module
-    from numbagrad.optim.optimizer import Optimizer
 
     arrays = []
 
@@ -531,7 +516,9 @@ def build_step(fn, args, kwargs, modules=()):
     for t, g in new_grads:
         if t._grad is not None and t._grad._data is g:
             t._grad._data = g.copy()
-    return _fresh(result, result_spec), step, [], program.source
+    # The captured call's outputs, like the later calls', over copies: the arrays they were
+    # computed in became the step's buffers (``result_spec`` describes ``result`` itself).
+    return _build(result_spec), step, [], program.source
 
 
 def _passes(calls: list, rec_steps: list, pinned: set) -> tuple:

@@ -347,6 +347,17 @@ def _recording_inplace(rec: Recorder, inplace):
     return recording
 
 
+def _defining(base, name: str) -> list:
+    """``base`` and its subclasses, at any depth, that define ``name`` themselves (each once)."""
+    classes, seen = [base], {base}
+    for cls in classes:
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                classes.append(sub)
+    return [cls for cls in classes if name in cls.__dict__]
+
+
 def _refuse(reason: str, original):
     def refused(*args, **kwargs):
         rec = _active
@@ -584,14 +595,11 @@ def _patched(rec: Recorder):
     # A scheduler's ``step`` is Python that changes the learning rate: a replay would not run
     # it again (its counter and the rate would stay where the capture left them).
     from numbagrad.optim.lr_scheduler import LRScheduler
-    classes = [LRScheduler]
-    for cls in classes:
-        classes += cls.__subclasses__()
-        if "step" in cls.__dict__:
-            swap(cls, "step", _refuse(
-                f"{cls.__name__}.step() inside the compiled function (a scheduler's Python "
-                "state is not replayed: step it outside, after the compiled step)",
-                cls.__dict__["step"]))
+    for cls in _defining(LRScheduler, "step"):
+        swap(cls, "step", _refuse(
+            f"{cls.__name__}.step() inside the compiled function (a scheduler's Python "
+            "state is not replayed: step it outside, after the compiled step)",
+            cls.__dict__["step"]))
     step, update_all, update = Optimizer.step, Optimizer._update_all, Optimizer._update
 
     def own_step(original):
@@ -604,10 +612,8 @@ def _patched(rec: Recorder):
 
         return recorded
 
-    classes = [Optimizer]
-    for cls in classes:
-        classes += cls.__subclasses__()
-        if cls is not Optimizer and "step" in cls.__dict__:
+    for cls in _defining(Optimizer, "step"):
+        if cls is not Optimizer:
             swap(cls, "step", own_step(cls.__dict__["step"]))
 
     def r_step(self, closure=None):

@@ -172,8 +172,9 @@ def _gather_owner(owner, found: list, seen: set) -> None:
 
 
 def _collected(value) -> bool:
-    """Whether a value a step names is one the guards keep: a tensor, a module, an optimizer,
-    a generator, a plain value, a configuration object or a container."""
+    """Whether an attribute of a compiled bound method's object is one the guards keep: a
+    tensor, a module, an optimizer, a generator, a plain value, a configuration object or a
+    container."""
     from numbagrad.nn.module import Module
     from numbagrad.optim.optimizer import Optimizer
     from numbagrad.random.generator import Generator
@@ -204,10 +205,10 @@ def _gather(fn, found: list, seen: set, depth: int) -> None:
         if key not in seen:
             seen.add(key)
             found.append((ns, name, value))
-        if _collected(value):
-            _forwards(value, found, seen, depth)
-        elif isinstance(value, types.FunctionType) and _users(value):
+        if isinstance(value, types.FunctionType) and _users(value):
             _gather(value, found, seen, depth - 1)
+        else:
+            _forwards(value, found, seen, depth)
 
 
 def _users(obj) -> bool:
@@ -238,13 +239,12 @@ class _Getter:
 
     def __init__(self, keys):
         self.keys = keys
-        self._get = operator.itemgetter(*keys) if len(keys) > 1 else None
-        # The C getter (a single key's value, not a tuple), for WorldGuard's fast test.
+        # The C getter (for one key its value, not a tuple), also WorldGuard's fast test.
         self.raw = operator.itemgetter(*keys) if keys else None
 
     def __call__(self, d) -> tuple:
-        if self._get is not None:
-            return self._get(d)
+        if len(self.keys) > 1:
+            return self.raw(d)
         return (d[self.keys[0]],) if self.keys else ()
 
 
@@ -306,16 +306,21 @@ def fingerprint(value, keep, budget: list):
     return ("id", id(value))
 
 
+def _bounded_fingerprint(value, keep):
+    """:func:`fingerprint` of ``value`` within ``_DEEP_MAX`` values, or None past them."""
+    try:
+        return fingerprint(value, keep, [_DEEP_MAX])
+    except (_TooBig, RecursionError):
+        return None
+
+
 def _deep(ns, name, value, what: str):
     """A guard entry ``(namespace, name, fingerprint, what, keep)`` for a container read
     through ``ns[name]`` (a dict, or a closure cell with ``name`` None), or None where it
     holds more than ``_DEEP_MAX`` values (then left unguarded, as before)."""
     keep: list = []
-    try:
-        fp = fingerprint(value, keep, [_DEEP_MAX])
-    except (_TooBig, RecursionError):
-        return None
-    return (ns, name, fp, what, keep)
+    fp = _bounded_fingerprint(value, keep)
+    return None if fp is None else (ns, name, fp, what, keep)
 
 
 def _read_names(cls) -> set:
@@ -442,9 +447,8 @@ class WorldGuard:
         self.deep = [entry for entry in self.deep if entry is not None]
         self.arguments = []
         for where, key, value in arguments:
-            try:
-                fp = fingerprint(value, None, [_DEEP_MAX])
-            except (_TooBig, RecursionError):
+            fp = _bounded_fingerprint(value, None)
+            if fp is None:
                 continue
             what = f"argument {key!r}" if where == "k" else f"argument {key}"
             self.arguments.append((0 if where == "a" else 1, key, fp, what))
@@ -462,11 +466,7 @@ class WorldGuard:
         """Why the world (and the content of the call's container arguments ``args`` and
         ``kwargs``) no longer matches the capture, or None when it does."""
         for where, key, fp, what in self.arguments:
-            try:
-                same = fingerprint((args, kwargs)[where][key], None, [_DEEP_MAX]) == fp
-            except (_TooBig, RecursionError):
-                same = False
-            if not same:
+            if _bounded_fingerprint((args, kwargs)[where][key], None) != fp:
                 return f"the content of {what} changed"
         for ns, name, obj in self.named:
             now = ns.cell_contents if name is None else ns.get(name)
@@ -492,11 +492,7 @@ class WorldGuard:
                         if a != b) + ")"
         for ns, name, fp, what, _ in self.deep:
             now = ns.cell_contents if name is None else ns.get(name, _MISSING)
-            try:
-                same = fingerprint(now, [], [_DEEP_MAX]) == fp
-            except (_TooBig, RecursionError):
-                same = False
-            if not same:
+            if _bounded_fingerprint(now, []) != fp:
                 if fp[0] == "id":  # a function or another object, by identity
                     return f"{what} now names another object"
                 return f"the content of {what} changed"

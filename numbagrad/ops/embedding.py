@@ -176,9 +176,8 @@ def _bags(input, offsets, include_last_offset: bool, num: int, pad) -> tuple:
     """``(bag of each position, bag sizes (at least 1), number of bags)`` for 1-D input with
     offsets, or 2-D input of fixed-length bags, with torch's checks: a position holding
     ``pad``, and every position when there are no bags, is in bag ``number of bags``, which the
-    caller drops. The bags come from
-    a kernel over the input's and the offsets' own arrays (:func:`bag_ids`): a compiled step
-    recomputes them from each call's."""
+    caller drops. The bags come from a kernel over the input's and the offsets' own arrays
+    (:func:`bag_ids`): a compiled step recomputes them from each call's."""
     be = input._backend()
     rows = be.to_host(input._data)
     if input.ndim == 2:
